@@ -1,0 +1,67 @@
+import Foundation
+
+/// A transcription job as the queue and the API see it.
+public struct Job: Codable, Sendable, Hashable {
+    public var id: JobID
+    public var state: JobState
+    /// Higher runs first; equal priorities run in submission order.
+    public var priority: Int
+    public var options: TranscriptionOptions
+    public var media: MediaInfo
+    /// Fraction of the audio transcribed by the current attempt, 0...1.
+    public var progress: Double
+    /// Attempts that ended in failure or an expired lease; released attempts do not count.
+    public var attemptsUsed: Int
+    public var maxAttempts: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    /// A queued job is not claimed before this time (retry backoff).
+    public var notBefore: Date?
+    public var lastError: JobError?
+    /// Who holds the lease while running.
+    public var leaseHolder: String?
+    public var leaseExpiresAt: Date?
+
+    public init(
+        id: JobID, state: JobState, priority: Int, options: TranscriptionOptions, media: MediaInfo,
+        progress: Double = 0, attemptsUsed: Int = 0, maxAttempts: Int, createdAt: Date, updatedAt: Date,
+        startedAt: Date? = nil, finishedAt: Date? = nil, notBefore: Date? = nil, lastError: JobError? = nil,
+        leaseHolder: String? = nil, leaseExpiresAt: Date? = nil
+    ) {
+        self.id = id
+        self.state = state
+        self.priority = priority
+        self.options = options
+        self.media = media
+        self.progress = progress
+        self.attemptsUsed = attemptsUsed
+        self.maxAttempts = maxAttempts
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.notBefore = notBefore
+        self.lastError = lastError
+        self.leaseHolder = leaseHolder
+        self.leaseExpiresAt = leaseExpiresAt
+    }
+}
+
+/// What a client supplies to create a job; the store fills in the rest.
+public struct NewJob: Sendable, Hashable {
+    public var id: JobID
+    public var priority: Int
+    public var options: TranscriptionOptions
+    public var media: MediaInfo
+    public var maxAttempts: Int
+
+    public init(id: JobID = .generate(), priority: Int = 0, options: TranscriptionOptions, media: MediaInfo, maxAttempts: Int) {
+        self.id = id
+        self.priority = priority
+        self.options = options
+        self.media = media
+        self.maxAttempts = maxAttempts
+    }
+}

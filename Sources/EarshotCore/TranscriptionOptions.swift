@@ -1,0 +1,16 @@
+/// What the engine is asked to do for one job.
+public struct TranscriptionOptions: Codable, Sendable, Hashable {
+    /// A model name (`tiny.en`, `base`) or a path to a CTranslate2 model directory.
+    public var model: String
+    /// An ISO 639-1 code, or `nil` to let a multilingual model detect it.
+    public var language: String?
+    public var beamSize: Int
+    public var wordTimestamps: Bool
+
+    public init(model: String, language: String? = nil, beamSize: Int = 5, wordTimestamps: Bool = false) {
+        self.model = model
+        self.language = language
+        self.beamSize = beamSize
+        self.wordTimestamps = wordTimestamps
+    }
+}

@@ -1,0 +1,62 @@
+import EarshotAudio
+import EarshotCore
+
+/// One transcription for an engine to run.
+public struct RecognitionRequest: Sendable, Hashable {
+    public var audio: DecodedAudio
+    public var options: TranscriptionOptions
+
+    public init(audio: DecodedAudio, options: TranscriptionOptions) {
+        self.audio = audio
+        self.options = options
+    }
+}
+
+/// What an engine reports while it works, in order: `info` once, then segments as they are decoded.
+public enum RecognitionEvent: Sendable, Hashable {
+    case info(language: String, durationSeconds: Double)
+    /// `progress` is the fraction of the audio covered so far, 0...1.
+    case segment(Segment, progress: Double)
+}
+
+/// Why recognition failed.
+public enum RecognitionError: Error, Sendable, Hashable, CustomStringConvertible {
+    case modelNotFound(String)
+    case badAudio(String)
+    /// The engine crashed or reported an internal error; another attempt may succeed.
+    case engine(String)
+    /// The engine is not running (starting, or restarting after a crash).
+    case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .modelNotFound(let message): "model not found: \(message)"
+        case .badAudio(let message): "bad audio: \(message)"
+        case .engine(let message): "engine error: \(message)"
+        case .unavailable(let message): "engine unavailable: \(message)"
+        }
+    }
+
+    /// Whether trying the same job again may succeed.
+    public var isRetryable: Bool {
+        switch self {
+        case .modelNotFound, .badAudio: false
+        case .engine, .unavailable: true
+        }
+    }
+}
+
+/// A speech-to-text engine. Implementations keep their models loaded between requests.
+///
+/// Cancelling the task that iterates the stream returned by ``recognize(_:)`` stops the engine's run.
+public protocol SpeechRecognizer: Sendable {
+    /// A short name for logs and metrics, e.g. `faster-whisper`.
+    var engineName: String { get }
+    /// Loads the default model; returns when the engine can take requests.
+    func prepare() async throws
+    /// Whether the engine is loaded and able to take requests now.
+    func isReady() async -> Bool
+    func recognize(_ request: RecognitionRequest) -> AsyncThrowingStream<RecognitionEvent, any Error>
+    /// Stops the engine (its process, if any).
+    func shutdown() async
+}

@@ -1,0 +1,71 @@
+import EarshotCore
+import EarshotStore
+import Foundation
+
+/// Work taken straight from the store in this process: the built-in worker's source.
+public struct LocalWorkSource: WorkSource {
+    let store: any Store
+    let media: MediaStore
+    let leaseSeconds: Double
+    let signal: WorkSignal
+
+    public init(store: any Store, media: MediaStore, leaseSeconds: Double, signal: WorkSignal) {
+        self.store = store
+        self.media = media
+        self.leaseSeconds = leaseSeconds
+        self.signal = signal
+    }
+
+    public func claim(holder: String) async throws -> ClaimedJob? {
+        try await store.claimNext(holder: holder, leaseSeconds: leaseSeconds, now: Date())
+    }
+
+    public func heartbeat(_ lease: Lease, progress: Double?) async throws -> Lease {
+        try await mapLeaseLoss { try await store.heartbeat(lease, progress: progress, leaseSeconds: leaseSeconds, now: Date()) }
+    }
+
+    public func complete(_ lease: Lease, transcript: Transcript) async throws {
+        _ = try await mapLeaseLoss { try await store.complete(lease, transcript: transcript, now: Date()) }
+    }
+
+    public func fail(_ lease: Lease, error: JobError, retryable: Bool) async throws {
+        _ = try await mapLeaseLoss { try await store.fail(lease, error: error, retryable: retryable, now: Date()) }
+        // A retry may already be claimable once its backoff passes; idle workers re-check then.
+        await signal.notify()
+    }
+
+    public func release(_ lease: Lease) async throws {
+        _ = try await mapLeaseLoss { try await store.release(lease, now: Date()) }
+        await signal.notify()
+    }
+
+    public func mediaFile(for job: Job) async throws -> URL {
+        let url = media.url(for: job.media.sha256)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw JobError(code: "media_missing", message: "the job's media file is no longer in the media store")
+        }
+        return url
+    }
+
+    public func waitForWork(timeout: Duration) async {
+        var wait = timeout
+        if let next = try? await store.nextClaimableTime() {
+            let seconds = next.timeIntervalSinceNow
+            wait = seconds <= 0 ? .zero : min(timeout, .milliseconds(Int64(seconds * 1000) + 1))
+        }
+        guard wait > .zero else { return }
+        await signal.wait(timeout: wait)
+    }
+
+    public func wake() async { await signal.notify() }
+
+    private func mapLeaseLoss<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch StoreError.leaseLost(_, let loss) {
+            throw LeaseLostError(loss)
+        } catch StoreError.jobNotFound {
+            throw LeaseLostError(.cancelled)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Yams
+
+/// Builds a ``ServerConfiguration`` from, in rising precedence: defaults, a YAML file,
+/// `EARSHOT_*` environment variables and command-line flags.
+///
+/// Every layer speaks the same snake_case keys (`data_dir` in YAML, `EARSHOT_DATA_DIR` in the
+/// environment, `--data-dir` on the command line), so one table below defines them all.
+public enum ConfigurationLoader {
+    /// One setting: its key and how to apply a text value to the configuration.
+    struct Setting: Sendable {
+        var key: String
+        var apply: @Sendable (inout ServerConfiguration, String) throws -> Void
+
+        var environmentName: String { "EARSHOT_" + key.uppercased() }
+    }
+
+    struct InvalidValue: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static let settings: [Setting] = [
+        text("host") { $0.host = $1 },
+        integer("port") { $0.port = $1 },
+        text("data_dir") { $0.dataDirectory = $1 },
+        integer("workers") { $0.workers = $1 },
+        text("model") { $0.model = $1 },
+        Setting(key: "allowed_models") { configuration, value in
+            configuration.allowedModels = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        },
+        integer("beam_size") { $0.beamSize = $1 },
+        Setting(key: "max_upload_bytes") { configuration, value in
+            guard let bytes = Int64(value) else { throw InvalidValue(description: "max_upload_bytes: '\(value)' is not an integer") }
+            configuration.maxUploadBytes = bytes
+        },
+        number("lease_seconds") { $0.leaseSeconds = $1 },
+        integer("max_attempts") { $0.maxAttempts = $1 },
+        number("retry_base_seconds") { $0.retryBaseSeconds = $1 },
+        number("retry_max_seconds") { $0.retryMaxSeconds = $1 },
+        number("shutdown_grace_seconds") { $0.shutdownGraceSeconds = $1 },
+        text("python") { $0.python = $1 },
+        integer("threads") { $0.threads = $1 },
+        text("log_level") { $0.logLevel = $1 },
+        text("instance_name") { $0.instanceName = $1 },
+    ]
+
+    /// The keys every layer accepts.
+    public static var keys: [String] { settings.map(\.key) }
+
+    /// Merges the layers. `flags` holds only the flags the user actually gave.
+    public static func load(
+        configFile: String?, environment: [String: String], flags: [String: String]
+    ) throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        let byKey = Dictionary(uniqueKeysWithValues: settings.map { ($0.key, $0) })
+        if let configFile {
+            for (key, value) in try yamlValues(at: configFile) {
+                guard let setting = byKey[key] else {
+                    throw InvalidValue(description: "\(configFile): unknown key '\(key)'; known keys: \(keys.joined(separator: ", "))")
+                }
+                try setting.apply(&configuration, value)
+            }
+        }
+        for setting in settings {
+            if let value = environment[setting.environmentName] { try setting.apply(&configuration, value) }
+        }
+        for (key, value) in flags {
+            guard let setting = byKey[key] else { throw InvalidValue(description: "unknown setting '\(key)'") }
+            try setting.apply(&configuration, value)
+        }
+        return configuration
+    }
+
+    /// Reads a flat YAML mapping; lists become comma-separated text.
+    static func yamlValues(at path: String) throws -> [String: String] {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw InvalidValue(description: "cannot read config file \(path): \(error.localizedDescription)")
+        }
+        let loaded: Any?
+        do {
+            loaded = try Yams.load(yaml: text)
+        } catch {
+            throw InvalidValue(description: "\(path) is not valid YAML: \(error)")
+        }
+        guard let loaded else { return [:] }
+        guard let mapping = loaded as? [String: Any] else {
+            throw InvalidValue(description: "\(path) must be a mapping of setting: value")
+        }
+        var values: [String: String] = [:]
+        for (key, value) in mapping {
+            switch value {
+            case let list as [Any]: values[key] = list.map { "\($0)" }.joined(separator: ",")
+            case let nested as [String: Any]:
+                throw InvalidValue(description: "\(path): '\(key)' must be a plain value, not a mapping (\(nested.keys.count) keys)")
+            default: values[key] = "\(value)"
+            }
+        }
+        return values
+    }
+
+    private static func text(_ key: String, _ set: @escaping @Sendable (inout ServerConfiguration, String) -> Void) -> Setting {
+        Setting(key: key) { configuration, value in set(&configuration, value) }
+    }
+
+    private static func integer(_ key: String, _ set: @escaping @Sendable (inout ServerConfiguration, Int) -> Void) -> Setting {
+        Setting(key: key) { configuration, value in
+            guard let number = Int(value.trimmingCharacters(in: .whitespaces)) else {
+                throw InvalidValue(description: "\(key): '\(value)' is not an integer")
+            }
+            set(&configuration, number)
+        }
+    }
+
+    private static func number(_ key: String, _ set: @escaping @Sendable (inout ServerConfiguration, Double) -> Void) -> Setting {
+        Setting(key: key) { configuration, value in
+            guard let number = Double(value.trimmingCharacters(in: .whitespaces)), number.isFinite else {
+                throw InvalidValue(description: "\(key): '\(value)' is not a number")
+            }
+            set(&configuration, number)
+        }
+    }
+}

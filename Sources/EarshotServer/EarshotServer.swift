@@ -1,0 +1,137 @@
+import EarshotAudio
+import EarshotCore
+import EarshotEngine
+import EarshotNode
+import EarshotStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Assembles `earshot serve`: store, engines, built-in workers and the HTTP API, run as one
+/// service group that shuts down gracefully on SIGTERM/SIGINT (server first, then workers, which
+/// finish or release their jobs, then engines).
+public enum EarshotServer {
+    /// Builds the application; `onListening` receives the bound address once the socket is open.
+    public static func makeApplication(
+        configuration: ServerConfiguration, logger: Logger,
+        onListening: @escaping @Sendable (_ host: String, _ port: Int) -> Void = { _, _ in }
+    ) async throws -> some ApplicationProtocol {
+        let problems = configuration.validationErrors()
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+        _ = EarshotMetrics.registry  // metric handles created below must see the real backend
+
+        let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true).standardizedFileURL
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        let store = try SQLiteStore(
+            path: dataDirectory.appendingPathComponent("earshot.sqlite").path,
+            retryPolicy: RetryPolicy(baseDelaySeconds: configuration.retryBaseSeconds, maxDelaySeconds: configuration.retryMaxSeconds)
+        )
+        let media = try MediaStore(root: dataDirectory.appendingPathComponent("media", isDirectory: true))
+        let signal = WorkSignal()
+        let decoder = AudioDecoder()
+
+        let instance = configuration.resolvedInstanceName
+        let holders = (1...64).map { "builtin:\(instance):\($0)" }
+        let reclaimed = try await store.reclaimLeases(heldBy: holders, now: Date())
+        if !reclaimed.isEmpty {
+            logger.notice("re-queued jobs left running by the previous process", metadata: ["count": "\(reclaimed.count)"])
+        }
+
+        let engine = FasterWhisperConfiguration(
+            python: configuration.python.isEmpty ? FasterWhisperConfiguration.defaultPython : configuration.python,
+            modelsDirectory: dataDirectory.appendingPathComponent("models", isDirectory: true),
+            defaultModel: configuration.model, threads: configuration.threadsPerEngine
+        )
+        let recognizers: [FasterWhisperRecognizer] = (0..<configuration.workers).map { _ in
+            FasterWhisperRecognizer(configuration: engine, logger: logger)
+        }
+        let source = LocalWorkSource(store: store, media: media, leaseSeconds: configuration.leaseSeconds, signal: signal)
+        let workers: [any Service] = recognizers.enumerated().map { index, recognizer in
+            TranscriptionWorker(
+                configuration: WorkerConfiguration(
+                    holder: holders[index], shutdownGrace: .milliseconds(Int64(configuration.shutdownGraceSeconds * 1000)),
+                    scratchDirectory: dataDirectory.appendingPathComponent("scratch", isDirectory: true)
+                ),
+                source: source, recognizer: recognizer, decoder: decoder, logger: logger
+            )
+        }
+
+        let router = Router()
+        router.middlewares.add(ErrorMiddleware())
+        HealthRoutes(store: store, recognizers: recognizers).register(on: router)
+        MetricsRoute(store: store).register(on: router)
+        JobRoutes(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration)
+            .register(on: router.group("api/v1"))
+
+        let services: [any Service] = [
+            EngineService(recognizers: recognizers, logger: logger),
+            LeaseSweeper(store: store, signal: signal, interval: .milliseconds(Int64(configuration.leaseSeconds * 500)), logger: logger),
+        ] + workers
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "earshot"),
+            services: services,
+            onServerRunning: { channel in
+                onListening(configuration.host, channel.localAddress?.port ?? configuration.port)
+            },
+            logger: logger
+        )
+    }
+}
+
+/// The configuration cannot be used; every problem is listed so the user fixes them in one go.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String { "invalid configuration: " + problems.joined(separator: "; ") }
+}
+
+/// Starts the engines (loading models in the background so the API is up at once) and stops them
+/// last, after the workers that use them have finished.
+struct EngineService: Service {
+    let recognizers: [any SpeechRecognizer]
+    let logger: Logger
+
+    func run() async throws {
+        for recognizer in recognizers {
+            Task {
+                do {
+                    try await recognizer.prepare()
+                } catch {
+                    logger.error("engine failed to start", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        try? await gracefulShutdown()
+        for recognizer in recognizers { await recognizer.shutdown() }
+    }
+}
+
+/// Re-queues jobs whose lease expired (a crashed or partitioned worker), so their state is right
+/// in the API even when no worker is claiming.
+struct LeaseSweeper: Service {
+    let store: any Store
+    let signal: WorkSignal
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            do {
+                let reclaimed = try await store.reclaimExpiredLeases(now: Date())
+                if !reclaimed.isEmpty {
+                    logger.warning("reclaimed expired leases", metadata: ["jobs": "\(reclaimed.map(\.rawValue))"])
+                    await signal.notify()
+                }
+            } catch {
+                logger.error("lease sweep failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
+        }
+    }
+}

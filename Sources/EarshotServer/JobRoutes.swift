@@ -1,0 +1,125 @@
+import EarshotAudio
+import EarshotCore
+import EarshotNode
+import EarshotStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// `/api/v1/jobs`: submit, list, inspect, cancel, retry and delete jobs, and fetch transcripts.
+struct JobRoutes: Sendable {
+    let store: any Store
+    let media: MediaStore
+    let decoder: AudioDecoder
+    let signal: WorkSignal
+    let configuration: ServerConfiguration
+
+    static let maxPageSize = 200
+
+    func register(on group: RouterGroup<some RequestContext>) {
+        group.post("jobs") { request, context in try await self.create(request, context: context) }
+        group.get("jobs") { request, _ in try await self.list(request) }
+        group.get("jobs/{id}") { _, context in try jsonResponse(JobResponse(try await self.store.job(try Self.jobID(context)))) }
+        group.get("jobs/{id}/attempts") { _, context in
+            try jsonResponse(AttemptListResponse(attempts: try await self.store.attempts(of: try Self.jobID(context))))
+        }
+        group.post("jobs/{id}/cancel") { _, context in
+            try jsonResponse(JobResponse(try await self.store.cancel(try Self.jobID(context), now: Date())))
+        }
+        group.post("jobs/{id}/retry") { _, context in
+            let job = try await self.store.retry(try Self.jobID(context), now: Date())
+            await self.signal.notify()
+            return try jsonResponse(JobResponse(job))
+        }
+        group.delete("jobs/{id}") { _, context in
+            let deleted = try await self.store.delete(try Self.jobID(context))
+            if !deleted.mediaStillReferenced { self.media.remove(deleted.job.media.sha256) }
+            return Response(status: .noContent)
+        }
+        group.get("jobs/{id}/transcript") { request, context in try await self.transcript(request, context: context) }
+    }
+
+    private func create(_ request: Request, context: some RequestContext) async throws -> Response {
+        let upload = try await UploadReceiver(media: media, maxBytes: configuration.maxUploadBytes).receive(request)
+        let parameters: UploadParameters
+        do {
+            parameters = try UploadParameters.parse(upload.fields, configuration: configuration)
+        } catch {
+            releaseIfUnreferenced(upload.media.sha256)
+            throw error
+        }
+        let duration = await decoder.probeDuration(upload.media.url)
+        let info = MediaInfo(
+            sha256: upload.media.sha256, filename: upload.filename, contentType: upload.contentType,
+            sizeBytes: upload.media.sizeBytes, durationSeconds: duration
+        )
+        let job = try await store.createJob(
+            NewJob(priority: parameters.priority, options: parameters.options, media: info, maxAttempts: configuration.maxAttempts),
+            now: Date()
+        )
+        await signal.notify()
+        context.logger.info("job created", metadata: ["job_id": "\(job.id)", "bytes": "\(info.sizeBytes)"])
+        var response = try jsonResponse(JobResponse(job), status: .created)
+        response.headers[.location] = "/api/v1/jobs/\(job.id)"
+        return response
+    }
+
+    /// A rejected upload's media is removed unless an existing job already uses the same content.
+    private func releaseIfUnreferenced(_ sha256: String) {
+        Task {
+            if (try? await store.isMediaReferenced(sha256)) == false { media.remove(sha256) }
+        }
+    }
+
+    private func list(_ request: Request) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        var query = JobQuery()
+        if let states = parameters["state"], !states.isEmpty {
+            for name in states.split(separator: ",") {
+                guard let state = JobState(rawValue: String(name)) else {
+                    throw APIError.badRequest("invalid_state", "unknown state '\(name)'; use \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                query.states.insert(state)
+            }
+        }
+        if let limit = parameters["limit"] {
+            guard let value = Int(String(limit)), (1...Self.maxPageSize).contains(value) else {
+                throw APIError.badRequest("invalid_limit", "limit must be an integer in 1...\(Self.maxPageSize)")
+            }
+            query.limit = value
+        }
+        if let cursor = parameters["cursor"], !cursor.isEmpty { query.cursor = String(cursor) }
+        let page = try await store.jobs(query)
+        return try jsonResponse(JobListResponse(jobs: page.jobs.map(JobResponse.init), nextCursor: page.nextCursor))
+    }
+
+    private func transcript(_ request: Request, context: some RequestContext) async throws -> Response {
+        let id = try Self.jobID(context)
+        let formatName = request.uri.queryParameters["format"].map(String.init) ?? "json"
+        guard let format = ExportFormat(rawValue: formatName) else {
+            throw APIError.badRequest("invalid_format", "format must be one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let job = try await store.job(id)
+        guard job.state == .succeeded, let transcript = try await store.transcript(of: id) else {
+            throw APIError(.conflict, "transcript_not_ready", "job \(id) is \(job.state.rawValue); a transcript exists once it has succeeded")
+        }
+        var response = textResponse(ExportFormat.render(transcript, as: format), contentType: format.contentType)
+        if request.uri.queryParameters["download"].flatMap({ UploadParameters.parseBool(String($0)) }) == true {
+            let stem = (transcript.title as NSString).deletingPathExtension
+            response.headers[.contentDisposition] = "attachment; filename=\"\(Self.headerSafe(stem)).\(format.fileExtension)\""
+        }
+        return response
+    }
+
+    static func jobID(_ context: some RequestContext) throws -> JobID {
+        let text = context.parameters.get("id") ?? ""
+        guard let id = JobID(validating: text) else {
+            throw APIError.badRequest("invalid_id", "'\(text.prefix(64))' is not a job id")
+        }
+        return id
+    }
+
+    static func headerSafe(_ text: String) -> String {
+        String(text.unicodeScalars.filter { $0.isASCII && $0.value >= 0x20 && $0 != "\"" && $0 != "\\" }.map(Character.init))
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Everything `earshot serve` can be told. The CLI fills it from flags, `EARSHOT_*` variables and
+/// a YAML file, in that order of precedence; these defaults apply last.
+public struct ServerConfiguration: Sendable, Hashable, Codable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "./earshot-data"
+    /// Built-in worker slots; 0 runs a server that only queues (remote nodes do the work).
+    public var workers = 1
+    /// The model jobs use when they name none, loaded at start and kept warm.
+    public var model = "tiny.en"
+    /// Models a job may ask for by name.
+    public var allowedModels = ["tiny.en", "base"]
+    public var beamSize = 5
+    public var maxUploadBytes: Int64 = 2 * 1024 * 1024 * 1024
+    public var leaseSeconds = 30.0
+    public var maxAttempts = 3
+    public var retryBaseSeconds = 5.0
+    public var retryMaxSeconds = 300.0
+    public var shutdownGraceSeconds = 30.0
+    /// The Python interpreter with faster-whisper; empty means `EARSHOT_PYTHON`, `./.venv`, `python3`.
+    public var python = ""
+    /// CPU threads per engine process; 0 means cores divided among the workers.
+    public var threads = 0
+    public var logLevel = "info"
+    /// Names this server's built-in workers in leases; defaults to the host name.
+    public var instanceName = ""
+
+    public init() {}
+
+    /// Lists problems a user must fix before the server can start.
+    public func validationErrors() -> [String] {
+        var problems: [String] = []
+        if !(0...65535).contains(port) { problems.append("port must be 0...65535, got \(port)") }
+        if workers < 0 || workers > 64 { problems.append("workers must be 0...64, got \(workers)") }
+        if maxUploadBytes < 1 { problems.append("max_upload_bytes must be positive") }
+        if leaseSeconds < 2 { problems.append("lease_seconds must be at least 2") }
+        if maxAttempts < 1 { problems.append("max_attempts must be at least 1") }
+        if !(1...10).contains(beamSize) { problems.append("beam_size must be 1...10, got \(beamSize)") }
+        if threads < 0 { problems.append("threads must not be negative") }
+        if dataDirectory.isEmpty { problems.append("data_dir must not be empty") }
+        return problems
+    }
+
+    var resolvedInstanceName: String {
+        instanceName.isEmpty ? ProcessInfo.processInfo.hostName : instanceName
+    }
+
+    var threadsPerEngine: Int {
+        if threads > 0 { return threads }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, workers))
+    }
+}

@@ -1,0 +1,76 @@
+import GRDB
+
+/// Versioned schema. Migrations are append-only: never edit one that has shipped.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-jobs") { db in
+            try db.execute(sql: """
+                CREATE TABLE jobs (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    state TEXT NOT NULL,
+                    priority INTEGER NOT NULL DEFAULT 0,
+                    model TEXT NOT NULL,
+                    language TEXT,
+                    beam_size INTEGER NOT NULL,
+                    word_timestamps INTEGER NOT NULL,
+                    media_sha256 TEXT NOT NULL,
+                    media_filename TEXT NOT NULL,
+                    media_content_type TEXT,
+                    media_size INTEGER NOT NULL,
+                    media_duration REAL,
+                    progress REAL NOT NULL DEFAULT 0,
+                    attempts_used INTEGER NOT NULL DEFAULT 0,
+                    max_attempts INTEGER NOT NULL,
+                    lease_token INTEGER NOT NULL DEFAULT 0,
+                    lease_holder TEXT,
+                    lease_expires_at REAL,
+                    not_before REAL,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    error_code TEXT,
+                    error_message TEXT
+                );
+                CREATE INDEX jobs_claim_order ON jobs(state, priority DESC, seq);
+                CREATE INDEX jobs_media ON jobs(media_sha256);
+                CREATE TABLE attempts (
+                    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    holder TEXT NOT NULL,
+                    token INTEGER NOT NULL,
+                    started_at REAL NOT NULL,
+                    ended_at REAL,
+                    outcome TEXT NOT NULL,
+                    error_code TEXT,
+                    error_message TEXT,
+                    PRIMARY KEY (job_id, number)
+                );
+                CREATE TABLE transcripts (
+                    job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+                    title TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    language TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    duration REAL NOT NULL,
+                    processing REAL NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE segments (
+                    job_id TEXT NOT NULL REFERENCES transcripts(job_id) ON DELETE CASCADE,
+                    idx INTEGER NOT NULL,
+                    start REAL NOT NULL,
+                    "end" REAL NOT NULL,
+                    text TEXT NOT NULL,
+                    avg_logprob REAL,
+                    no_speech_prob REAL,
+                    words TEXT,
+                    PRIMARY KEY (job_id, idx)
+                );
+                """)
+        }
+        return migrator
+    }
+}

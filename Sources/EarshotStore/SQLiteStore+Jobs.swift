@@ -1,0 +1,130 @@
+import EarshotCore
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func createJob(_ newJob: NewJob, now: Date) async throws -> Job {
+        try await pool.write { db in
+            let seconds = now.timeIntervalSince1970
+            try db.execute(sql: """
+                INSERT INTO jobs (id, state, priority, model, language, beam_size, word_timestamps, media_sha256,
+                    media_filename, media_content_type, media_size, media_duration, max_attempts, created_at, updated_at)
+                VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [
+                    newJob.id.rawValue, newJob.priority, newJob.options.model, newJob.options.language,
+                    newJob.options.beamSize, newJob.options.wordTimestamps, newJob.media.sha256, newJob.media.filename,
+                    newJob.media.contentType, newJob.media.sizeBytes, newJob.media.durationSeconds, newJob.maxAttempts,
+                    seconds, seconds,
+                ])
+            return try JobRow.require(db, id: newJob.id)
+        }
+    }
+
+    public func job(_ id: JobID) async throws -> Job {
+        try await pool.read { db in try JobRow.require(db, id: id) }
+    }
+
+    public func jobs(_ query: JobQuery) async throws -> JobPage {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if !query.states.isEmpty {
+            conditions.append("state IN (\(Array(repeating: "?", count: query.states.count).joined(separator: ", ")))")
+            arguments.append(contentsOf: query.states.map(\.rawValue).sorted())
+        }
+        if let cursor = query.cursor {
+            guard let seq = Int64(cursor), seq > 0 else { throw StoreError.invalidCursor(cursor) }
+            conditions.append("seq < ?")
+            arguments.append(seq)
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let limit = max(1, query.limit)
+        let sql = "SELECT \(JobRow.columns) FROM jobs \(whereClause) ORDER BY seq DESC LIMIT \(limit + 1)"
+        let statementArguments = StatementArguments(arguments)
+        return try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: sql, arguments: statementArguments)
+            let page = rows.prefix(limit)
+            let next: String? = rows.count > limit ? page.last.map { String($0["seq"] as Int64) } : nil
+            return JobPage(jobs: page.map(JobRow.job(from:)), nextCursor: next)
+        }
+    }
+
+    public func attempts(of id: JobID) async throws -> [Attempt] {
+        try await pool.read { db in
+            _ = try JobRow.require(db, id: id)
+            return try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE job_id = ? ORDER BY number", arguments: [id.rawValue]).map { row in
+                let code: String? = row["error_code"]
+                return Attempt(
+                    number: row["number"], holder: row["holder"], token: row["token"],
+                    startedAt: JobRow.date(row["started_at"]), endedAt: JobRow.optionalDate(row["ended_at"]),
+                    outcome: Attempt.Outcome(rawValue: row["outcome"]) ?? .failed,
+                    error: code.map { JobError(code: $0, message: row["error_message"] ?? "") }
+                )
+            }
+        }
+    }
+
+    public func cancel(_ id: JobID, now: Date) async throws -> Job {
+        try await pool.write { db in
+            guard let (job, token) = try JobRow.fetch(db, id: id) else { throw StoreError.jobNotFound(id) }
+            guard !job.state.isTerminal else { throw StoreError.invalidTransition(id, from: job.state, action: "cancel") }
+            let seconds = now.timeIntervalSince1970
+            if job.state == .running {
+                let lease = Lease(jobID: id, attempt: 0, token: token, holder: job.leaseHolder ?? "", expiresAt: now)
+                try Self.endAttempt(db, lease, outcome: .cancelled, error: nil, now: now)
+            }
+            try db.execute(sql: """
+                UPDATE jobs SET state = 'cancelled', lease_holder = NULL, lease_expires_at = NULL, not_before = NULL,
+                    finished_at = ?, updated_at = ?
+                WHERE id = ?
+                """, arguments: [seconds, seconds, id.rawValue])
+            return try JobRow.require(db, id: id)
+        }
+    }
+
+    public func retry(_ id: JobID, now: Date) async throws -> Job {
+        try await pool.write { db in
+            let job = try JobRow.require(db, id: id)
+            guard job.state == .failed || job.state == .cancelled else {
+                throw StoreError.invalidTransition(id, from: job.state, action: "retry")
+            }
+            try db.execute(sql: """
+                UPDATE jobs SET state = 'queued', attempts_used = 0, progress = 0, not_before = NULL, finished_at = NULL,
+                    error_code = NULL, error_message = NULL, updated_at = ?
+                WHERE id = ?
+                """, arguments: [now.timeIntervalSince1970, id.rawValue])
+            return try JobRow.require(db, id: id)
+        }
+    }
+
+    public func delete(_ id: JobID) async throws -> DeletedJob {
+        try await pool.write { db in
+            let job = try JobRow.require(db, id: id)
+            try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id.rawValue])
+            let references = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE media_sha256 = ?", arguments: [job.media.sha256]) ?? 0
+            return DeletedJob(job: job, mediaStillReferenced: references > 0)
+        }
+    }
+
+    public func transcript(of id: JobID) async throws -> Transcript? {
+        try await pool.read { db in
+            _ = try JobRow.require(db, id: id)
+            return try SQLiteTranscripts.fetch(db, jobID: id)
+        }
+    }
+
+    public func stateCounts() async throws -> [JobState: Int] {
+        try await pool.read { db in
+            var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
+                if let state = JobState(rawValue: row["state"]) { counts[state] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    public func isMediaReferenced(_ sha256: String) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE media_sha256 = ?)", arguments: [sha256]) ?? false
+        }
+    }
+}

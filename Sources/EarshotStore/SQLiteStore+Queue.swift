@@ -1,0 +1,171 @@
+import EarshotCore
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func claimNext(holder: String, leaseSeconds: Double, now: Date) async throws -> ClaimedJob? {
+        let policy = retryPolicy
+        return try await pool.write { db in
+            try Self.expireLeases(db, whereSQL: "lease_expires_at < ?", arguments: [now.timeIntervalSince1970], policy: policy, now: now)
+            let nowSeconds = now.timeIntervalSince1970
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT id, lease_token FROM jobs
+                WHERE state = 'queued' AND (not_before IS NULL OR not_before <= ?)
+                ORDER BY priority DESC, seq ASC LIMIT 1
+                """, arguments: [nowSeconds])
+            else { return nil }
+            let id = JobID(rawValue: row["id"])
+            let token: Int64 = row["lease_token"] + 1
+            let expires = nowSeconds + leaseSeconds
+            try db.execute(sql: """
+                UPDATE jobs SET state = 'running', lease_token = ?, lease_holder = ?, lease_expires_at = ?,
+                    not_before = NULL, progress = 0, updated_at = ?, started_at = COALESCE(started_at, ?)
+                WHERE id = ?
+                """, arguments: [token, holder, expires, nowSeconds, nowSeconds, id.rawValue])
+            let number = (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(number), 0) FROM attempts WHERE job_id = ?", arguments: [id.rawValue]) ?? 0) + 1
+            try db.execute(sql: """
+                INSERT INTO attempts (job_id, number, holder, token, started_at, outcome) VALUES (?, ?, ?, ?, ?, 'running')
+                """, arguments: [id.rawValue, number, holder, token, nowSeconds])
+            let job = try JobRow.require(db, id: id)
+            let lease = Lease(jobID: id, attempt: number, token: token, holder: holder, expiresAt: Date(timeIntervalSince1970: expires))
+            return ClaimedJob(job: job, lease: lease)
+        }
+    }
+
+    public func heartbeat(_ lease: Lease, progress: Double?, leaseSeconds: Double, now: Date) async throws -> Lease {
+        let policy = retryPolicy
+        return try await pool.write { db in
+            try Self.requireLease(db, lease, policy: policy, now: now)
+            let expires = now.timeIntervalSince1970 + leaseSeconds
+            if let progress {
+                try db.execute(sql: "UPDATE jobs SET lease_expires_at = ?, progress = ?, updated_at = ? WHERE id = ?",
+                               arguments: [expires, min(max(progress, 0), 1), now.timeIntervalSince1970, lease.jobID.rawValue])
+            } else {
+                try db.execute(sql: "UPDATE jobs SET lease_expires_at = ? WHERE id = ?", arguments: [expires, lease.jobID.rawValue])
+            }
+            var renewed = lease
+            renewed.expiresAt = Date(timeIntervalSince1970: expires)
+            return renewed
+        }
+    }
+
+    public func complete(_ lease: Lease, transcript: Transcript, now: Date) async throws -> Job {
+        let policy = retryPolicy
+        return try await pool.write { db in
+            try Self.requireLease(db, lease, policy: policy, now: now)
+            let nowSeconds = now.timeIntervalSince1970
+            try SQLiteTranscripts.insert(db, transcript)
+            try db.execute(sql: """
+                UPDATE jobs SET state = 'succeeded', progress = 1, lease_holder = NULL, lease_expires_at = NULL,
+                    finished_at = ?, updated_at = ?, error_code = NULL, error_message = NULL,
+                    media_duration = COALESCE(media_duration, ?)
+                WHERE id = ?
+                """, arguments: [nowSeconds, nowSeconds, transcript.durationSeconds, lease.jobID.rawValue])
+            try Self.endAttempt(db, lease, outcome: .succeeded, error: nil, now: now)
+            return try JobRow.require(db, id: lease.jobID)
+        }
+    }
+
+    public func fail(_ lease: Lease, error: JobError, retryable: Bool, now: Date) async throws -> Job {
+        let policy = retryPolicy
+        return try await pool.write { db in
+            try Self.requireLease(db, lease, policy: policy, now: now)
+            try Self.endAttempt(db, lease, outcome: .failed, error: error, now: now)
+            try Self.requeueOrFail(db, id: lease.jobID, error: error, retryable: retryable, policy: policy, now: now)
+            return try JobRow.require(db, id: lease.jobID)
+        }
+    }
+
+    public func release(_ lease: Lease, now: Date) async throws -> Job {
+        let policy = retryPolicy
+        return try await pool.write { db in
+            try Self.requireLease(db, lease, policy: policy, now: now)
+            try Self.endAttempt(db, lease, outcome: .released, error: nil, now: now)
+            try db.execute(sql: """
+                UPDATE jobs SET state = 'queued', progress = 0, lease_holder = NULL, lease_expires_at = NULL,
+                    not_before = NULL, updated_at = ?
+                WHERE id = ?
+                """, arguments: [now.timeIntervalSince1970, lease.jobID.rawValue])
+            return try JobRow.require(db, id: lease.jobID)
+        }
+    }
+
+    public func reclaimExpiredLeases(now: Date) async throws -> [JobID] {
+        let policy = retryPolicy
+        return try await pool.write { db in
+            try Self.expireLeases(db, whereSQL: "lease_expires_at < ?", arguments: [now.timeIntervalSince1970], policy: policy, now: now)
+        }
+    }
+
+    public func reclaimLeases(heldBy holders: [String], now: Date) async throws -> [JobID] {
+        guard !holders.isEmpty else { return [] }
+        let policy = retryPolicy
+        let placeholders = Array(repeating: "?", count: holders.count).joined(separator: ", ")
+        return try await pool.write { db in
+            try Self.expireLeases(db, whereSQL: "lease_holder IN (\(placeholders))", arguments: StatementArguments(holders), policy: policy, now: now)
+        }
+    }
+
+    public func nextClaimableTime() async throws -> Date? {
+        try await pool.read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(COALESCE(not_before, 0)) FROM jobs WHERE state = 'queued'")
+                .map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    // MARK: - Shared steps, each run inside the caller's write transaction
+
+    /// Verifies the lease is the job's current one; reclaims it on the spot if it has expired.
+    static func requireLease(_ db: Database, _ lease: Lease, policy: RetryPolicy, now: Date) throws {
+        guard let (job, token) = try JobRow.fetch(db, id: lease.jobID) else {
+            throw StoreError.leaseLost(lease.jobID, .cancelled)
+        }
+        if job.state == .cancelled { throw StoreError.leaseLost(lease.jobID, .cancelled) }
+        guard job.state == .running, token == lease.token else { throw StoreError.leaseLost(lease.jobID, .stale) }
+        if let expiry = job.leaseExpiresAt, expiry < now {
+            try expireLeases(db, whereSQL: "id = ?", arguments: [lease.jobID.rawValue], policy: policy, now: now)
+            throw StoreError.leaseLost(lease.jobID, .stale)
+        }
+    }
+
+    /// Ends the running attempts selected by `whereSQL` as expired and re-queues or fails their jobs.
+    @discardableResult
+    static func expireLeases(_ db: Database, whereSQL: String, arguments: StatementArguments, policy: RetryPolicy, now: Date) throws -> [JobID] {
+        let rows = try Row.fetchAll(db, sql: "SELECT id, lease_token, lease_holder FROM jobs WHERE state = 'running' AND \(whereSQL)", arguments: arguments)
+        var reclaimed: [JobID] = []
+        for row in rows {
+            let id = JobID(rawValue: row["id"])
+            let lease = Lease(jobID: id, attempt: 0, token: row["lease_token"], holder: row["lease_holder"] ?? "", expiresAt: now)
+            try endAttempt(db, lease, outcome: .expired, error: .leaseExpired, now: now)
+            try requeueOrFail(db, id: id, error: .leaseExpired, retryable: true, policy: policy, now: now)
+            reclaimed.append(id)
+        }
+        return reclaimed
+    }
+
+    static func requeueOrFail(_ db: Database, id: JobID, error: JobError, retryable: Bool, policy: RetryPolicy, now: Date) throws {
+        let job = try JobRow.require(db, id: id)
+        let used = job.attemptsUsed + 1
+        let nowSeconds = now.timeIntervalSince1970
+        if retryable && used < job.maxAttempts {
+            try db.execute(sql: """
+                UPDATE jobs SET state = 'queued', attempts_used = ?, progress = 0, lease_holder = NULL, lease_expires_at = NULL,
+                    not_before = ?, error_code = ?, error_message = ?, updated_at = ?
+                WHERE id = ?
+                """, arguments: [used, nowSeconds + policy.delay(afterFailedAttempts: used), error.code, error.message, nowSeconds, id.rawValue])
+        } else {
+            try db.execute(sql: """
+                UPDATE jobs SET state = 'failed', attempts_used = ?, lease_holder = NULL, lease_expires_at = NULL,
+                    error_code = ?, error_message = ?, finished_at = ?, updated_at = ?
+                WHERE id = ?
+                """, arguments: [used, error.code, error.message, nowSeconds, nowSeconds, id.rawValue])
+        }
+    }
+
+    static func endAttempt(_ db: Database, _ lease: Lease, outcome: Attempt.Outcome, error: JobError?, now: Date) throws {
+        try db.execute(sql: """
+            UPDATE attempts SET outcome = ?, ended_at = ?, error_code = ?, error_message = ?
+            WHERE job_id = ? AND token = ? AND outcome = 'running'
+            """, arguments: [outcome.rawValue, now.timeIntervalSince1970, error?.code, error?.message, lease.jobID.rawValue, lease.token])
+    }
+}

@@ -1,0 +1,111 @@
+import EarshotCore
+import Foundation
+
+/// Operations a worker uses to take and finish work. Remote nodes reach the same operations
+/// through the HTTP API, so queue semantics live in exactly one place: the store.
+///
+/// Every call that acts on a lease checks its fencing token; a stale or cancelled lease throws
+/// ``StoreError/leaseLost(_:_:)`` and changes nothing.
+public protocol JobQueue: Sendable {
+    /// Atomically takes the best queued job (highest priority, then oldest) whose backoff has
+    /// elapsed, first re-queueing any job whose lease expired. `nil` when nothing is claimable.
+    func claimNext(holder: String, leaseSeconds: Double, now: Date) async throws -> ClaimedJob?
+
+    /// Extends the lease and records progress. Throws `leaseLost(.cancelled)` when the job was
+    /// cancelled or deleted, so the worker stops its engine run.
+    func heartbeat(_ lease: Lease, progress: Double?, leaseSeconds: Double, now: Date) async throws -> Lease
+
+    /// Stores the transcript and marks the job succeeded, in one transaction.
+    func complete(_ lease: Lease, transcript: Transcript, now: Date) async throws -> Job
+
+    /// Ends the attempt as failed. A retryable failure with attempts left re-queues the job after
+    /// the retry policy's backoff; otherwise the job fails with `error`.
+    func fail(_ lease: Lease, error: JobError, retryable: Bool, now: Date) async throws -> Job
+
+    /// Gives the job back untouched (graceful shutdown): re-queued at once, the attempt not counted.
+    func release(_ lease: Lease, now: Date) async throws -> Job
+
+    /// Re-queues (or fails, when out of attempts) every running job whose lease has expired.
+    func reclaimExpiredLeases(now: Date) async throws -> [JobID]
+
+    /// Treats every lease held by the given holders as expired, whatever its expiry: used at
+    /// start-up for the previous process's built-in workers, which are known to be dead.
+    func reclaimLeases(heldBy holders: [String], now: Date) async throws -> [JobID]
+
+    /// The earliest time a queued job becomes claimable, if any job is queued.
+    func nextClaimableTime() async throws -> Date?
+}
+
+/// Everything Earshot persists. Implemented by ``SQLiteStore``; a PostgreSQL store implements the
+/// same protocol and passes the same conformance tests.
+public protocol Store: JobQueue {
+    func createJob(_ newJob: NewJob, now: Date) async throws -> Job
+    func job(_ id: JobID) async throws -> Job
+    func jobs(_ query: JobQuery) async throws -> JobPage
+    func attempts(of id: JobID) async throws -> [Attempt]
+    func cancel(_ id: JobID, now: Date) async throws -> Job
+    /// Re-queues a failed or cancelled job with a fresh set of attempts.
+    func retry(_ id: JobID, now: Date) async throws -> Job
+    /// Removes the job with its attempts and transcript. The caller removes the media when
+    /// `mediaStillReferenced` is false.
+    func delete(_ id: JobID) async throws -> DeletedJob
+    func transcript(of id: JobID) async throws -> Transcript?
+    func stateCounts() async throws -> [JobState: Int]
+    /// Whether any job still uses the media with this content hash.
+    func isMediaReferenced(_ sha256: String) async throws -> Bool
+    /// Proves the store accepts writes (readiness probe).
+    func checkWritable() async throws
+}
+
+/// A page of jobs, newest first.
+public struct JobQuery: Sendable, Hashable {
+    public var states: Set<JobState>
+    public var limit: Int
+    /// Opaque cursor from a previous page's `nextCursor`.
+    public var cursor: String?
+
+    public init(states: Set<JobState> = [], limit: Int = 50, cursor: String? = nil) {
+        self.states = states
+        self.limit = limit
+        self.cursor = cursor
+    }
+}
+
+public struct JobPage: Sendable, Hashable {
+    public var jobs: [Job]
+    /// Pass as `cursor` to get the next page; `nil` on the last page.
+    public var nextCursor: String?
+
+    public init(jobs: [Job], nextCursor: String?) {
+        self.jobs = jobs
+        self.nextCursor = nextCursor
+    }
+}
+
+public struct DeletedJob: Sendable, Hashable {
+    public var job: Job
+    public var mediaStillReferenced: Bool
+
+    public init(job: Job, mediaStillReferenced: Bool) {
+        self.job = job
+        self.mediaStillReferenced = mediaStillReferenced
+    }
+}
+
+/// Errors every store reports in the same way, so the API maps them to the same statuses.
+public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    case jobNotFound(JobID)
+    case leaseLost(JobID, LeaseLoss)
+    /// The action is not allowed in the job's current state (e.g. cancelling a finished job).
+    case invalidTransition(JobID, from: JobState, action: String)
+    case invalidCursor(String)
+
+    public var description: String {
+        switch self {
+        case .jobNotFound(let id): "job \(id) not found"
+        case .leaseLost(let id, let loss): "lease on job \(id) lost (\(loss.rawValue))"
+        case .invalidTransition(let id, let from, let action): "cannot \(action) job \(id): it is \(from.rawValue)"
+        case .invalidCursor(let cursor): "invalid cursor \(cursor)"
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import ArgumentParser
+import EarshotCore
+import EarshotEngine
+import EarshotNode
+import EarshotStore
+import Foundation
+import Logging
+
+/// `earshot transcribe`: the server's pipeline (store, queue, worker, engine) run in-process.
+struct TranscribeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transcribe",
+        abstract: "Transcribe files without a server.",
+        discussion: """
+            Runs the same queue, worker and engine as `earshot serve`, in this process, with a \
+            store in a temporary directory (or --data-dir). Prints the text to stdout, or writes \
+            one file per input to --output-dir. Exits non-zero if any file fails, with one line \
+            per failure on stderr.
+            """
+    )
+
+    @Argument(help: "Audio or video files (anything ffmpeg reads).")
+    var files: [String]
+
+    @Option(help: "Output format: json, srt, vtt, txt or md (default: plain text on stdout).")
+    var format: ExportFormat?
+
+    @Option(name: [.short, .customLong("output-dir")], help: "Write <name>.<format> files into this directory.")
+    var outputDirectory: String?
+
+    @Option(help: "Model: tiny.en or base, or a CTranslate2 model directory.")
+    var model = "tiny.en"
+
+    @Option(help: "Language code (e.g. en); omit to detect with a multilingual model.")
+    var language: String?
+
+    @Option(help: "Beam size, 1-10.")
+    var beamSize = 5
+
+    @Flag(help: "Include word timestamps (JSON output).")
+    var wordTimestamps = false
+
+    @Option(help: "Keep the store here instead of a temporary directory.")
+    var dataDir: String?
+
+    @Option(help: "Python interpreter with faster-whisper (default: EARSHOT_PYTHON, ./.venv/bin/python, python3).")
+    var python: String?
+
+    @Option(help: "CPU threads for the engine (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Log level for diagnostics on stderr.")
+    var logLevel = "warning"
+
+    func validate() throws {
+        guard (1...10).contains(beamSize) else { throw ValidationError("--beam-size must be 1...10") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let language, !(2...3).contains(language.count) { throw ValidationError("--language must be a code such as 'en'") }
+    }
+
+    func run() async throws {
+        let logger = try LoggingSetup.bootstrap(level: logLevel)
+        let session = try TranscriptionSession(dataDir: dataDir, logger: logger)
+        defer { session.cleanUp() }
+
+        var failures: [String] = []
+        var queued: [(path: String, job: Job)] = []
+        let options = TranscriptionOptions(model: model, language: language, beamSize: beamSize, wordTimestamps: wordTimestamps)
+        for path in files {
+            do {
+                queued.append((path, try await session.enqueue(path: path, options: options)))
+            } catch {
+                failures.append("\(path): \(error)")
+            }
+        }
+
+        if !queued.isEmpty {
+            let engine = FasterWhisperConfiguration(
+                python: python ?? FasterWhisperConfiguration.defaultPython, modelsDirectory: Self.modelCache,
+                defaultModel: model, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount
+            )
+            let recognizer = FasterWhisperRecognizer(configuration: engine, logger: logger)
+            let progress = ProgressDisplay(labels: queued.map { URL(fileURLWithPath: $0.path).lastPathComponent })
+            let finished = try await session.run(jobs: queued.map(\.job.id), recognizer: recognizer) { jobs in
+                progress.update(jobs)
+            }
+            progress.finish()
+            await recognizer.shutdown()
+            for (path, job) in queued {
+                guard let final = finished[job.id] else { continue }
+                if final.state == .succeeded, let transcript = try await session.store.transcript(of: job.id) {
+                    do {
+                        try write(transcript, for: path, multiple: queued.count > 1)
+                    } catch {
+                        failures.append("\(path): could not write output: \(error)")
+                    }
+                } else {
+                    failures.append("\(path): \(final.lastError.map { "\($0.code): \($0.message)" } ?? final.state.rawValue)")
+                }
+            }
+        }
+        for failure in failures {
+            FileHandle.standardError.write(Data("earshot: \(failure)\n".utf8))
+        }
+        if !failures.isEmpty { throw ExitCode.failure }
+    }
+
+    private func write(_ transcript: Transcript, for path: String, multiple: Bool) throws {
+        if let outputDirectory {
+            let chosen = format ?? .txt
+            let directory = URL(fileURLWithPath: outputDirectory, isDirectory: true)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            let destination = directory.appendingPathComponent("\(stem).\(chosen.fileExtension)")
+            try Data(ExportFormat.render(transcript, as: chosen).utf8).write(to: destination, options: .atomic)
+        } else {
+            var text = format.map { ExportFormat.render(transcript, as: $0) } ?? transcript.plainText + "\n"
+            if multiple { text = "==> \(path) <==\n" + text }
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+
+    /// Assembled models are cached across runs, so `base` is put together only once per machine.
+    static var modelCache: URL {
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+        return base.appendingPathComponent("earshot/models", isDirectory: true)
+    }
+}
+
+extension ExportFormat: ExpressibleByArgument {}
