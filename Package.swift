@@ -90,6 +90,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "EarshotServerTests",
+            dependencies: [
+                "EarshotCore", "EarshotServer", "EarshotStore", "EarshotNode",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "EarshotEndToEndTests",
             dependencies: ["EarshotCore", "EarshotServer", "EarshotStore"],
             swiftSettings: strict

@@ -58,12 +58,9 @@ public enum EarshotServer {
             )
         }
 
-        let router = Router()
-        router.middlewares.add(ErrorMiddleware())
-        HealthRoutes(store: store, recognizers: recognizers).register(on: router)
-        MetricsRoute(store: store).register(on: router)
-        JobRoutes(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration)
-            .register(on: router.group("api/v1"))
+        let router = makeRouter(
+            store: store, media: media, recognizers: recognizers, signal: signal, configuration: configuration, decoder: decoder
+        )
 
         let services: [any Service] = [
             EngineService(recognizers: recognizers, logger: logger),
@@ -78,6 +75,23 @@ public enum EarshotServer {
             },
             logger: logger
         )
+    }
+}
+
+extension EarshotServer {
+    /// Every route the server answers. Separate from ``makeApplication`` so tests can check the
+    /// routes against the OpenAPI document without starting engines.
+    public static func makeRouter(
+        store: any Store, media: MediaStore, recognizers: [any SpeechRecognizer], signal: WorkSignal,
+        configuration: ServerConfiguration, decoder: AudioDecoder = AudioDecoder()
+    ) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.middlewares.add(ErrorMiddleware())
+        HealthRoutes(store: store, recognizers: recognizers).register(on: router)
+        MetricsRoute(store: store).register(on: router)
+        JobRoutes(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration)
+            .register(on: router.group("api/v1"))
+        return router
     }
 }
 
