@@ -42,8 +42,9 @@ struct HealthRoutes: Sendable {
 }
 
 /// The OpenAPI document shipped with the server (a resource of this module).
-enum OpenAPIDocument {
-    static let text: String = {
+public enum OpenAPIDocument {
+    /// The document's text, exactly as `GET /openapi.yaml` serves it.
+    public static let text: String = {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
               let text = try? String(contentsOf: url, encoding: .utf8)
         else { return "openapi: 3.1.0\ninfo: {title: Earshot, version: unknown}\npaths: {}\n" }

@@ -19,7 +19,7 @@ struct JobRoutes: Sendable {
     func register(on group: RouterGroup<some RequestContext>) {
         group.post("jobs") { request, context in try await self.create(request, context: context) }
         group.get("jobs") { request, _ in try await self.list(request) }
-        group.get("jobs/{id}") { _, context in try jsonResponse(JobResponse(try await self.store.job(try Self.jobID(context)))) }
+        group.get("jobs/{id}") { request, context in try await self.show(request, context: context) }
         group.get("jobs/{id}/attempts") { _, context in
             try jsonResponse(AttemptListResponse(attempts: try await self.store.attempts(of: try Self.jobID(context))))
         }
@@ -68,6 +68,36 @@ struct JobRoutes: Sendable {
     private func releaseIfUnreferenced(_ sha256: String) {
         Task {
             if (try? await store.isMediaReferenced(sha256)) == false { media.remove(sha256) }
+        }
+    }
+
+    static let maxWaitSeconds = 60.0
+
+    /// `GET /jobs/{id}`, optionally long-polling: `?wait=S` holds the request up to S seconds
+    /// until the job is in one of the `until` states (default: any terminal state), so clients
+    /// and scripts wait for completion without a polling loop of their own.
+    private func show(_ request: Request, context: some RequestContext) async throws -> Response {
+        let id = try Self.jobID(context)
+        let parameters = request.uri.queryParameters
+        guard let waitText = parameters["wait"] else { return try jsonResponse(JobResponse(try await store.job(id))) }
+        guard let wait = Double(String(waitText)), wait >= 0, wait <= Self.maxWaitSeconds else {
+            throw APIError.badRequest("invalid_wait", "wait must be a number of seconds in 0...\(Int(Self.maxWaitSeconds))")
+        }
+        var targets = Set(JobState.allCases.filter(\.isTerminal))
+        if let until = parameters["until"], !until.isEmpty {
+            targets = []
+            for name in until.split(separator: ",") {
+                guard let state = JobState(rawValue: String(name)) else {
+                    throw APIError.badRequest("invalid_state", "unknown state '\(name)' in until")
+                }
+                targets.insert(state)
+            }
+        }
+        let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
+        while true {
+            let job = try await store.job(id)
+            if targets.contains(job.state) || ContinuousClock.now >= deadline { return try jsonResponse(JobResponse(job)) }
+            try await Task.sleep(for: .milliseconds(50))
         }
     }
 

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Paths to the real parts the end-to-end tests use: the built `earshot` binary, the project's
+/// Python venv, Debian's pocketsphinx-testdata clips.
+enum TestEnvironment {
+    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var earshotBinary: URL {
+        if let path = ProcessInfo.processInfo.environment["EARSHOT_BIN"] { return URL(fileURLWithPath: path) }
+        return packageRoot.appendingPathComponent(".build/debug/earshot")
+    }
+
+    static var python: String { packageRoot.appendingPathComponent(".venv/bin/python").path }
+
+    static let librivox = URL(fileURLWithPath: "/usr/share/pocketsphinx/test/data/librivox")
+
+    /// The LibriVox clips with their reference transcriptions, from the package's `transcription` file.
+    static func librivoxClips() throws -> [(url: URL, reference: String)] {
+        let text = try String(contentsOf: librivox.appendingPathComponent("transcription"), encoding: .utf8)
+        return text.split(whereSeparator: \.isNewline).compactMap { line in
+            // "<s> words </s> (clip-id)"
+            guard let open = line.lastIndex(of: "("), let close = line.lastIndex(of: ")") else { return nil }
+            let id = line[line.index(after: open)..<close]
+            let words = line[..<open].replacingOccurrences(of: "<s>", with: "").replacingOccurrences(of: "</s>", with: "")
+            return (librivox.appendingPathComponent("\(id).wav"), words.trimmingCharacters(in: .whitespaces))
+        }
+    }
+
+    static func temporaryDirectory(_ name: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-\(name)-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A longer recording: the five clips concatenated `times` times (≈ 24.7 s each round).
+    static func longRecording(times: Int, in directory: URL) throws -> URL {
+        let list = directory.appendingPathComponent("concat.txt")
+        let clips = try librivoxClips().map(\.url)
+        let lines = (0..<times).flatMap { _ in clips.map { "file '\($0.path)'" } }
+        try lines.joined(separator: "\n").write(to: list, atomically: true, encoding: .utf8)
+        let output = directory.appendingPathComponent("long-\(times).wav")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "concat", "-safe", "0", "-i", list.path, "-c", "copy", output.path]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestFailure("ffmpeg concat failed") }
+        return output
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

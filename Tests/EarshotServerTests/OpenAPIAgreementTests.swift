@@ -1,0 +1,625 @@
+import EarshotCore
+import EarshotNode
+import EarshotServer
+import EarshotStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOEmbedded
+import Synchronization
+import Testing
+import Yams
+
+/// Keeps `Sources/EarshotServer/openapi.yaml` and the server in agreement: the same routes, a
+/// well-formed OpenAPI 3.1 document, and responses whose status, content type and JSON shape are
+/// the documented ones.
+@Suite("OpenAPI document agrees with the server")
+struct OpenAPIAgreementTests {
+    // MARK: Routes
+
+    @Test("every registered route is documented and every documented operation is registered")
+    func routesMatchDocument() throws {
+        let server = try TestServer()
+        defer { server.cleanUp() }
+        let registered = Set(server.routes)
+        let documented = try Set(Self.documentedOperations(Self.document()))
+
+        #expect(registered.contains(Endpoint(method: "GET", path: "/healthz")), "the router lists no routes: \(registered)")
+        let undocumented = registered.subtracting(documented).sorted()
+        let unregistered = documented.subtracting(registered).sorted()
+        #expect(undocumented.isEmpty, "routes missing from openapi.yaml: \(undocumented.map(\.description).joined(separator: ", "))")
+        #expect(unregistered.isEmpty, "operations in openapi.yaml the server does not register: \(unregistered.map(\.description).joined(separator: ", "))")
+    }
+
+    @Test("path normalisation treats {id}, :id and slashes alike")
+    func pathNormalisation() {
+        #expect(Self.normalise("api/v1/jobs/:id/") == "/api/v1/jobs/{id}")
+        #expect(Self.normalise("/api/v1/jobs/{id}") == "/api/v1/jobs/{id}")
+        #expect(Self.normalise("//healthz") == "/healthz")
+        #expect(Self.normalise("") == "/")
+    }
+
+    // MARK: Document
+
+    @Test("the document is well-formed OpenAPI 3.1")
+    func documentIsWellFormed() throws {
+        let document = try Self.document()
+        var problems: [String] = []
+
+        let version = document["openapi"] as? String ?? ""
+        if !version.hasPrefix("3.1.") { problems.append("openapi is '\(version)', expected 3.1.x") }
+        let info = document["info"] as? [String: Any] ?? [:]
+        if (info["title"] as? String ?? "").isEmpty { problems.append("info.title is missing") }
+        if (info["version"] as? String ?? "").isEmpty { problems.append("info.version is missing") }
+        if info["version"] as? String != EarshotVersion.current {
+            problems.append("info.version is '\(info["version"] ?? "")', the server is \(EarshotVersion.current)")
+        }
+        let servers = document["servers"] as? [Any] ?? []
+        if servers.isEmpty { problems.append("no servers") }
+
+        var operationIDs: [String: String] = [:]
+        let paths = document["paths"] as? [String: Any] ?? [:]
+        if paths.isEmpty { problems.append("no paths") }
+        for (path, item) in paths.sorted(by: { $0.key < $1.key }) {
+            guard let item = item as? [String: Any] else {
+                problems.append("\(path) is not a path item")
+                continue
+            }
+            let pathParameters = Self.parameters(item["parameters"], document: document)
+            let templated = Set(path.split(separator: "/").filter { $0.hasPrefix("{") && $0.hasSuffix("}") }.map { String($0.dropFirst().dropLast()) })
+            for method in Self.httpMethods {
+                guard let operation = item[method] as? [String: Any] else { continue }
+                let name = "\(method.uppercased()) \(path)"
+                if let id = operation["operationId"] as? String, !id.isEmpty {
+                    if let other = operationIDs[id] { problems.append("operationId \(id) is used by both \(other) and \(name)") }
+                    operationIDs[id] = name
+                } else {
+                    problems.append("\(name) has no operationId")
+                }
+                let responses = operation["responses"] as? [String: Any] ?? [:]
+                if responses.isEmpty { problems.append("\(name) has no responses") }
+                for (status, _) in responses where Int(status) == nil && status != "default" {
+                    problems.append("\(name) has response '\(status)', not a status code")
+                }
+                let declared = (pathParameters + Self.parameters(operation["parameters"], document: document))
+                    .filter { $0["in"] as? String == "path" }
+                    .compactMap { $0["name"] as? String }
+                if Set(declared) != templated {
+                    problems.append("\(name) declares path parameters \(declared.sorted()), its path has \(templated.sorted())")
+                }
+            }
+        }
+
+        var references: [String] = []
+        Self.collectReferences(document, into: &references)
+        #expect(!references.isEmpty, "the document uses no $ref; expected shared components")
+        for reference in Set(references).sorted() {
+            if !reference.hasPrefix("#/components/") {
+                problems.append("$ref \(reference) does not point under #/components/")
+            } else if Self.resolve(reference, in: document) == nil {
+                problems.append("$ref \(reference) points to nothing")
+            }
+        }
+
+        let components = document["components"] as? [String: Any] ?? [:]
+        let schemas = components["schemas"] as? [String: Any] ?? [:]
+        for name in ["Job", "JobList", "Attempt", "AttemptList", "Transcript", "Segment", "Word", "Error", "Readiness"] where schemas[name] == nil {
+            problems.append("components.schemas.\(name) is missing")
+        }
+        if (components["responses"] as? [String: Any] ?? [:]).isEmpty { problems.append("components.responses is empty") }
+
+        #expect(problems.isEmpty, "openapi.yaml: \(problems.joined(separator: "; "))")
+    }
+
+    @Test("the enumerations in the document are the server's")
+    func enumerationsMatchCode() throws {
+        let document = try Self.document()
+        let states = Self.resolve("#/components/schemas/JobState/enum", in: document) as? [Any] ?? []
+        #expect(states.compactMap { $0 as? String } == JobState.allCases.map(\.rawValue))
+
+        let transcript = Self.resolve("#/paths/~1api~1v1~1jobs~1{id}~1transcript/get", in: document) as? [String: Any] ?? [:]
+        let format = Self.parameters(transcript["parameters"], document: document).first { $0["name"] as? String == "format" }
+        let formats = (format?["schema"] as? [String: Any])?["enum"] as? [Any] ?? []
+        #expect(formats.compactMap { $0 as? String } == ExportFormat.allCases.map(\.rawValue))
+
+        let content = Self.resolve("#/paths/~1api~1v1~1jobs~1{id}~1transcript/get/responses/200/content", in: document) as? [String: Any] ?? [:]
+        let documentedTypes = Set(content.keys)
+        let serverTypes = Set(ExportFormat.allCases.map { Self.mediaType($0.contentType) })
+        #expect(documentedTypes == serverTypes, "transcript content types: documented \(documentedTypes.sorted()), served \(serverTypes.sorted())")
+    }
+
+    @Test("the document is the file that GET /openapi.yaml serves")
+    func servedDocumentIsTheSourceFile() throws {
+        let source = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/EarshotServer/openapi.yaml")
+        let onDisk = try String(contentsOf: source, encoding: .utf8)
+        #expect(OpenAPIDocument.text == onDisk, "the bundled openapi.yaml differs from \(source.path); rebuild")
+        #expect(OpenAPIDocument.text.contains("/api/v1/jobs"), "the bundle's openapi.yaml was not found (fallback document served)")
+    }
+
+    // MARK: Responses
+
+    @Test("every response in a job's life matches the document")
+    func responsesMatchDocument() async throws {
+        let server = try TestServer()
+        defer { server.cleanUp() }
+        let document = try Self.document()
+        var problems: [String] = []
+
+        func exchange(
+            _ method: HTTPRequest.Method, _ template: String, _ uri: String, expect status: Int, code: String? = nil,
+            headers: HTTPFields = [:], body: [UInt8] = []
+        ) async throws -> Exchange {
+            let result = try await server.send(method, uri, headers: headers, body: body)
+            let label = "\(method.rawValue) \(uri)"
+            if result.status != status {
+                problems.append("\(label) answered \(result.status), expected \(status): \(result.text.prefix(300))")
+            }
+            if let code, result.errorCode != code {
+                problems.append("\(label) answered code \(result.errorCode ?? "none"), expected \(code)")
+            }
+            problems += Self.conformance(of: result, to: Endpoint(method: method.rawValue, path: template), in: document)
+                .map { "\(label): \($0)" }
+            return result
+        }
+
+        // Operations endpoints.
+        _ = try await exchange(.get, "/healthz", "/healthz", expect: 200)
+        _ = try await exchange(.get, "/readyz", "/readyz", expect: 200)
+        _ = try await exchange(.get, "/metrics", "/metrics", expect: 200)
+        let served = try await exchange(.get, "/openapi.yaml", "/openapi.yaml", expect: 200)
+        #expect(served.text == OpenAPIDocument.text)
+
+        // Uploads: raw body with query options, and multipart with form fields.
+        let jobs = "/api/v1/jobs"
+        let raw = try await exchange(
+            .post, jobs, "\(jobs)?filename=talk.wav&priority=5&language=en&word_timestamps=true", expect: 201,
+            headers: [.contentType: "audio/wav"], body: Self.silentWAV()
+        )
+        let first = try #require(raw.json?["id"]?.string)
+        #expect(raw.headers[.location] == "\(jobs)/\(first)")
+        let boundary = "earshot-test-boundary"
+        let form = try await exchange(
+            .post, jobs, jobs, expect: 201,
+            headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],
+            body: Self.multipart(boundary: boundary, fields: ["model": "base", "beam_size": "3"], file: ("interview.m4a", Array("not really audio".utf8)))
+        )
+        let second = try #require(form.json?["id"]?.string)
+
+        // Upload errors.
+        _ = try await exchange(.post, jobs, jobs, expect: 415, code: "unsupported_content_type", headers: [.contentType: "text/plain"], body: Array("hi".utf8))
+        _ = try await exchange(.post, jobs, jobs, expect: 400, code: "empty_upload", headers: [.contentType: "audio/wav"])
+        _ = try await exchange(.post, jobs, "\(jobs)?colour=blue", expect: 400, code: "unknown_field", headers: [.contentType: "audio/wav"], body: Self.silentWAV())
+        _ = try await exchange(.post, jobs, "\(jobs)?model=huge", expect: 400, code: "unknown_model", headers: [.contentType: "audio/wav"], body: Self.silentWAV())
+        _ = try await exchange(
+            .post, jobs, jobs, expect: 400, code: "missing_file", headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],
+            body: Self.multipart(boundary: boundary, fields: ["language": "en"], file: nil)
+        )
+
+        // The first job runs and succeeds (it has the higher priority).
+        let item = "\(jobs)/{id}"
+        let claimed = try #require(try await server.store.claimNext(holder: "test:1", leaseSeconds: 30, now: Date()))
+        #expect(claimed.job.id.rawValue == first)
+        let running = try await exchange(.get, item, "\(jobs)/\(first)", expect: 200)
+        #expect(running.json?["lease"] != nil)
+        _ = try await exchange(.get, "\(item)/transcript", "\(jobs)/\(first)/transcript", expect: 409, code: "transcript_not_ready")
+        _ = try await server.store.complete(claimed.lease, transcript: Self.transcript(JobID(rawValue: first)), now: Date())
+        _ = try await exchange(.get, item, "\(jobs)/\(first)", expect: 200)
+        for format in ExportFormat.allCases {
+            let rendered = try await exchange(.get, "\(item)/transcript", "\(jobs)/\(first)/transcript?format=\(format.rawValue)", expect: 200)
+            #expect(rendered.headers[.contentType] == format.contentType)
+            #expect(rendered.headers[.contentDisposition] == nil)
+        }
+        let download = try await exchange(.get, "\(item)/transcript", "\(jobs)/\(first)/transcript?format=srt&download=true", expect: 200)
+        #expect(download.headers[.contentDisposition] == "attachment; filename=\"talk.srt\"")
+        _ = try await exchange(.get, "\(item)/transcript", "\(jobs)/\(first)/transcript?format=docx", expect: 400, code: "invalid_format")
+        _ = try await exchange(.post, "\(item)/cancel", "\(jobs)/\(first)/cancel", expect: 409, code: "invalid_state")
+        _ = try await exchange(.post, "\(item)/retry", "\(jobs)/\(first)/retry", expect: 409, code: "invalid_state")
+        _ = try await exchange(.get, "\(item)/attempts", "\(jobs)/\(first)/attempts", expect: 200)
+
+        // The second job fails once, is re-queued with backoff, cancelled and retried.
+        let failing = try #require(try await server.store.claimNext(holder: "test:1", leaseSeconds: 30, now: Date()))
+        #expect(failing.job.id.rawValue == second)
+        _ = try await server.store.fail(failing.lease, error: .engine("the engine crashed"), retryable: true, now: Date())
+        let backoff = try await exchange(.get, item, "\(jobs)/\(second)", expect: 200)
+        #expect(backoff.json?["retry_after"] != nil && backoff.json?["error"] != nil)
+        let attempts = try await exchange(.get, "\(item)/attempts", "\(jobs)/\(second)/attempts", expect: 200)
+        #expect(attempts.json?["attempts"]?.array?.count == 1)
+        _ = try await exchange(.post, "\(item)/cancel", "\(jobs)/\(second)/cancel", expect: 200)
+        _ = try await exchange(.post, "\(item)/retry", "\(jobs)/\(second)/retry", expect: 200)
+
+        // Listing, paging and its errors.
+        let page = try await exchange(.get, jobs, "\(jobs)?limit=1", expect: 200)
+        let cursor = try #require(page.json?["next_cursor"]?.string)
+        let last = try await exchange(.get, jobs, "\(jobs)?limit=1&cursor=\(cursor)", expect: 200)
+        #expect(last.json?["next_cursor"] == nil)
+        _ = try await exchange(.get, jobs, "\(jobs)?state=queued,succeeded", expect: 200)
+        _ = try await exchange(.get, jobs, "\(jobs)?state=finished", expect: 400, code: "invalid_state")
+        _ = try await exchange(.get, jobs, "\(jobs)?limit=0", expect: 400, code: "invalid_limit")
+        _ = try await exchange(.get, jobs, "\(jobs)?cursor=abc", expect: 400, code: "invalid_cursor")
+
+        // Ids that are not ids, and ids of no job.
+        let unknown = JobID.generate().rawValue
+        for (method, suffix) in [(HTTPRequest.Method.get, ""), (.delete, ""), (.get, "/attempts"), (.post, "/cancel"), (.post, "/retry"), (.get, "/transcript")] {
+            _ = try await exchange(method, "\(item)\(suffix)", "\(jobs)/not-a-job\(suffix)", expect: 400, code: "invalid_id")
+            _ = try await exchange(method, "\(item)\(suffix)", "\(jobs)/\(unknown)\(suffix)", expect: 404, code: "not_found")
+        }
+
+        // Deletion.
+        let deleted = try await exchange(.delete, item, "\(jobs)/\(second)", expect: 204)
+        #expect(deleted.body.isEmpty)
+        _ = try await exchange(.get, item, "\(jobs)/\(second)", expect: 404, code: "not_found")
+
+        #expect(problems.isEmpty, "responses disagree with openapi.yaml:\n\(problems.joined(separator: "\n"))")
+    }
+}
+
+// MARK: - Document helpers
+
+extension OpenAPIAgreementTests {
+    static let httpMethods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
+
+    /// The document the server serves, parsed, with every mapping key as a string.
+    static func document() throws -> [String: Any] {
+        let parsed = try Yams.load(yaml: OpenAPIDocument.text)
+        guard let document = normalised(parsed as Any) as? [String: Any] else {
+            throw DocumentError(message: "openapi.yaml is not a YAML mapping")
+        }
+        return document
+    }
+
+    /// Yams gives `[AnyHashable: Any]`, with unquoted `200` keys as integers; this makes every key a string.
+    static func normalised(_ value: Any) -> Any {
+        if let mapping = value as? [AnyHashable: Any] {
+            var result: [String: Any] = [:]
+            for (key, item) in mapping { result["\(key.base)"] = normalised(item) }
+            return result
+        }
+        if let sequence = value as? [Any] { return sequence.map(normalised) }
+        return value
+    }
+
+    static func documentedOperations(_ document: [String: Any]) -> [Endpoint] {
+        let paths = document["paths"] as? [String: Any] ?? [:]
+        return paths.flatMap { path, item -> [Endpoint] in
+            let item = item as? [String: Any] ?? [:]
+            return httpMethods.filter { item[$0] != nil }.map { Endpoint(method: $0.uppercased(), path: normalise(path)) }
+        }
+    }
+
+    /// `/a/{id}`, `a/:id/` and `//a/{id}` all become `/a/{id}`.
+    static func normalise(_ path: String) -> String {
+        let components = path.split(separator: "/", omittingEmptySubsequences: true).map { component in
+            component.hasPrefix(":") ? "{\(component.dropFirst())}" : String(component)
+        }
+        return "/" + components.joined(separator: "/")
+    }
+
+    /// Follows a local JSON pointer such as `#/components/schemas/Job`.
+    static func resolve(_ reference: String, in document: [String: Any]) -> Any? {
+        guard reference.hasPrefix("#/") else { return nil }
+        var node: Any = document
+        for token in reference.dropFirst(2).split(separator: "/", omittingEmptySubsequences: false) {
+            let key = token.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            if let mapping = node as? [String: Any], let next = mapping[key] {
+                node = next
+            } else if let sequence = node as? [Any], let index = Int(key), sequence.indices.contains(index) {
+                node = sequence[index]
+            } else {
+                return nil
+            }
+        }
+        return node
+    }
+
+    /// `value` itself, or what its `$ref` points to.
+    static func dereferenced(_ value: Any?, in document: [String: Any]) -> [String: Any]? {
+        guard let mapping = value as? [String: Any] else { return nil }
+        if let reference = mapping["$ref"] as? String {
+            return resolve(reference, in: document) as? [String: Any]
+        }
+        return mapping
+    }
+
+    static func parameters(_ value: Any?, document: [String: Any]) -> [[String: Any]] {
+        (value as? [Any] ?? []).compactMap { dereferenced($0, in: document) }
+    }
+
+    static func collectReferences(_ node: Any, into references: inout [String]) {
+        if let mapping = node as? [String: Any] {
+            if let reference = mapping["$ref"] as? String { references.append(reference) }
+            for value in mapping.values { collectReferences(value, into: &references) }
+        } else if let sequence = node as? [Any] {
+            for value in sequence { collectReferences(value, into: &references) }
+        }
+    }
+
+    static func mediaType(_ contentType: String) -> String {
+        (contentType.split(separator: ";").first.map(String.init) ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+    }
+
+    /// What is wrong with `exchange` as an answer of the documented operation `endpoint`.
+    static func conformance(of exchange: Exchange, to endpoint: Endpoint, in document: [String: Any]) -> [String] {
+        let paths = document["paths"] as? [String: Any] ?? [:]
+        guard let operation = (paths[endpoint.path] as? [String: Any])?[endpoint.method.lowercased()] as? [String: Any] else {
+            return ["\(endpoint) is not documented"]
+        }
+        let responses = operation["responses"] as? [String: Any] ?? [:]
+        guard let response = dereferenced(responses[String(exchange.status)] ?? responses["default"], in: document) else {
+            return ["status \(exchange.status) is not documented for \(endpoint)"]
+        }
+        guard let content = response["content"] as? [String: Any] else {
+            return exchange.body.isEmpty ? [] : ["status \(exchange.status) is documented without a body, but one was sent"]
+        }
+        let mediaType = mediaType(exchange.headers[.contentType] ?? "")
+        guard let media = content[mediaType] as? [String: Any] else {
+            return ["Content-Type '\(mediaType)' is not documented for \(exchange.status); documented: \(content.keys.sorted())"]
+        }
+        guard mediaType == "application/json" else { return [] }
+        guard let json = exchange.json else { return ["the body is not JSON: \(exchange.text.prefix(200))"] }
+        guard let schema = media["schema"] else { return ["no schema for \(mediaType)"] }
+        var problems: [String] = []
+        SchemaChecker(document: document).check(json, against: schema, at: "$", problems: &problems)
+        return problems
+    }
+
+    // MARK: Fixtures
+
+    /// 0.1 s of 16 kHz mono silence, so the upload has a real duration.
+    static func silentWAV() -> [UInt8] {
+        let samples = 1600
+        let dataBytes = UInt32(samples * 2)
+        func le32(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
+        func le16(_ value: UInt16) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
+        var bytes = Array("RIFF".utf8) + le32(36 + dataBytes) + Array("WAVE".utf8)
+        bytes += Array("fmt ".utf8) + le32(16) + le16(1) + le16(1) + le32(16000) + le32(32000) + le16(2) + le16(16)
+        bytes += Array("data".utf8) + le32(dataBytes) + [UInt8](repeating: 0, count: Int(dataBytes))
+        return bytes
+    }
+
+    static func multipart(boundary: String, fields: [String: String], file: (name: String, bytes: [UInt8])?) -> [UInt8] {
+        var body: [UInt8] = []
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        if let file {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file.name)\"\r\nContent-Type: audio/mp4\r\n\r\n".utf8)
+            body += file.bytes + Array("\r\n".utf8)
+        }
+        body += Array("--\(boundary)--\r\n".utf8)
+        return body
+    }
+
+    static func transcript(_ id: JobID) -> Transcript {
+        Transcript(
+            jobID: id, title: "talk.wav", source: "talk.wav", language: "en", model: "tiny.en",
+            durationSeconds: 2.5, processingSeconds: 0.75, createdAt: Date(),
+            segments: [
+                Segment(
+                    start: 0, end: 1.25, text: " Hello there.", avgLogprob: -0.25, noSpeechProb: 0.125,
+                    words: [Word(start: 0, end: 0.5, text: " Hello", probability: 0.875), Word(start: 0.5, end: 1.25, text: " there.")]
+                ),
+                Segment(start: 1.25, end: 2.5, text: " Goodbye."),
+            ]
+        )
+    }
+}
+
+struct DocumentError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// One operation: an upper-case method and a normalised path.
+struct Endpoint: Hashable, Comparable, CustomStringConvertible {
+    var method: String
+    var path: String
+
+    var description: String { "\(method) \(path)" }
+
+    static func < (lhs: Endpoint, rhs: Endpoint) -> Bool { (lhs.path, lhs.method) < (rhs.path, rhs.method) }
+}
+
+// MARK: - A router to talk to
+
+/// The real router over a fresh store in a temporary directory, answered in-process.
+struct TestServer {
+    let directory: URL
+    let store: SQLiteStore
+    let routes: [Endpoint]
+    let responder: RouterResponder<BasicRequestContext>
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-openapi-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        store = try SQLiteStore(path: directory.appendingPathComponent("earshot.sqlite").path)
+        let media = try MediaStore(root: directory.appendingPathComponent("media", isDirectory: true))
+        let router = EarshotServer.makeRouter(
+            store: store, media: media, recognizers: [], signal: WorkSignal(), configuration: ServerConfiguration()
+        )
+        routes = router.routes.map { Endpoint(method: $0.method.rawValue, path: OpenAPIAgreementTests.normalise($0.path.description)) }
+        responder = router.buildResponder()
+    }
+
+    func send(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: [UInt8] = []) async throws -> Exchange {
+        let request = Request(
+            head: HTTPRequest(method: method, scheme: "http", authority: "127.0.0.1:8080", path: uri, headerFields: headers),
+            body: RequestBody(buffer: ByteBuffer(bytes: body))
+        )
+        let context = BasicRequestContext(
+            source: ApplicationRequestContextSource(channel: NIOAsyncTestingChannel(), logger: Logger(label: "earshot.openapi-test"))
+        )
+        let response = try await responder.respond(to: request, context: context)
+        let collector = BodyCollector()
+        try await response.body.write(collector)
+        return Exchange(status: response.status.code, headers: response.headers, body: collector.bytes.withLock { $0 })
+    }
+
+    func cleanUp() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// Gathers a response body.
+struct BodyCollector: ResponseBodyWriter {
+    final class Storage: Sendable {
+        let bytes = Mutex<[UInt8]>([])
+    }
+
+    let storage = Storage()
+    var bytes: Mutex<[UInt8]> { storage.bytes }
+
+    func write(_ buffer: ByteBuffer) async throws {
+        storage.bytes.withLock { $0 += buffer.readableBytesView }
+    }
+
+    func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}
+
+struct Exchange {
+    var status: Int
+    var headers: HTTPFields
+    var body: [UInt8]
+
+    var text: String { String(decoding: body, as: UTF8.self) }
+    var json: JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: Data(body)) }
+    var errorCode: String? { json?["error"]?["code"]?.string }
+}
+
+// MARK: - JSON and schemas
+
+/// A parsed JSON value that keeps booleans, integers and other numbers apart.
+enum JSONValue: Decodable, Equatable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { members[key] } else { nil }
+    }
+
+    var string: String? {
+        if case .string(let value) = self { value } else { nil }
+    }
+
+    var array: [JSONValue]? {
+        if case .array(let value) = self { value } else { nil }
+    }
+
+    var numeric: Double? {
+        switch self {
+        case .integer(let value): Double(value)
+        case .number(let value): value
+        default: nil
+        }
+    }
+}
+
+/// Checks JSON against the subset of JSON Schema the document uses. Objects are closed: a key
+/// the schema does not list is a disagreement, unless `additionalProperties` allows it.
+struct SchemaChecker {
+    let document: [String: Any]
+
+    func check(_ value: JSONValue, against schemaValue: Any, at path: String, problems: inout [String]) {
+        guard let mapping = schemaValue as? [String: Any] else {
+            problems.append("\(path): the schema is not a mapping")
+            return
+        }
+        if let reference = mapping["$ref"] as? String {
+            guard let target = OpenAPIAgreementTests.resolve(reference, in: document) else {
+                problems.append("\(path): unresolved $ref \(reference)")
+                return
+            }
+            check(value, against: target, at: path, problems: &problems)
+            return
+        }
+        if let constant = mapping["const"], value.string != "\(constant)" {
+            problems.append("\(path): expected \(constant), got \(value)")
+        }
+        if let choices = mapping["enum"] as? [Any], !choices.contains(where: { "\($0)" == value.string }) {
+            problems.append("\(path): \(value) is not one of \(choices)")
+        }
+        switch mapping["type"] as? String {
+        case "object":
+            guard case .object(let members) = value else { return problems.append("\(path): expected an object, got \(value)") }
+            let properties = mapping["properties"] as? [String: Any] ?? [:]
+            for name in mapping["required"] as? [Any] ?? [] where members["\(name)"] == nil {
+                problems.append("\(path): required property '\(name)' is missing")
+            }
+            for (name, member) in members.sorted(by: { $0.key < $1.key }) {
+                if let property = properties[name] {
+                    check(member, against: property, at: "\(path).\(name)", problems: &problems)
+                } else if let additional = mapping["additionalProperties"] as? [String: Any] {
+                    check(member, against: additional, at: "\(path).\(name)", problems: &problems)
+                } else if mapping["additionalProperties"] as? Bool != true {
+                    problems.append("\(path): property '\(name)' is not documented")
+                }
+            }
+        case "array":
+            guard case .array(let elements) = value else { return problems.append("\(path): expected an array, got \(value)") }
+            if let items = mapping["items"] {
+                for (index, element) in elements.enumerated() {
+                    check(element, against: items, at: "\(path)[\(index)]", problems: &problems)
+                }
+            }
+        case "string":
+            guard let text = value.string else { return problems.append("\(path): expected a string, got \(value)") }
+            switch mapping["format"] as? String {
+            case "date-time" where EarshotJSON.parseTimestamp(text) == nil:
+                problems.append("\(path): '\(text)' is not a date-time")
+            case "uuid" where UUID(uuidString: text) == nil:
+                problems.append("\(path): '\(text)' is not a UUID")
+            default:
+                break
+            }
+        case "integer":
+            guard case .integer = value else { return problems.append("\(path): expected an integer, got \(value)") }
+            checkRange(value, mapping, at: path, problems: &problems)
+        case "number":
+            guard value.numeric != nil else { return problems.append("\(path): expected a number, got \(value)") }
+            checkRange(value, mapping, at: path, problems: &problems)
+        case "boolean":
+            guard case .bool = value else { return problems.append("\(path): expected a boolean, got \(value)") }
+        case let other?:
+            problems.append("\(path): the checker does not know type '\(other)'")
+        case nil:
+            break
+        }
+    }
+
+    private func checkRange(_ value: JSONValue, _ schema: [String: Any], at path: String, problems: inout [String]) {
+        guard let number = value.numeric else { return }
+        if let minimum = (schema["minimum"] as? Int).map(Double.init) ?? schema["minimum"] as? Double, number < minimum {
+            problems.append("\(path): \(number) is below the minimum \(minimum)")
+        }
+        if let maximum = (schema["maximum"] as? Int).map(Double.init) ?? schema["maximum"] as? Double, number > maximum {
+            problems.append("\(path): \(number) is above the maximum \(maximum)")
+        }
+    }
+}
