@@ -51,6 +51,8 @@ public struct AudioDecoder: Sendable {
         }
         guard result.status == 0 else {
             try? FileManager.default.removeItem(at: output)
+            // A killed ffmpeg says nothing about the file; only its own refusal does.
+            if result.killedBySignal { throw AudioError.toolUnavailable("ffmpeg was killed by signal \(result.status)") }
             throw AudioError.unsupportedMedia(Self.reason(from: result.standardErrorText, status: result.status))
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: output.path)[.size] as? NSNumber)?.intValue ?? 0

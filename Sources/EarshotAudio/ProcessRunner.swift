@@ -5,6 +5,8 @@ import Foundation
 public enum ProcessRunner {
     public struct Result: Sendable {
         public var status: Int32
+        /// True when the tool was killed by a signal rather than exiting by itself.
+        public var killedBySignal: Bool
         public var standardOutput: Data
         public var standardError: Data
 
@@ -30,18 +32,18 @@ public enum ProcessRunner {
         let outputDrain = PipeDrain(stdout.fileHandleForReading)
         let errorDrain = PipeDrain(stderr.fileHandleForReading)
         let exit = ExitWaiter()
-        process.terminationHandler = { exit.finish($0.terminationStatus) }
+        process.terminationHandler = { exit.finish(ExitStatus(code: $0.terminationStatus, signaled: $0.terminationReason == .uncaughtSignal)) }
         try process.run()
         // The parent's copies of the write ends must close, or the drains never see EOF.
         try? stdout.fileHandleForWriting.close()
         try? stderr.fileHandleForWriting.close()
 
-        let status = await withTaskCancellationHandler {
+        let exitStatus = await withTaskCancellationHandler {
             await exit.wait()
         } onCancel: {
             process.terminate()
         }
-        let result = Result(status: status, standardOutput: await outputDrain.result(), standardError: await errorDrain.result())
+        let result = Result(status: exitStatus.code, killedBySignal: exitStatus.signaled, standardOutput: await outputDrain.result(), standardError: await errorDrain.result())
         try Task.checkCancellation()
         return result
     }
@@ -65,9 +67,15 @@ final class PipeDrain: Sendable {
 
 /// Waits for a process's termination handler.
 final class ExitWaiter: Sendable {
-    private let box = CompletionBox<Int32>()
-    func finish(_ status: Int32) { box.complete(status) }
-    func wait() async -> Int32 { await box.value() }
+    private let box = CompletionBox<ExitStatus>()
+    func finish(_ status: ExitStatus) { box.complete(status) }
+    func wait() async -> ExitStatus { await box.value() }
+}
+
+/// The exit code, and whether a signal ended the process.
+struct ExitStatus: Sendable {
+    var code: Int32
+    var signaled: Bool
 }
 
 /// A value produced once on some thread and awaited by any number of tasks.

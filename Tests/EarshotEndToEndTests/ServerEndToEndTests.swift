@@ -195,7 +195,7 @@ struct ServerEndToEndTests {
     @Test("SIGTERM releases the running job's lease; the next start finishes it")
     func gracefulShutdown() async throws {
         let directory = try TestEnvironment.temporaryDirectory("sigterm")
-        let long = try TestEnvironment.longRecording(times: 12, in: directory)
+        let long = try TestEnvironment.longRecording(times: 6, in: directory)
         let id: String
         do {
             let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--shutdown-grace-seconds", "0.2"])
@@ -212,5 +212,50 @@ struct ServerEndToEndTests {
         let restarted = try await ServerProcess(dataDirectory: directory)
         let finished = try await restarted.waitForJob(id)
         #expect(finished["state"] as? String == "succeeded")
+    }
+
+    @Test("a crashed engine is restarted and the interrupted job retried to success")
+    func engineCrash() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("crash")
+        let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--retry-base-seconds", "0.2"])
+        let long = try TestEnvironment.longRecording(times: 4, in: directory)
+        let id = try await server.submit(long)
+        _ = try await server.waitForJob(id, until: [.running])
+        let engines = server.engineProcessIDs()
+        #expect(engines.count == 1, "one engine process per worker slot")
+        for pid in engines { kill(pid, SIGKILL) }
+
+        let job = try await server.waitForJob(id)
+        #expect(job["state"] as? String == "succeeded", "\(job)")
+        // Killed mid-run the attempt fails with a retryable engine error; killed while ffmpeg was still
+        // decoding, the same attempt waits for the restarted engine. Either way nothing else fails.
+        let attempts = try await server.request("GET", "/api/v1/jobs/\(id)/attempts").json()["attempts"] as? [[String: Any]] ?? []
+        #expect(attempts.last?["outcome"] as? String == "succeeded")
+        for failed in attempts.dropLast() {
+            #expect((failed["error"] as? [String: Any])?["code"] as? String == "engine_error", "\(failed)")
+        }
+        let metrics = try await server.request("GET", "/metrics").text
+        #expect(metrics.contains("earshot_engine_restarts_total{engine=\"faster-whisper\"} 1"))
+        let replacements = server.engineProcessIDs()
+        #expect(replacements.count == 1 && !replacements.contains(where: engines.contains), "a new engine replaced the killed one")
+    }
+
+    @Test("Whisper base detects the language and transcribes accurately")
+    func baseModel() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("base")
+        let server = try await ServerProcess(dataDirectory: directory)
+        let clip = try TestEnvironment.librivoxClips()[0]
+        let id = try await server.submit(clip.url, fields: ["model": "base"])
+        let job = try await server.waitForJob(id)
+        #expect(job["state"] as? String == "succeeded", "\(job)")
+        #expect(job["model"] as? String == "base")
+        let transcript = try await server.request("GET", "/api/v1/jobs/\(id)/transcript").json()
+        #expect(transcript["language"] as? String == "en", "detected, not given")
+        let text = try await server.request("GET", "/api/v1/jobs/\(id)/transcript?format=txt").text
+        let result = WordErrorRate.errors(reference: clip.reference, hypothesis: text)
+        #expect(Double(result.errors) / Double(result.words) <= 0.10, "\(text)")
+        let assembled = directory.appendingPathComponent("models/base/model.bin")
+        let size = try FileManager.default.attributesOfItem(atPath: assembled.path)[.size] as? Int
+        #expect(size == 145_217_532)
     }
 }

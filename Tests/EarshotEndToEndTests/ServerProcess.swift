@@ -48,6 +48,27 @@ final class ServerProcess: @unchecked Sendable {
         baseURL = url
     }
 
+    /// Process ids of the server's direct children (its engine processes).
+    func childProcessIDs() -> [Int32] {
+        let parent = process.processIdentifier
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> Int32? in
+            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            // Fields after "(comm)": state, ppid, …
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == parent ? pid : nil
+        }
+    }
+
+    /// The server's engine processes (the faster-whisper workers among its children).
+    func engineProcessIDs() -> [Int32] {
+        childProcessIDs().filter { pid in
+            let commandLine = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+            return String(decoding: commandLine, as: UTF8.self).contains("faster_whisper_worker.py")
+        }
+    }
+
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
     func kill() {

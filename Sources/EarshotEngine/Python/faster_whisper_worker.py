@@ -6,7 +6,8 @@ each line. Nothing else is ever written to stdout: logging goes to stderr.
 
     faster_whisper_worker.py --models-dir DIR --threads N --compute-type int8 [--preload MODEL]
 
-Requests (``id`` is chosen by the caller and echoed in every reply to that request):
+Requests (``id`` is chosen by the caller, unique among requests in flight, and echoed in every
+reply to that request):
 
     {"op":"load","id":"r1","model":"base"}
         -> {"type":"loaded","id":"r1","model":"base"}
@@ -227,10 +228,11 @@ def resolve_model(name, models_dir):
 class ModelCache:
     """Loaded models by name; models stay loaded for the life of the worker."""
 
-    def __init__(self, models_dir, threads, compute_type):
+    def __init__(self, models_dir, threads, compute_type, default_name=None):
         self.models_dir = models_dir
         self.threads = threads
         self.compute_type = compute_type
+        self.default_name = default_name  # used by a transcribe request that names no model
         self.models = {}
 
     def get(self, name):
@@ -396,7 +398,7 @@ def transcribe(request, models, writer, cancel_flag):
     name = optional(request, "model", str, None) or models.default_name
     if name is None:
         raise WorkerError("bad_request", "'model' must be a non-empty string")
-    language = optional(request, "language", str, None)
+    language = optional(request, "language", str, None) or None  # "" means detect, like null
     beam_size = optional(request, "beam_size", int, 5)
     if beam_size < 1:
         raise WorkerError("bad_request", "'beam_size' must be at least 1")
@@ -408,7 +410,9 @@ def transcribe(request, models, writer, cancel_flag):
     model = models.get(name)
     audio = load_audio(audio_path)
     if is_english_only(name, model):
-        language = "en"
+        language = "en"  # an English-only model cannot do anything else; detection would be wasted work
+    elif language is not None and language not in model.supported_languages:
+        raise WorkerError("bad_request", f"language {language!r} is not supported by model {name!r}")
     started = time.monotonic()
     segments, info = model.transcribe(
         audio,
@@ -489,8 +493,7 @@ def main(argv=None):
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
                         format="%(asctime)s worker[%(process)d] %(levelname)s %(message)s")
     writer = ProtocolWriter()
-    models = ModelCache(os.path.abspath(args.models_dir), args.threads, args.compute_type)
-    models.default_name = args.preload
+    models = ModelCache(os.path.abspath(args.models_dir), args.threads, args.compute_type, args.preload)
     if args.preload:
         try:
             models.get(args.preload)
@@ -498,9 +501,9 @@ def main(argv=None):
             message = exc.message if isinstance(exc, WorkerError) else f"{type(exc).__name__}: {exc}"
             writer.emit({"type": "fatal", "message": message})
             return 2
-    reader = RequestReader(sys.stdin.buffer, writer)
-    reader.start()
     writer.emit({"type": "ready", "models": list(models.models), "pid": os.getpid()})
+    reader = RequestReader(sys.stdin.buffer, writer)  # started after "ready" so that comes first
+    reader.start()
     while True:
         request = reader.requests.get()
         if request is RequestReader.END:

@@ -1,0 +1,68 @@
+import EarshotServer
+import Foundation
+import Testing
+
+@Suite("Configuration precedence")
+struct ConfigurationLoaderTests {
+    func yamlFile(_ text: String) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-config-\(UUID().uuidString).yaml")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    @Test("flags beat environment, environment beats YAML, YAML beats defaults")
+    func precedence() throws {
+        let file = try yamlFile("""
+            port: 9000
+            host: 0.0.0.0
+            workers: 3
+            model: base
+            allowed_models: [tiny.en, base]
+            """)
+        let configuration = try ConfigurationLoader.load(
+            configFile: file,
+            environment: ["EARSHOT_PORT": "9100", "EARSHOT_WORKERS": "2", "UNRELATED": "x"],
+            flags: ["port": "9200"]
+        )
+        #expect(configuration.port == 9200)  // flag
+        #expect(configuration.workers == 2)  // environment over YAML
+        #expect(configuration.host == "0.0.0.0")  // YAML over default
+        #expect(configuration.model == "base")
+        #expect(configuration.allowedModels == ["tiny.en", "base"])
+        #expect(configuration.dataDirectory == "./earshot-data")  // default
+        #expect(configuration.maxUploadBytes == 2 * 1024 * 1024 * 1024)
+    }
+
+    @Test("every key has one name in each layer")
+    func environmentNames() throws {
+        var environment: [String: String] = [:]
+        for key in ConfigurationLoader.keys { environment["EARSHOT_" + key.uppercased()] = "" }
+        #expect(environment["EARSHOT_DATA_DIR"] != nil)
+        #expect(environment["EARSHOT_MAX_UPLOAD_BYTES"] != nil)
+        let configuration = try ConfigurationLoader.load(configFile: nil, environment: ["EARSHOT_DATA_DIR": "/srv/earshot"], flags: [:])
+        #expect(configuration.dataDirectory == "/srv/earshot")
+    }
+
+    @Test("malformed values and unknown keys are refused with a message naming them")
+    func errors() throws {
+        #expect(throws: (any Error).self) {
+            _ = try ConfigurationLoader.load(configFile: nil, environment: ["EARSHOT_PORT": "eighty"], flags: [:])
+        }
+        do {
+            _ = try ConfigurationLoader.load(configFile: try yamlFile("prot: 80\n"), environment: [:], flags: [:])
+            Issue.record("a misspelt key was accepted")
+        } catch {
+            #expect("\(error)".contains("unknown key 'prot'"))
+        }
+        do {
+            _ = try ConfigurationLoader.load(configFile: try yamlFile("- just\n- a list\n"), environment: [:], flags: [:])
+            Issue.record("a YAML list was accepted")
+        } catch {
+            #expect("\(error)".contains("must be a mapping"))
+        }
+        var invalid = ServerConfiguration()
+        invalid.port = 70000
+        invalid.workers = -1
+        #expect(invalid.validationErrors().count == 2)
+    }
+}

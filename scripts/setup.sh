@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what Earshot needs on Debian, idempotently: system packages through apt (only when one
+# is missing) and the engine's Python packages into a project-local .venv (only when the pinned
+# requirements changed). Run by `make run` and `make test`; safe to run again at any time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_tests=${1:-}
+packages=(ffmpeg libsqlite3-dev)
+if [ "$want_tests" = "--tests" ]; then packages+=(pocketsphinx-testdata); fi
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then packages+=(python3-venv); fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]} with apt"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+requirements=engine/requirements.txt
+stamp=.venv/.earshot-requirements
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  python3 -m venv .venv
+fi
+if ! cmp -s "$requirements" "$stamp" 2>/dev/null; then
+  echo "setup: installing the engine's Python packages into .venv"
+  .venv/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$stamp"
+fi
