@@ -3,6 +3,7 @@ import EarshotCore
 import EarshotEngine
 import Foundation
 import Metrics
+import Synchronization
 
 /// Turns one claimed job into a transcript: decode with ffmpeg, then stream it through the engine.
 struct JobRunner: Sendable {
@@ -41,21 +42,19 @@ struct JobRunner: Sendable {
     }
 }
 
-/// The latest progress of a running job, written by the engine loop and read by the heartbeat loop.
-final class ProgressBox: @unchecked Sendable {
-    // @unchecked: all access goes through `lock`.
-    private let lock = NSLock()
-    private var value: Double = 0
+/// A value shared between a job's engine loop, heartbeat loop and reporting code.
+final class SharedValue<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
 
-    func set(_ newValue: Double) {
-        lock.lock()
-        value = newValue
-        lock.unlock()
-    }
+    init(_ value: Value) { mutex = Mutex(value) }
 
-    func get() -> Double {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
-    }
+    func set(_ newValue: Value) { mutex.withLock { $0 = newValue } }
+
+    func get() -> Value { mutex.withLock { $0 } }
 }
+
+/// The latest progress of a running job (fraction 0...1).
+typealias ProgressBox = SharedValue<Double>
+
+/// The lease as last renewed.
+typealias LeaseBox = SharedValue<Lease>

@@ -90,7 +90,7 @@ public final class TranscriptionWorker: Service, Sendable {
         logger[metadataKey: "job_id"] = "\(claimed.job.id)"
         logger.info("job claimed", metadata: ["attempt": "\(claimed.lease.attempt)"])
         let started = ContinuousClock.now
-        let progress = ProgressBox()
+        let progress = ProgressBox(0)
         let latestLease = LeaseBox(claimed.lease)
 
         let outcome: Branch = await withTaskGroup(of: Branch.self) { group in
@@ -192,26 +192,5 @@ public final class TranscriptionWorker: Service, Sendable {
         await shutdown.wait()
         try? await Task.sleep(for: configuration.shutdownGrace)
         return .stop(.shutdown)
-    }
-}
-
-/// The lease as last renewed, shared by the heartbeat loop and the reporting code.
-final class LeaseBox: @unchecked Sendable {
-    // @unchecked: all access goes through `lock`.
-    private let lock = NSLock()
-    private var lease: Lease
-
-    init(_ lease: Lease) { self.lease = lease }
-
-    func set(_ newValue: Lease) {
-        lock.lock()
-        lease = newValue
-        lock.unlock()
-    }
-
-    func get() -> Lease {
-        lock.lock()
-        defer { lock.unlock() }
-        return lease
     }
 }

@@ -80,6 +80,8 @@ struct TranscribeCommand: AsyncParsableCommand {
                 defaultModel: model, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount
             )
             let recognizer = FasterWhisperRecognizer(configuration: engine, logger: logger)
+            // Load the model before the clock starts, so the real-time factor shown is the engine's.
+            try await recognizer.prepare()
             let progress = ProgressDisplay(labels: queued.map { URL(fileURLWithPath: $0.path).lastPathComponent })
             let finished = try await session.run(jobs: queued.map(\.job.id), recognizer: recognizer) { jobs in
                 progress.update(jobs)
