@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "EarshotCore", targets: ["EarshotCore"]),
         .library(name: "EarshotStore", targets: ["EarshotStore"]),
         .library(name: "EarshotServer", targets: ["EarshotServer"]),
+        .library(name: "EarshotClient", targets: ["EarshotClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -49,9 +50,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "EarshotClient",
+            dependencies: ["EarshotCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "EarshotNode",
             dependencies: [
-                "EarshotCore", "EarshotStore", "EarshotAudio", "EarshotEngine",
+                "EarshotCore", "EarshotStore", "EarshotAudio", "EarshotEngine", "EarshotClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -76,10 +82,11 @@ let package = Package(
         .executableTarget(
             name: "earshot",
             dependencies: [
-                "EarshotCore", "EarshotStore", "EarshotEngine", "EarshotNode", "EarshotServer",
+                "EarshotCore", "EarshotStore", "EarshotEngine", "EarshotNode", "EarshotServer", "EarshotClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

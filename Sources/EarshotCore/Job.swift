@@ -23,12 +23,14 @@ public struct Job: Codable, Sendable, Hashable {
     /// Who holds the lease while running.
     public var leaseHolder: String?
     public var leaseExpiresAt: Date?
+    /// The fencing token of the latest claim; a lease is current only with this token.
+    public var leaseToken: Int64
 
     public init(
         id: JobID, state: JobState, priority: Int, options: TranscriptionOptions, media: MediaInfo,
         progress: Double = 0, attemptsUsed: Int = 0, maxAttempts: Int, createdAt: Date, updatedAt: Date,
         startedAt: Date? = nil, finishedAt: Date? = nil, notBefore: Date? = nil, lastError: JobError? = nil,
-        leaseHolder: String? = nil, leaseExpiresAt: Date? = nil
+        leaseHolder: String? = nil, leaseExpiresAt: Date? = nil, leaseToken: Int64 = 0
     ) {
         self.id = id
         self.state = state
@@ -46,6 +48,7 @@ public struct Job: Codable, Sendable, Hashable {
         self.lastError = lastError
         self.leaseHolder = leaseHolder
         self.leaseExpiresAt = leaseExpiresAt
+        self.leaseToken = leaseToken
     }
 }
 

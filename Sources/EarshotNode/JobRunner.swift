@@ -13,6 +13,18 @@ struct JobRunner: Sendable {
     let scratchDirectory: URL
 
     func transcribe(_ claimed: ClaimedJob, progress: ProgressBox) async throws -> Transcript {
+        // `defer` cannot await, so the media is discarded on both paths by hand.
+        do {
+            let transcript = try await run(claimed, progress: progress)
+            await source.discardMedia(for: claimed.job)
+            return transcript
+        } catch {
+            await source.discardMedia(for: claimed.job)
+            throw error
+        }
+    }
+
+    private func run(_ claimed: ClaimedJob, progress: ProgressBox) async throws -> Transcript {
         let job = claimed.job
         let started = ContinuousClock.now
         let mediaURL = try await source.mediaFile(for: job)

@@ -17,7 +17,7 @@ public struct LocalWorkSource: WorkSource {
     }
 
     public func claim(holder: String) async throws -> ClaimedJob? {
-        try await store.claimNext(holder: holder, leaseSeconds: leaseSeconds, now: Date())
+        try await store.claimNext(holder: holder, leaseSeconds: leaseSeconds, models: nil, now: Date())
     }
 
     public func heartbeat(_ lease: Lease, progress: Double?) async throws -> Lease {
@@ -46,6 +46,9 @@ public struct LocalWorkSource: WorkSource {
         }
         return url
     }
+
+    /// The media store's file is the job's own, kept for retries and downloads: nothing to discard.
+    public func discardMedia(for job: Job) async {}
 
     public func waitForWork(timeout: Duration) async {
         var wait = timeout

@@ -1,4 +1,5 @@
 import EarshotAudio
+import EarshotClient
 import EarshotCore
 import EarshotEngine
 import Foundation
@@ -19,6 +20,7 @@ public final class TranscriptionWorker: Service, Sendable {
     let runner: JobRunner
     let logger: Logger
     let shutdown = ShutdownSignal()
+    private let runningJob = SharedValue<JobID?>(nil)
     private let audioSeconds = FloatingPointCounter(label: "earshot_audio_seconds_processed_total")
     private let jobDuration = Timer(label: "earshot_job_duration_seconds", preferredDisplayUnit: .seconds)
 
@@ -33,6 +35,9 @@ public final class TranscriptionWorker: Service, Sendable {
         logger[metadataKey: "worker"] = "\(configuration.holder)"
         self.logger = logger
     }
+
+    /// The job this slot is working on, if any; a node reports these in its heartbeats.
+    public var currentJobID: JobID? { runningJob.get() }
 
     public func run() async throws {
         await withGracefulShutdownHandler {
@@ -89,6 +94,8 @@ public final class TranscriptionWorker: Service, Sendable {
         var logger = logger
         logger[metadataKey: "job_id"] = "\(claimed.job.id)"
         logger.info("job claimed", metadata: ["attempt": "\(claimed.lease.attempt)"])
+        runningJob.set(claimed.job.id)
+        defer { runningJob.set(nil) }
         let started = ContinuousClock.now
         let progress = ProgressBox(0)
         let latestLease = LeaseBox(claimed.lease)
@@ -122,6 +129,10 @@ public final class TranscriptionWorker: Service, Sendable {
             } catch {
                 logger.warning("could not report success", metadata: ["error": "\(error)"])
             }
+        case .finished(.failure(let lost as LeaseLostError)):
+            // A remote source learns of a lost lease from any call (the media download, say);
+            // reporting a failure on a lease that is gone would only be refused.
+            logger.info("job stopped: lease lost", metadata: ["reason": "\(lost.loss.rawValue)"])
         case .finished(.failure(let error)):
             await reportFailure(error, lease: lease, logger: logger)
         case .stop(.leaseLost(let loss)):
@@ -161,6 +172,9 @@ public final class TranscriptionWorker: Service, Sendable {
             }
         case let error as JobError:
             return (error, false)
+        case let error as MediaDownloadError:
+            // A bad or broken transfer; the next attempt downloads afresh.
+            return (JobError(code: "media_download_failed", message: error.description), true)
         default:
             return (.engine("\(error)"), true)
         }

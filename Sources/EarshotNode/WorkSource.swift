@@ -14,6 +14,9 @@ public protocol WorkSource: Sendable {
     func release(_ lease: Lease) async throws
     /// A local file holding the job's media.
     func mediaFile(for job: Job) async throws -> URL
+    /// Called once the job's run ends, however it ends, so temporary media is removed in every
+    /// outcome (success, failure, lost lease, shutdown).
+    func discardMedia(for job: Job) async
     /// Returns when work may be available, or after `timeout`.
     func waitForWork(timeout: Duration) async
     /// Wakes every worker blocked in ``waitForWork(timeout:)`` (new work, or shutdown).

@@ -47,7 +47,9 @@ public struct APIError: HTTPResponseError, Sendable {
             case .jobNotFound(let id): return APIError(.notFound, "not_found", "job \(id) does not exist")
             case .invalidTransition: return APIError(.conflict, "invalid_state", error.description)
             case .invalidCursor: return APIError(.badRequest, "invalid_cursor", error.description)
-            case .leaseLost: return APIError(.conflict, "lease_lost", error.description)
+            case .leaseLost: return APIError(.conflict, "lease_stale", error.description)
+            case .nodeNotFound(let id): return APIError(.notFound, "not_found", "node \(id) does not exist")
+            case .duplicateNodeName: return APIError(.conflict, "duplicate_name", error.description)
             }
         case let error as HTTPError:
             let code = switch error.status.code {

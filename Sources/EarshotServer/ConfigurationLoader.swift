@@ -42,6 +42,9 @@ public enum ConfigurationLoader {
         integer("threads") { $0.threads = $1 },
         text("log_level") { $0.logLevel = $1 },
         text("instance_name") { $0.instanceName = $1 },
+        text("admin_token") { $0.adminToken = $1 },
+        number("node_heartbeat_interval_seconds") { $0.nodeHeartbeatIntervalSeconds = $1 },
+        number("node_heartbeat_timeout_seconds") { $0.nodeHeartbeatTimeoutSeconds = $1 },
     ]
 
     /// The keys every layer accepts.

@@ -89,8 +89,11 @@ extension EarshotServer {
         router.middlewares.add(ErrorMiddleware())
         HealthRoutes(store: store, recognizers: recognizers).register(on: router)
         MetricsRoute(store: store).register(on: router)
-        JobRoutes(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration)
-            .register(on: router.group("api/v1"))
+        let api = router.group("api/v1")
+        JobRoutes(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration).register(on: api)
+        NodeAdminRoutes(store: store, configuration: configuration).register(on: api)
+        NodeRoutes(store: store, media: media, signal: signal, configuration: configuration).register(on: api)
+        QueueStatsRoute(store: store).register(on: api)
         return router
     }
 }

@@ -31,6 +31,11 @@ struct JobRoutes: Sendable {
             await self.signal.notify()
             return try jsonResponse(JobResponse(job))
         }
+        group.post("jobs/{id}/reset") { _, context in
+            let job = try await self.store.reset(try Self.jobID(context), now: Date())
+            await self.signal.notify()
+            return try jsonResponse(JobResponse(job))
+        }
         group.delete("jobs/{id}") { _, context in
             let deleted = try await self.store.delete(try Self.jobID(context))
             if !deleted.mediaStillReferenced { self.media.remove(deleted.job.media.sha256) }

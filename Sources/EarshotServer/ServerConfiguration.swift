@@ -14,7 +14,8 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     public var allowedModels = ["tiny.en", "base"]
     public var beamSize = 5
     public var maxUploadBytes: Int64 = 2 * 1024 * 1024 * 1024
-    public var leaseSeconds = 30.0
+    /// A claim lasts this long without a heartbeat before the job goes back to the queue.
+    public var leaseSeconds = 120.0
     public var maxAttempts = 3
     public var retryBaseSeconds = 5.0
     public var retryMaxSeconds = 300.0
@@ -26,6 +27,13 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     public var logLevel = "info"
     /// Names this server's built-in workers in leases; defaults to the host name.
     public var instanceName = ""
+    /// Required (as `Authorization: Bearer`) for node administration when set; empty leaves it open,
+    /// which `serve` allows only on a loopback address.
+    public var adminToken = ""
+    /// How often nodes are asked to heartbeat.
+    public var nodeHeartbeatIntervalSeconds = 15.0
+    /// A node with no heartbeat for this long is shown offline.
+    public var nodeHeartbeatTimeoutSeconds = 60.0
 
     public init() {}
 
@@ -40,7 +48,18 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
         if !(1...10).contains(beamSize) { problems.append("beam_size must be 1...10, got \(beamSize)") }
         if threads < 0 { problems.append("threads must not be negative") }
         if dataDirectory.isEmpty { problems.append("data_dir must not be empty") }
+        if nodeHeartbeatIntervalSeconds <= 0 { problems.append("node_heartbeat_interval_seconds must be positive") }
+        if nodeHeartbeatTimeoutSeconds <= nodeHeartbeatIntervalSeconds {
+            problems.append("node_heartbeat_timeout_seconds must exceed node_heartbeat_interval_seconds")
+        }
+        if adminToken.isEmpty, !Self.isLoopback(host) {
+            problems.append("binding to \(host) needs an admin_token (nodes could otherwise register freely)")
+        }
         return problems
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     var resolvedInstanceName: String {

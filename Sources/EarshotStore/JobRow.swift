@@ -37,7 +37,8 @@ enum JobRow {
             notBefore: optionalDate(row["not_before"]),
             lastError: errorCode.map { JobError(code: $0, message: errorMessage ?? "") },
             leaseHolder: row["lease_holder"],
-            leaseExpiresAt: optionalDate(row["lease_expires_at"])
+            leaseExpiresAt: optionalDate(row["lease_expires_at"]),
+            leaseToken: row["lease_token"]
         )
     }
 

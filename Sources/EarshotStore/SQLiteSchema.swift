@@ -71,6 +71,23 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v2-nodes") { db in
+            try db.execute(sql: """
+                CREATE TABLE nodes (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    key_hash TEXT NOT NULL UNIQUE,
+                    priority INTEGER NOT NULL DEFAULT 0,
+                    disabled INTEGER NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL,
+                    last_heartbeat_at REAL,
+                    capabilities TEXT,
+                    jobs_done INTEGER NOT NULL DEFAULT 0,
+                    audio_seconds_done REAL NOT NULL DEFAULT 0
+                );
+                CREATE INDEX jobs_lease_holder ON jobs(lease_holder) WHERE lease_holder IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -127,4 +127,15 @@ extension SQLiteStore {
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE media_sha256 = ?)", arguments: [sha256]) ?? false
         }
     }
+
+    public func throughput(since: Date) async throws -> (jobs: Int, audioSeconds: Double) {
+        try await pool.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS jobs, COALESCE(SUM(t.duration), 0) AS audio
+                FROM jobs j JOIN transcripts t ON t.job_id = j.id
+                WHERE j.state = 'succeeded' AND j.finished_at >= ?
+                """, arguments: [since.timeIntervalSince1970])
+            return (row?["jobs"] ?? 0, row?["audio"] ?? 0)
+        }
+    }
 }

@@ -3,16 +3,20 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    public func claimNext(holder: String, leaseSeconds: Double, now: Date) async throws -> ClaimedJob? {
+    public func claimNext(holder: String, leaseSeconds: Double, models: [String]?, now: Date) async throws -> ClaimedJob? {
         let policy = retryPolicy
+        if let models, models.isEmpty { return nil }
+        let modelFilter = models.map { " AND model IN (\(Array(repeating: "?", count: $0.count).joined(separator: ", ")))" } ?? ""
         return try await pool.write { db in
             try Self.expireLeases(db, whereSQL: "lease_expires_at < ?", arguments: [now.timeIntervalSince1970], policy: policy, now: now)
             let nowSeconds = now.timeIntervalSince1970
+            var arguments: StatementArguments = [nowSeconds]
+            arguments += StatementArguments(models ?? [])
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT id, lease_token FROM jobs
-                WHERE state = 'queued' AND (not_before IS NULL OR not_before <= ?)
+                WHERE state = 'queued' AND (not_before IS NULL OR not_before <= ?)\(modelFilter)
                 ORDER BY priority DESC, seq ASC LIMIT 1
-                """, arguments: [nowSeconds])
+                """, arguments: arguments)
             else { return nil }
             let id = JobID(rawValue: row["id"])
             let token: Int64 = row["lease_token"] + 1
@@ -62,6 +66,10 @@ extension SQLiteStore {
                 WHERE id = ?
                 """, arguments: [nowSeconds, nowSeconds, transcript.durationSeconds, lease.jobID.rawValue])
             try Self.endAttempt(db, lease, outcome: .succeeded, error: nil, now: now)
+            if lease.holder.hasPrefix("node:") {
+                try db.execute(sql: "UPDATE nodes SET jobs_done = jobs_done + 1, audio_seconds_done = audio_seconds_done + ? WHERE id = ?",
+                               arguments: [transcript.durationSeconds, String(lease.holder.dropFirst("node:".count))])
+            }
             return try JobRow.require(db, id: lease.jobID)
         }
     }
@@ -110,6 +118,34 @@ extension SQLiteStore {
         try await pool.read { db in
             try Double.fetchOne(db, sql: "SELECT MIN(COALESCE(not_before, 0)) FROM jobs WHERE state = 'queued'")
                 .map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    public func reset(_ id: JobID, now: Date) async throws -> Job {
+        try await pool.write { db in
+            guard let (job, token) = try JobRow.fetch(db, id: id) else { throw StoreError.jobNotFound(id) }
+            switch job.state {
+            case .running:
+                let lease = Lease(jobID: id, attempt: 0, token: token, holder: job.leaseHolder ?? "", expiresAt: now)
+                try Self.endAttempt(db, lease, outcome: .released, error: nil, now: now)
+            case .queued:
+                break
+            case .succeeded, .failed, .cancelled:
+                throw StoreError.invalidTransition(id, from: job.state, action: "reset")
+            }
+            try db.execute(sql: """
+                UPDATE jobs SET state = 'queued', progress = 0, lease_holder = NULL, lease_expires_at = NULL,
+                    not_before = NULL, updated_at = ?
+                WHERE id = ?
+                """, arguments: [now.timeIntervalSince1970, id.rawValue])
+            return try JobRow.require(db, id: id)
+        }
+    }
+
+    public func runningJobs(heldBy holder: String) async throws -> [JobID] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE state = 'running' AND lease_holder = ? ORDER BY seq", arguments: [holder])
+                .map(JobID.init(rawValue:))
         }
     }
 

@@ -8,8 +8,9 @@ import Foundation
 /// ``StoreError/leaseLost(_:_:)`` and changes nothing.
 public protocol JobQueue: Sendable {
     /// Atomically takes the best queued job (highest priority, then oldest) whose backoff has
-    /// elapsed, first re-queueing any job whose lease expired. `nil` when nothing is claimable.
-    func claimNext(holder: String, leaseSeconds: Double, now: Date) async throws -> ClaimedJob?
+    /// elapsed and whose model is in `models` (`nil`: any model), first re-queueing any job whose
+    /// lease expired. `nil` when nothing is claimable.
+    func claimNext(holder: String, leaseSeconds: Double, models: [String]?, now: Date) async throws -> ClaimedJob?
 
     /// Extends the lease and records progress. Throws `leaseLost(.cancelled)` when the job was
     /// cancelled or deleted, so the worker stops its engine run.
@@ -34,11 +35,30 @@ public protocol JobQueue: Sendable {
 
     /// The earliest time a queued job becomes claimable, if any job is queued.
     func nextClaimableTime() async throws -> Date?
+
+    /// Puts a stuck job back in the queue at once: a running job's attempt ends as released (not
+    /// counted), a queued job's backoff is cleared.
+    func reset(_ id: JobID, now: Date) async throws -> Job
+
+    /// Jobs whose current lease is held by `holder`.
+    func runningJobs(heldBy holder: String) async throws -> [JobID]
+}
+
+/// Registered transcriber nodes. Keys are stored only as hashes.
+public protocol NodeRegistry: Sendable {
+    func createNode(_ node: Node, keyHash: String) async throws -> Node
+    func node(id: String) async throws -> Node
+    /// The node a key belongs to, or `nil` for an unknown or revoked key.
+    func node(keyHash: String) async throws -> Node?
+    func nodes() async throws -> [Node]
+    func recordHeartbeat(nodeID: String, capabilities: NodeCapabilities, now: Date) async throws -> Node
+    func setNodeDisabled(_ id: String, disabled: Bool) async throws -> Node
+    func deleteNode(_ id: String) async throws
 }
 
 /// Everything Earshot persists. Implemented by ``SQLiteStore``; a PostgreSQL store implements the
 /// same protocol and passes the same conformance tests.
-public protocol Store: JobQueue {
+public protocol Store: JobQueue, NodeRegistry {
     func createJob(_ newJob: NewJob, now: Date) async throws -> Job
     func job(_ id: JobID) async throws -> Job
     func jobs(_ query: JobQuery) async throws -> JobPage
@@ -51,6 +71,8 @@ public protocol Store: JobQueue {
     func delete(_ id: JobID) async throws -> DeletedJob
     func transcript(of id: JobID) async throws -> Transcript?
     func stateCounts() async throws -> [JobState: Int]
+    /// Jobs that succeeded since `since`, and the audio they covered.
+    func throughput(since: Date) async throws -> (jobs: Int, audioSeconds: Double)
     /// Whether any job still uses the media with this content hash.
     func isMediaReferenced(_ sha256: String) async throws -> Bool
     /// Proves the store accepts writes (readiness probe).
@@ -99,6 +121,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The action is not allowed in the job's current state (e.g. cancelling a finished job).
     case invalidTransition(JobID, from: JobState, action: String)
     case invalidCursor(String)
+    case nodeNotFound(String)
+    case duplicateNodeName(String)
 
     public var description: String {
         switch self {
@@ -106,6 +130,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .leaseLost(let id, let loss): "lease on job \(id) lost (\(loss.rawValue))"
         case .invalidTransition(let id, let from, let action): "cannot \(action) job \(id): it is \(from.rawValue)"
         case .invalidCursor(let cursor): "invalid cursor \(cursor)"
+        case .nodeNotFound(let id): "node \(id) not found"
+        case .duplicateNodeName(let name): "a node named '\(name)' is already registered"
         }
     }
 }

@@ -43,7 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest accepted upload in bytes (default 2147483648; env EARSHOT_MAX_UPLOAD_BYTES).")
     var maxUploadBytes: Int64?
 
-    @Option(help: "Seconds a claimed job's lease lasts without renewal (default 30; env EARSHOT_LEASE_SECONDS).")
+    @Option(help: "Seconds a claimed job's lease lasts without renewal (default 120; env EARSHOT_LEASE_SECONDS).")
     var leaseSeconds: Double?
 
     @Option(help: "Attempts before a job fails for good (default 3; env EARSHOT_MAX_ATTEMPTS).")
@@ -70,6 +70,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Name of this server in job leases (default: host name; env EARSHOT_INSTANCE_NAME).")
     var instanceName: String?
 
+    @Option(help: "Bearer token for node administration; required unless bound to loopback (env EARSHOT_ADMIN_TOKEN).")
+    var adminToken: String?
+
+    @Option(help: "Seconds between node heartbeats (default 15; env EARSHOT_NODE_HEARTBEAT_INTERVAL_SECONDS).")
+    var nodeHeartbeatIntervalSeconds: Double?
+
+    @Option(help: "Seconds without a heartbeat before a node shows offline (default 60; env EARSHOT_NODE_HEARTBEAT_TIMEOUT_SECONDS).")
+    var nodeHeartbeatTimeoutSeconds: Double?
+
     /// Only the flags the user gave, keyed like the YAML file.
     var givenFlags: [String: String] {
         let pairs: [(String, String?)] = [
@@ -79,6 +88,8 @@ struct ServeCommand: AsyncParsableCommand {
             ("max_attempts", maxAttempts.map(String.init)), ("retry_base_seconds", retryBaseSeconds.map { "\($0)" }),
             ("retry_max_seconds", retryMaxSeconds.map { "\($0)" }), ("shutdown_grace_seconds", shutdownGraceSeconds.map { "\($0)" }),
             ("python", python), ("threads", threads.map(String.init)), ("log_level", logLevel), ("instance_name", instanceName),
+            ("admin_token", adminToken), ("node_heartbeat_interval_seconds", nodeHeartbeatIntervalSeconds.map { "\($0)" }),
+            ("node_heartbeat_timeout_seconds", nodeHeartbeatTimeoutSeconds.map { "\($0)" }),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }

@@ -108,10 +108,13 @@ final class ServerProcess: @unchecked Sendable {
         }
     }
 
-    func request(_ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, timeout: TimeInterval = 120) async throws -> HTTPResult {
+    func request(
+        _ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, bearer: String? = nil, timeout: TimeInterval = 120
+    ) async throws -> HTTPResult {
         var request = URLRequest(url: URL(string: path, relativeTo: baseURL)!)
         request.httpMethod = method
         request.timeoutInterval = timeout
+        if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
         if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
         request.httpBody = body
         let (data, response) = try await URLSession.shared.data(for: request)

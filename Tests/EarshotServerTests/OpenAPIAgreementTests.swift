@@ -201,7 +201,7 @@ struct OpenAPIAgreementTests {
 
         // The first job runs and succeeds (it has the higher priority).
         let item = "\(jobs)/{id}"
-        let claimed = try #require(try await server.store.claimNext(holder: "test:1", leaseSeconds: 30, now: Date()))
+        let claimed = try #require(try await server.store.claimNext(holder: "test:1", leaseSeconds: 30, models: nil, now: Date()))
         #expect(claimed.job.id.rawValue == first)
         let running = try await exchange(.get, item, "\(jobs)/\(first)", expect: 200)
         #expect(running.json?["lease"] != nil)
@@ -225,7 +225,7 @@ struct OpenAPIAgreementTests {
         _ = try await exchange(.get, "\(item)/attempts", "\(jobs)/\(first)/attempts", expect: 200)
 
         // The second job fails once, is re-queued with backoff, cancelled and retried.
-        let failing = try #require(try await server.store.claimNext(holder: "test:1", leaseSeconds: 30, now: Date()))
+        let failing = try #require(try await server.store.claimNext(holder: "test:1", leaseSeconds: 30, models: nil, now: Date()))
         #expect(failing.job.id.rawValue == second)
         _ = try await server.store.fail(failing.lease, error: .engine("the engine crashed"), retryable: true, now: Date())
         let backoff = try await exchange(.get, item, "\(jobs)/\(second)", expect: 200)
@@ -259,6 +259,155 @@ struct OpenAPIAgreementTests {
         let deleted = try await exchange(.delete, item, "\(jobs)/\(second)", expect: 204)
         #expect(deleted.body.isEmpty)
         _ = try await exchange(.get, item, "\(jobs)/\(second)", expect: 404, code: "not_found")
+
+        #expect(problems.isEmpty, "responses disagree with openapi.yaml:\n\(problems.joined(separator: "\n"))")
+    }
+
+    @Test("every node, node-admin and queue response matches the document")
+    func nodeResponsesMatchDocument() async throws {
+        let server = try TestServer()
+        defer { server.cleanUp() }
+        let document = try Self.document()
+        var problems: [String] = []
+
+        func exchange(
+            _ method: HTTPRequest.Method, _ template: String, _ uri: String, expect status: Int, code: String? = nil,
+            headers: HTTPFields = [:], body: [UInt8] = [], on target: TestServer? = nil
+        ) async throws -> Exchange {
+            let result = try await (target ?? server).send(method, uri, headers: headers, body: body)
+            let label = "\(method.rawValue) \(uri)"
+            if result.status != status {
+                problems.append("\(label) answered \(result.status), expected \(status): \(result.text.prefix(300))")
+            }
+            if let code, result.errorCode != code {
+                problems.append("\(label) answered code \(result.errorCode ?? "none"), expected \(code)")
+            }
+            problems += Self.conformance(of: result, to: Endpoint(method: method.rawValue, path: template), in: document)
+                .map { "\(label): \($0)" }
+            return result
+        }
+        func json(_ value: some Encodable) throws -> [UInt8] { Array(try EarshotJSON.encoder().encode(value)) }
+        let jsonType: HTTPFields = [.contentType: "application/json"]
+        func keyed(_ key: String) -> HTTPFields { [.contentType: "application/json", .authorization: "Bearer \(key)"] }
+
+        _ = try await exchange(.get, "/api/v1/queue/stats", "/api/v1/queue/stats", expect: 200)
+
+        // Registration and administration (no admin token configured: open).
+        let nodes = "/api/v1/nodes"
+        let node = "\(nodes)/{node_id}"
+        let registered = try await exchange(.post, nodes, nodes, expect: 201, headers: jsonType, body: json(NodeRegistrationRequest(name: "gpu-1", priority: 5)))
+        let nodeID = try #require(registered.json?["node_id"]?.string)
+        let key = try #require(registered.json?["api_key"]?.string)
+        let other = try await exchange(.post, nodes, nodes, expect: 201, headers: jsonType, body: json(NodeRegistrationRequest(name: "gpu-2")))
+        let otherKey = try #require(other.json?["api_key"]?.string)
+        _ = try await exchange(.post, nodes, nodes, expect: 409, code: "duplicate_name", headers: jsonType, body: json(NodeRegistrationRequest(name: "gpu-1")))
+        _ = try await exchange(.post, nodes, nodes, expect: 400, code: "invalid_name", headers: jsonType, body: json(NodeRegistrationRequest(name: "no spaces")))
+        _ = try await exchange(.post, nodes, nodes, expect: 400, code: "invalid_priority", headers: jsonType, body: json(NodeRegistrationRequest(name: "x", priority: 5000)))
+        _ = try await exchange(.post, nodes, nodes, expect: 400, code: "invalid_json", headers: jsonType, body: Array("nope".utf8))
+        _ = try await exchange(.get, nodes, nodes, expect: 200)
+        _ = try await exchange(.get, node, "\(nodes)/\(nodeID)", expect: 200)
+        let unknownNode = UUID().uuidString.lowercased()
+        for (method, suffix) in [(HTTPRequest.Method.get, ""), (.delete, ""), (.post, "/disable"), (.post, "/enable")] {
+            _ = try await exchange(method, "\(node)\(suffix)", "\(nodes)/not-a-node\(suffix)", expect: 400, code: "invalid_id")
+            _ = try await exchange(method, "\(node)\(suffix)", "\(nodes)/\(unknownNode)\(suffix)", expect: 404, code: "not_found")
+        }
+
+        // Heartbeat and authentication.
+        let capabilities = NodeCapabilities(engines: ["faster-whisper"], models: ["tiny.en"], device: "cpu", slots: 1, freeSlots: 1)
+        let heartbeat = try json(NodeHeartbeat(capabilities: capabilities, runningJobs: []))
+        _ = try await exchange(.post, "/api/v1/node/heartbeat", "/api/v1/node/heartbeat", expect: 200, headers: keyed(key), body: heartbeat)
+        _ = try await exchange(.post, "/api/v1/node/heartbeat", "/api/v1/node/heartbeat", expect: 401, code: "unauthorized", headers: jsonType, body: heartbeat)
+        _ = try await exchange(.post, "/api/v1/node/heartbeat", "/api/v1/node/heartbeat", expect: 401, code: "unauthorized", headers: keyed("esk_0000"), body: heartbeat)
+        _ = try await exchange(.post, "/api/v1/node/heartbeat", "/api/v1/node/heartbeat", expect: 400, code: "invalid_json", headers: keyed(key), body: Array("{}".utf8))
+
+        // Claiming: nothing queued, a bad wait, then a job.
+        let claimPath = "/api/v1/node/claim"
+        let any = try json(ClaimRequest(models: nil))
+        let empty = try await exchange(.post, claimPath, "\(claimPath)?wait=0", expect: 204, headers: keyed(key), body: any)
+        #expect(empty.body.isEmpty)
+        _ = try await exchange(.post, claimPath, "\(claimPath)?wait=99", expect: 400, code: "invalid_wait", headers: keyed(key), body: any)
+        _ = try await exchange(.post, "/api/v1/jobs", "/api/v1/jobs?filename=talk.wav", expect: 201, headers: [.contentType: "audio/wav"], body: Self.silentWAV())
+        _ = try await exchange(.post, claimPath, "\(claimPath)?wait=0", expect: 204, headers: keyed(key), body: try json(ClaimRequest(models: ["large-v3"])))
+        func claim() async throws -> (id: String, lease: LeaseReference) {
+            let claimed = try await exchange(.post, claimPath, "\(claimPath)?wait=0", expect: 200, headers: keyed(key), body: any)
+            let lease = try EarshotJSON.decoder().decode(ClaimedWork.self, from: Data(claimed.body)).lease
+            return (lease.jobID.rawValue, LeaseReference(lease))
+        }
+        var (id, lease) = try await claim()
+        _ = try await exchange(.get, node, "\(nodes)/\(nodeID)", expect: 200)
+        _ = try await exchange(.get, nodes, nodes, expect: 200)
+        _ = try await exchange(.get, "/api/v1/queue/stats", "/api/v1/queue/stats", expect: 200)
+
+        // Media download, whole and in part.
+        let mediaTemplate = "/api/v1/node/jobs/{id}/media"
+        let media = "/api/v1/node/jobs/\(id)/media"
+        let whole = try await exchange(.get, mediaTemplate, "\(media)?token=\(lease.token)", expect: 200, headers: keyed(key))
+        #expect(whole.body == Self.silentWAV())
+        let part = try await exchange(.get, mediaTemplate, "\(media)?token=\(lease.token)", expect: 206, headers: [.authorization: "Bearer \(key)", .range: "bytes=0-9"])
+        #expect(part.headers[.contentRange] == "bytes 0-9/\(Self.silentWAV().count)" && part.body.count == 10)
+        _ = try await exchange(.get, mediaTemplate, "\(media)?token=\(lease.token)", expect: 416, code: "invalid_range", headers: [.authorization: "Bearer \(key)", .range: "bytes=999999-"])
+        _ = try await exchange(.get, mediaTemplate, media, expect: 400, code: "invalid_token", headers: keyed(key))
+        _ = try await exchange(.get, mediaTemplate, "\(media)?token=\(lease.token + 1)", expect: 409, code: "lease_stale", headers: keyed(key))
+        _ = try await exchange(.get, mediaTemplate, "\(media)?token=\(lease.token)", expect: 403, code: "forbidden", headers: keyed(otherKey))
+        _ = try await exchange(.get, mediaTemplate, "/api/v1/node/jobs/\(JobID.generate())/media?token=1", expect: 404, code: "not_found", headers: keyed(key))
+
+        // Progress, release, failure with backoff, reset, completion.
+        func report(_ action: String, _ body: [UInt8], expect status: Int, code: String? = nil, key reporter: String? = nil, job: String? = nil) async throws {
+            _ = try await exchange(
+                .post, "/api/v1/node/jobs/{id}/\(action)", "/api/v1/node/jobs/\(job ?? id)/\(action)", expect: status, code: code,
+                headers: keyed(reporter ?? key), body: body
+            )
+        }
+        try await report("progress", json(ProgressReport(lease: lease, progress: 0.5)), expect: 200)
+        try await report("progress", json(ProgressReport(lease: lease, progress: nil)), expect: 403, code: "forbidden", key: otherKey)
+        try await report("progress", Array("{}".utf8), expect: 400, code: "invalid_json")
+        try await report("progress", json(ProgressReport(lease: lease, progress: nil)), expect: 400, code: "invalid_id", job: "not-a-job")
+        try await report("release", json(ReleaseReport(lease: lease)), expect: 200)
+        try await report("progress", json(ProgressReport(lease: lease, progress: nil)), expect: 409, code: "lease_stale")
+        (id, lease) = try await claim()
+        try await report("fail", json(FailureReport(lease: lease, error: .engine("crashed"), retryable: true)), expect: 200)
+        _ = try await exchange(.post, claimPath, "\(claimPath)?wait=0", expect: 204, headers: keyed(key), body: any)
+        let resetTemplate = "/api/v1/jobs/{id}/reset"
+        let queuedReset = try await exchange(.post, resetTemplate, "/api/v1/jobs/\(id)/reset", expect: 200)
+        #expect(queuedReset.json?["retry_after"] == nil && queuedReset.json?["state"]?.string == "queued")
+        (id, lease) = try await claim()
+        let runningReset = try await exchange(.post, resetTemplate, "/api/v1/jobs/\(id)/reset", expect: 200)
+        #expect(runningReset.json?["state"]?.string == "queued" && runningReset.json?["lease"] == nil)
+        try await report("progress", json(ProgressReport(lease: lease, progress: nil)), expect: 409, code: "lease_stale")
+        (id, lease) = try await claim()
+        let transcript = Self.transcript(JobID(rawValue: id))
+        try await report("complete", json(CompletionReport(lease: lease, transcript: Self.transcript(.generate()))), expect: 400, code: "job_mismatch")
+        try await report("complete", json(CompletionReport(lease: lease, transcript: transcript)), expect: 200)
+        _ = try await exchange(.post, resetTemplate, "/api/v1/jobs/\(id)/reset", expect: 409, code: "invalid_state")
+        _ = try await exchange(.post, resetTemplate, "/api/v1/jobs/not-a-job/reset", expect: 400, code: "invalid_id")
+        _ = try await exchange(.post, resetTemplate, "/api/v1/jobs/\(JobID.generate())/reset", expect: 404, code: "not_found")
+        let attempts = try await exchange(.get, "/api/v1/jobs/{id}/attempts", "/api/v1/jobs/\(id)/attempts", expect: 200)
+        #expect(attempts.json?["attempts"]?.array?.compactMap { $0["outcome"]?.string } == ["released", "failed", "released", "succeeded"])
+
+        // A cancelled job's lease.
+        _ = try await exchange(.post, "/api/v1/jobs", "/api/v1/jobs?filename=talk.wav", expect: 201, headers: [.contentType: "audio/wav"], body: Self.silentWAV())
+        (id, lease) = try await claim()
+        _ = try await exchange(.post, "/api/v1/jobs/{id}/cancel", "/api/v1/jobs/\(id)/cancel", expect: 200)
+        try await report("fail", json(FailureReport(lease: lease, error: .engine("x"), retryable: false)), expect: 409, code: "job_cancelled")
+
+        // Disable, enable, unregister, delete.
+        let disabled = try await exchange(.post, "\(node)/disable", "\(nodes)/\(nodeID)/disable", expect: 200)
+        #expect(disabled.json?["state"]?.string == "disabled")
+        _ = try await exchange(.post, claimPath, "\(claimPath)?wait=0", expect: 204, headers: keyed(key), body: any)
+        _ = try await exchange(.post, "\(node)/enable", "\(nodes)/\(nodeID)/enable", expect: 200)
+        _ = try await exchange(.delete, "/api/v1/node", "/api/v1/node", expect: 204, headers: keyed(otherKey))
+        _ = try await exchange(.delete, "/api/v1/node", "/api/v1/node", expect: 401, code: "unauthorized", headers: keyed(otherKey))
+        _ = try await exchange(.delete, node, "\(nodes)/\(nodeID)", expect: 204)
+        _ = try await exchange(.post, claimPath, "\(claimPath)?wait=0", expect: 401, code: "unauthorized", headers: keyed(key), body: any)
+
+        // With an admin token, the admin routes ask for it.
+        var configuration = ServerConfiguration()
+        configuration.adminToken = "admin-secret"
+        let guarded = try TestServer(configuration: configuration)
+        defer { guarded.cleanUp() }
+        _ = try await exchange(.get, nodes, nodes, expect: 401, code: "unauthorized", on: guarded)
+        _ = try await exchange(.get, nodes, nodes, expect: 401, code: "unauthorized", headers: [.authorization: "Bearer wrong"], on: guarded)
+        _ = try await exchange(.get, nodes, nodes, expect: 200, headers: [.authorization: "Bearer admin-secret"], on: guarded)
 
         #expect(problems.isEmpty, "responses disagree with openapi.yaml:\n\(problems.joined(separator: "\n"))")
     }
@@ -438,14 +587,14 @@ struct TestServer {
     let routes: [Endpoint]
     let responder: RouterResponder<BasicRequestContext>
 
-    init() throws {
+    init(configuration: ServerConfiguration = ServerConfiguration()) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-openapi-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         _ = EarshotMetrics.registry  // as the server does, before any metric handle is made
         store = try SQLiteStore(path: directory.appendingPathComponent("earshot.sqlite").path)
         let media = try MediaStore(root: directory.appendingPathComponent("media", isDirectory: true))
         let router = EarshotServer.makeRouter(
-            store: store, media: media, recognizers: [], signal: WorkSignal(), configuration: ServerConfiguration()
+            store: store, media: media, recognizers: [], signal: WorkSignal(), configuration: configuration
         )
         routes = router.routes.map { Endpoint(method: $0.method.rawValue, path: OpenAPIAgreementTests.normalise($0.path.description)) }
         responder = router.buildResponder()

@@ -14,7 +14,7 @@ struct QueueConformanceTests {
         let highLatest = try await store.createJob(newJob(priority: 5), now: at(3))
 
         var order: [JobID] = []
-        while let claimed = try await store.claimNext(holder: "w", leaseSeconds: 30, now: at(10)) {
+        while let claimed = try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(10)) {
             order.append(claimed.job.id)
             #expect(claimed.job.state == .running)
         }
@@ -25,16 +25,16 @@ struct QueueConformanceTests {
     func leaseExpiry(kind: StoreKind) async throws {
         let store = try kind.makeFixture().open()
         let job = try await store.createJob(newJob(), now: at(0))
-        let first = try #require(try await store.claimNext(holder: "a", leaseSeconds: 10, now: at(1)))
-        #expect(try await store.claimNext(holder: "b", leaseSeconds: 10, now: at(5)) == nil)
+        let first = try #require(try await store.claimNext(holder: "a", leaseSeconds: 10, models: nil, now: at(1)))
+        #expect(try await store.claimNext(holder: "b", leaseSeconds: 10, models: nil, now: at(5)) == nil)
 
         // Past the lease (and past the 10 s retry backoff), another worker gets the job.
-        #expect(try await store.claimNext(holder: "b", leaseSeconds: 10, now: at(12)) == nil)
+        #expect(try await store.claimNext(holder: "b", leaseSeconds: 10, models: nil, now: at(12)) == nil)
         let reclaimedJob = try await store.job(job.id)
         #expect(reclaimedJob.state == .queued)
         #expect(reclaimedJob.attemptsUsed == 1)
         #expect(reclaimedJob.lastError?.code == "lease_expired")
-        let second = try #require(try await store.claimNext(holder: "b", leaseSeconds: 10, now: at(30)))
+        let second = try #require(try await store.claimNext(holder: "b", leaseSeconds: 10, models: nil, now: at(30)))
         #expect(second.job.id == job.id)
         #expect(second.lease.token > first.lease.token)
 
@@ -52,7 +52,7 @@ struct QueueConformanceTests {
     func heartbeatExtends(kind: StoreKind) async throws {
         let store = try kind.makeFixture().open()
         let job = try await store.createJob(newJob(), now: at(0))
-        let claimed = try #require(try await store.claimNext(holder: "a", leaseSeconds: 10, now: at(0)))
+        let claimed = try #require(try await store.claimNext(holder: "a", leaseSeconds: 10, models: nil, now: at(0)))
         var lease = claimed.lease
         for step in 1...5 {
             lease = try await store.heartbeat(lease, progress: Double(step) / 10, leaseSeconds: 10, now: at(Double(step * 8)))
@@ -70,32 +70,32 @@ struct QueueConformanceTests {
         let store = try kind.makeFixture().open(retryPolicy: RetryPolicy(baseDelaySeconds: 10, maxDelaySeconds: 1000))
         _ = try await store.createJob(newJob(maxAttempts: 3), now: at(0))
 
-        let first = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, now: at(0)))
+        let first = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(0)))
         let afterFirst = try await store.fail(first.lease, error: .engine("boom 1"), retryable: true, now: at(1))
         #expect(afterFirst.state == .queued)
         #expect(afterFirst.notBefore == at(11))
-        #expect(try await store.claimNext(holder: "w", leaseSeconds: 30, now: at(10.9)) == nil)
+        #expect(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(10.9)) == nil)
         #expect(try await store.nextClaimableTime() == at(11))
 
-        let second = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, now: at(11)))
+        let second = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(11)))
         let afterSecond = try await store.fail(second.lease, error: .engine("boom 2"), retryable: true, now: at(12))
         #expect(afterSecond.notBefore == at(32))  // 2 × base
-        #expect(try await store.claimNext(holder: "w", leaseSeconds: 30, now: at(31)) == nil)
+        #expect(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(31)) == nil)
 
-        let third = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, now: at(32)))
+        let third = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(32)))
         let final = try await store.fail(third.lease, error: .engine("boom 3"), retryable: true, now: at(33))
         #expect(final.state == .failed)
         #expect(final.attemptsUsed == 3)
         #expect(final.lastError == .engine("boom 3"))
         #expect(final.finishedAt == at(33))
-        #expect(try await store.claimNext(holder: "w", leaseSeconds: 30, now: at(5000)) == nil)
+        #expect(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(5000)) == nil)
     }
 
     @Test("a non-retryable failure fails the job at once", arguments: StoreKind.allCases)
     func nonRetryable(kind: StoreKind) async throws {
         let store = try kind.makeFixture().open()
         let job = try await store.createJob(newJob(maxAttempts: 3), now: at(0))
-        let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, now: at(0)))
+        let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(0)))
         let failed = try await store.fail(claimed.lease, error: .unsupportedMedia("not audio"), retryable: false, now: at(1))
         #expect(failed.state == .failed)
         #expect(failed.lastError?.code == "unsupported_media")
@@ -107,7 +107,7 @@ struct QueueConformanceTests {
         let store = try kind.makeFixture().open()
         let queued = try await store.createJob(newJob(priority: 0), now: at(0))
         let running = try await store.createJob(newJob(priority: 9), now: at(0))
-        let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, now: at(1)))
+        let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(1)))
         #expect(claimed.job.id == running.id)
 
         #expect(try await store.cancel(queued.id, now: at(2)).state == .cancelled)
@@ -120,7 +120,7 @@ struct QueueConformanceTests {
         await #expect(throws: StoreError.invalidTransition(queued.id, from: .cancelled, action: "cancel")) {
             _ = try await store.cancel(queued.id, now: at(4))
         }
-        #expect(try await store.claimNext(holder: "w", leaseSeconds: 30, now: at(5)) == nil)
+        #expect(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(5)) == nil)
     }
 
     @Test("retry re-queues a failed or cancelled job with fresh attempts", arguments: StoreKind.allCases)
@@ -128,7 +128,7 @@ struct QueueConformanceTests {
         let store = try kind.makeFixture().open()
         let job = try await store.createJob(newJob(maxAttempts: 1), now: at(0))
         await #expect(throws: StoreError.self) { _ = try await store.retry(job.id, now: at(0)) }
-        let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, now: at(0)))
+        let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(0)))
         _ = try await store.fail(claimed.lease, error: .engine("x"), retryable: true, now: at(1))
         #expect(try await store.job(job.id).state == .failed)
 
@@ -136,7 +136,7 @@ struct QueueConformanceTests {
         #expect(retried.state == .queued)
         #expect(retried.attemptsUsed == 0)
         #expect(retried.lastError == nil)
-        let again = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, now: at(3)))
+        let again = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(3)))
         #expect(again.lease.attempt == 2)
     }
 
@@ -144,12 +144,12 @@ struct QueueConformanceTests {
     func release(kind: StoreKind) async throws {
         let store = try kind.makeFixture().open()
         let job = try await store.createJob(newJob(), now: at(0))
-        let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, now: at(0)))
+        let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(0)))
         let released = try await store.release(claimed.lease, now: at(1))
         #expect(released.state == .queued)
         #expect(released.attemptsUsed == 0)
         #expect(released.notBefore == nil)
-        let next = try #require(try await store.claimNext(holder: "other", leaseSeconds: 30, now: at(1)))
+        let next = try #require(try await store.claimNext(holder: "other", leaseSeconds: 30, models: nil, now: at(1)))
         #expect(next.job.id == job.id)
         #expect(try await store.attempts(of: job.id).map(\.outcome) == [.released, .running])
     }
@@ -161,9 +161,9 @@ struct QueueConformanceTests {
         do {
             let store = try fixture.open()
             for index in 0..<3 { ids.append(try await store.createJob(newJob(name: "\(index).wav"), now: at(Double(index))).id) }
-            let done = try #require(try await store.claimNext(holder: "builtin:old:1", leaseSeconds: 30, now: at(5)))
+            let done = try #require(try await store.claimNext(holder: "builtin:old:1", leaseSeconds: 30, models: nil, now: at(5)))
             _ = try await store.complete(done.lease, transcript: sampleTranscript(for: done.job.id), now: at(6))
-            _ = try #require(try await store.claimNext(holder: "builtin:old:1", leaseSeconds: 30, now: at(7)))
+            _ = try #require(try await store.claimNext(holder: "builtin:old:1", leaseSeconds: 30, models: nil, now: at(7)))
         }
         let reopened = try fixture.open()
         let counts = try await reopened.stateCounts()
@@ -172,7 +172,7 @@ struct QueueConformanceTests {
 
         // The restarted server knows its previous built-in workers are dead and re-queues their job.
         #expect(try await reopened.reclaimLeases(heldBy: ["builtin:old:1"], now: at(8)) == [ids[1]])
-        #expect(try await reopened.claimNext(holder: "builtin:new:1", leaseSeconds: 30, now: at(100))?.job.id == ids[1])
+        #expect(try await reopened.claimNext(holder: "builtin:new:1", leaseSeconds: 30, models: nil, now: at(100))?.job.id == ids[1])
     }
 
     @Test("concurrent claims never hand one job to two workers", arguments: StoreKind.allCases)
@@ -186,7 +186,7 @@ struct QueueConformanceTests {
                 let target = worker.isMultiple(of: 2) ? store : other
                 group.addTask {
                     var mine: [JobID] = []
-                    while let job = try await target.claimNext(holder: "w\(worker)", leaseSeconds: 30, now: at(1)) {
+                    while let job = try await target.claimNext(holder: "w\(worker)", leaseSeconds: 30, models: nil, now: at(1)) {
                         mine.append(job.job.id)
                     }
                     return mine
@@ -224,7 +224,7 @@ struct QueueConformanceTests {
         let store = try kind.makeFixture().open()
         let shared1 = try await store.createJob(newJob(sha: "same"), now: at(0))
         let shared2 = try await store.createJob(newJob(sha: "same"), now: at(0))
-        let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, now: at(1)))
+        let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(1)))
         _ = try await store.complete(claimed.lease, transcript: sampleTranscript(for: claimed.job.id), now: at(2))
 
         let first = try await store.delete(shared1.id)

@@ -1,0 +1,65 @@
+import EarshotCore
+import Foundation
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The node side of `/api/v1/node`: a remote transcriber's calls to its server, authenticated by
+/// the node's API key.
+public struct NodeClient: Sendable {
+    /// The server, e.g. `http://127.0.0.1:8080`.
+    public let baseURL: URL
+    /// The key issued at registration (`esk_…`).
+    public let apiKey: String
+    let transport: HTTPTransport
+
+    public init(baseURL: URL, apiKey: String) {
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.transport = HTTPTransport(baseURL: baseURL, bearerToken: apiKey)
+    }
+
+    /// Reports capabilities and running jobs; the reply says who the server thinks this node is.
+    public func heartbeat(_ heartbeat: NodeHeartbeat) async throws -> NodeHeartbeatReply {
+        try await transport.send("POST", "api/v1/node/heartbeat", json: heartbeat, decoding: NodeHeartbeatReply.self)
+    }
+
+    /// Long-polls for a job for up to `waitSeconds`; nil when none came (HTTP 204).
+    public func claim(models: [String]?, waitSeconds: Int) async throws -> ClaimedWork? {
+        let (data, response) = try await transport.send(
+            "POST", "api/v1/node/claim", query: [URLQueryItem(name: "wait", value: String(waitSeconds))],
+            json: ClaimRequest(models: models),
+            // The server holds the request for the whole wait; give it room to answer afterwards.
+            timeout: TimeInterval(waitSeconds + 15)
+        )
+        if response.statusCode == 204 || data.isEmpty { return nil }
+        return try EarshotJSON.decoder().decode(ClaimedWork.self, from: data)
+    }
+
+    /// Renews the lease with the latest progress; replies with the renewed lease.
+    public func progress(jobID: JobID, report: ProgressReport) async throws -> Lease {
+        try await transport.send("POST", "api/v1/node/jobs/\(jobID.rawValue)/progress", json: report, decoding: Lease.self)
+    }
+
+    /// Delivers the transcript; the job is done.
+    public func complete(jobID: JobID, report: CompletionReport) async throws {
+        // A long transcript can take a while to upload and store.
+        _ = try await transport.send("POST", "api/v1/node/jobs/\(jobID.rawValue)/complete", json: report, timeout: 120)
+    }
+
+    /// Reports a failed attempt; the server decides whether to retry.
+    public func fail(jobID: JobID, report: FailureReport) async throws {
+        _ = try await transport.send("POST", "api/v1/node/jobs/\(jobID.rawValue)/fail", json: report)
+    }
+
+    /// Hands the job back without counting the attempt.
+    public func release(jobID: JobID, report: ReleaseReport) async throws {
+        _ = try await transport.send("POST", "api/v1/node/jobs/\(jobID.rawValue)/release", json: report)
+    }
+
+    /// Removes this node from the server; its key stops working.
+    public func unregister() async throws {
+        _ = try await transport.send("DELETE", "api/v1/node")
+    }
+}

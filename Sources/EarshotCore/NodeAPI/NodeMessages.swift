@@ -1,0 +1,148 @@
+import Foundation
+
+// The messages remote nodes and the server exchange under `/api/v1/node` and `/api/v1/nodes`.
+// Shared by the server and the node client so the two cannot drift; JSON is Earshot's dialect
+// (snake_case, ISO 8601), see ``EarshotJSON``.
+
+/// `POST /api/v1/nodes` (admin): register a node.
+public struct NodeRegistrationRequest: Codable, Sendable, Hashable {
+    public var name: String
+    /// Lower is preferred when several nodes could take the same job.
+    public var priority: Int?
+
+    public init(name: String, priority: Int? = nil) {
+        self.name = name
+        self.priority = priority
+    }
+}
+
+/// The reply to a registration: the only time the key is ever shown.
+public struct NodeRegistration: Codable, Sendable, Hashable {
+    public var nodeId: String
+    public var name: String
+    public var apiKey: String
+
+    public init(nodeId: String, name: String, apiKey: String) {
+        self.nodeId = nodeId
+        self.name = name
+        self.apiKey = apiKey
+    }
+}
+
+/// What a node can do, sent with every heartbeat.
+public struct NodeCapabilities: Codable, Sendable, Hashable {
+    public var engines: [String]
+    public var models: [String]
+    public var device: String
+    public var slots: Int
+    public var freeSlots: Int
+
+    public init(engines: [String], models: [String], device: String, slots: Int, freeSlots: Int) {
+        self.engines = engines
+        self.models = models
+        self.device = device
+        self.slots = slots
+        self.freeSlots = freeSlots
+    }
+}
+
+/// `POST /api/v1/node/heartbeat`.
+public struct NodeHeartbeat: Codable, Sendable, Hashable {
+    public var capabilities: NodeCapabilities
+    public var runningJobs: [JobID]
+
+    public init(capabilities: NodeCapabilities, runningJobs: [JobID]) {
+        self.capabilities = capabilities
+        self.runningJobs = runningJobs
+    }
+}
+
+/// The server's answer to a heartbeat: who the node is and how often to call again.
+public struct NodeHeartbeatReply: Codable, Sendable, Hashable {
+    public var nodeId: String
+    public var name: String
+    public var state: NodeState
+    public var heartbeatIntervalSeconds: Double
+
+    public init(nodeId: String, name: String, state: NodeState, heartbeatIntervalSeconds: Double) {
+        self.nodeId = nodeId
+        self.name = name
+        self.state = state
+        self.heartbeatIntervalSeconds = heartbeatIntervalSeconds
+    }
+}
+
+/// `POST /api/v1/node/claim?wait=S`: the models this node can run (nil: any).
+public struct ClaimRequest: Codable, Sendable, Hashable {
+    public var models: [String]?
+
+    public init(models: [String]?) { self.models = models }
+}
+
+/// A claimed job and its lease (200), as opposed to 204 when nothing came within the wait.
+public struct ClaimedWork: Codable, Sendable, Hashable {
+    public var job: Job
+    public var lease: Lease
+
+    public init(job: Job, lease: Lease) {
+        self.job = job
+        self.lease = lease
+    }
+}
+
+/// Identifies the attempt a report is about; a stale token is refused with 409.
+public struct LeaseReference: Codable, Sendable, Hashable {
+    public var token: Int64
+    public var attempt: Int
+
+    public init(token: Int64, attempt: Int) {
+        self.token = token
+        self.attempt = attempt
+    }
+
+    public init(_ lease: Lease) {
+        self.init(token: lease.token, attempt: lease.attempt)
+    }
+}
+
+/// `POST /api/v1/node/jobs/{id}/progress`: renews the lease. Replies with the renewed ``Lease``.
+public struct ProgressReport: Codable, Sendable, Hashable {
+    public var lease: LeaseReference
+    public var progress: Double?
+
+    public init(lease: LeaseReference, progress: Double?) {
+        self.lease = lease
+        self.progress = progress
+    }
+}
+
+/// `POST /api/v1/node/jobs/{id}/complete`.
+public struct CompletionReport: Codable, Sendable, Hashable {
+    public var lease: LeaseReference
+    public var transcript: Transcript
+
+    public init(lease: LeaseReference, transcript: Transcript) {
+        self.lease = lease
+        self.transcript = transcript
+    }
+}
+
+/// `POST /api/v1/node/jobs/{id}/fail`.
+public struct FailureReport: Codable, Sendable, Hashable {
+    public var lease: LeaseReference
+    public var error: JobError
+    public var retryable: Bool
+
+    public init(lease: LeaseReference, error: JobError, retryable: Bool) {
+        self.lease = lease
+        self.error = error
+        self.retryable = retryable
+    }
+}
+
+/// `POST /api/v1/node/jobs/{id}/release`.
+public struct ReleaseReport: Codable, Sendable, Hashable {
+    public var lease: LeaseReference
+
+    public init(lease: LeaseReference) { self.lease = lease }
+}

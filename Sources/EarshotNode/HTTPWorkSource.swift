@@ -1,0 +1,201 @@
+import EarshotClient
+import EarshotCore
+import Foundation
+import Logging
+import Synchronization
+
+/// Work taken from a remote server over HTTP: a node's source. Runs the same worker loop as the
+/// built-in workers; the server identifies the node by its API key, so the holder is not sent.
+public struct HTTPWorkSource: WorkSource {
+    let client: NodeClient
+    let models: [String]?
+    let scratchDirectory: URL
+    let claimWaitSeconds: Int
+    let signal: WorkSignal
+    let state = ClaimState()
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - models: the models this node runs; the server only hands out jobs for these (nil: any).
+    ///   - scratchDirectory: where media is downloaded while its job runs.
+    ///   - claimWaitSeconds: how long each claim long-polls the server.
+    public init(
+        client: NodeClient, models: [String]?, scratchDirectory: URL, claimWaitSeconds: Int = 25,
+        signal: WorkSignal = WorkSignal(), logger: Logger = Logger(label: "earshot.node")
+    ) {
+        self.client = client
+        self.models = models
+        self.scratchDirectory = scratchDirectory
+        self.claimWaitSeconds = claimWaitSeconds
+        self.signal = signal
+        self.logger = logger
+    }
+
+    public func claim(holder: String) async throws -> ClaimedJob? {
+        let started = ContinuousClock.now
+        // Run as its own task so ``wake()`` can cancel a long poll that would hold up shutdown.
+        let request = Task { try await client.claim(models: models, waitSeconds: claimWaitSeconds) }
+        let id = state.register(request)
+        defer { state.unregister(id) }
+        do {
+            let work = try await withTaskCancellationHandler {
+                try await request.value
+            } onCancel: {
+                request.cancel()
+            }
+            let early = ContinuousClock.now - started < .seconds(max(1, claimWaitSeconds - 1))
+            state.recordSuccess(emptyPoll: work == nil, returnedEarly: early)
+            return work.map { work in
+                // The media route checks the lease token; carry it on the job, which is all
+                // ``mediaFile(for:)`` is given.
+                var job = work.job
+                job.leaseToken = work.lease.token
+                return ClaimedJob(job: job, lease: work.lease)
+            }
+        } catch where request.isCancelled {
+            state.recordWoken()
+            return nil
+        } catch {
+            state.recordFailure()
+            throw error
+        }
+    }
+
+    public func heartbeat(_ lease: Lease, progress: Double?) async throws -> Lease {
+        try await mapLeaseLoss {
+            try await client.progress(jobID: lease.jobID, report: ProgressReport(lease: LeaseReference(lease), progress: progress))
+        }
+    }
+
+    public func complete(_ lease: Lease, transcript: Transcript) async throws {
+        try await mapLeaseLoss {
+            try await client.complete(jobID: lease.jobID, report: CompletionReport(lease: LeaseReference(lease), transcript: transcript))
+        }
+    }
+
+    public func fail(_ lease: Lease, error: JobError, retryable: Bool) async throws {
+        try await mapLeaseLoss {
+            try await client.fail(
+                jobID: lease.jobID, report: FailureReport(lease: LeaseReference(lease), error: error, retryable: retryable)
+            )
+        }
+    }
+
+    public func release(_ lease: Lease) async throws {
+        try await mapLeaseLoss {
+            try await client.release(jobID: lease.jobID, report: ReleaseReport(lease: LeaseReference(lease)))
+        }
+    }
+
+    /// Downloads the media into the scratch directory, checked against the job's SHA-256.
+    public func mediaFile(for job: Job) async throws -> URL {
+        let destination = mediaURL(for: job)
+        try await mapLeaseLoss {
+            try await client.downloadMedia(jobID: job.id, token: job.leaseToken, to: destination, expectedSHA256: job.media.sha256)
+        }
+        return destination
+    }
+
+    public func discardMedia(for job: Job) async {
+        try? FileManager.default.removeItem(at: mediaURL(for: job))
+    }
+
+    /// After a failed claim (server unreachable) backs off 1, 2, 4 … 30 s; after an empty long
+    /// poll returns at once, since the server already waited.
+    public func waitForWork(timeout: Duration) async {
+        switch state.nextWait() {
+        case .none:
+            return
+        case .idle:
+            await signal.wait(timeout: timeout)
+        case .backoff(let failures):
+            let seconds = min(30, 1 << min(failures - 1, 5))
+            await signal.wait(timeout: .seconds(seconds))
+        case .throttle:
+            // The server answered "nothing" without waiting (a disabled node): don't hammer it.
+            await signal.wait(timeout: max(timeout, .seconds(5)))
+        }
+    }
+
+    public func wake() async {
+        state.cancelClaims()
+        await signal.notify()
+    }
+
+    func mediaURL(for job: Job) -> URL {
+        scratchDirectory.appendingPathComponent("media-\(job.id.rawValue)")
+    }
+
+    /// The server's 409s become ``LeaseLostError`` so the worker stops instead of reporting.
+    private func mapLeaseLoss<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as EarshotAPIError where error.status == 409 {
+            throw LeaseLostError(error.code == "job_cancelled" ? .cancelled : .stale)
+        }
+    }
+}
+
+/// What the claims so far say about how long the next idle wait should be, shared by all slots.
+final class ClaimState: Sendable {
+    enum Wait: Sendable {
+        case none
+        case idle
+        case backoff(failures: Int)
+        case throttle
+    }
+
+    private struct Counters {
+        var failures = 0
+        var lastWasEmptyPoll = false
+        var lastReturnedEarly = false
+        var nextID = 0
+        var inFlight: [Int: Task<ClaimedWork?, any Error>] = [:]
+    }
+
+    private let counters = Mutex(Counters())
+
+    func register(_ task: Task<ClaimedWork?, any Error>) -> Int {
+        counters.withLock {
+            $0.nextID += 1
+            $0.inFlight[$0.nextID] = task
+            return $0.nextID
+        }
+    }
+
+    func unregister(_ id: Int) {
+        _ = counters.withLock { $0.inFlight.removeValue(forKey: id) }
+    }
+
+    func cancelClaims() {
+        let tasks = counters.withLock { Array($0.inFlight.values) }
+        tasks.forEach { $0.cancel() }
+    }
+
+    func recordSuccess(emptyPoll: Bool, returnedEarly: Bool) {
+        counters.withLock {
+            $0.failures = 0
+            $0.lastWasEmptyPoll = emptyPoll
+            $0.lastReturnedEarly = returnedEarly
+        }
+    }
+
+    func recordFailure() {
+        counters.withLock {
+            $0.failures += 1
+            $0.lastWasEmptyPoll = false
+        }
+    }
+
+    func recordWoken() {
+        counters.withLock { $0.lastWasEmptyPoll = false }
+    }
+
+    func nextWait() -> Wait {
+        counters.withLock {
+            if $0.failures > 0 { return .backoff(failures: $0.failures) }
+            if $0.lastWasEmptyPoll { return $0.lastReturnedEarly ? .throttle : .none }
+            return .idle
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import EarshotClient
+import EarshotCore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Tells the server this node is alive, what it can run and which jobs it holds: once at start,
+/// then every interval (the server's `heartbeat_interval_seconds` when it gives one). Failures
+/// are logged and retried at the next beat; a node keeps working through a server outage.
+public struct NodeHeartbeatService: Service {
+    let client: NodeClient
+    let workers: [TranscriptionWorker]
+    let models: [String]
+    let device: String
+    let defaultInterval: Duration
+    let logger: Logger
+
+    public init(
+        client: NodeClient, workers: [TranscriptionWorker], models: [String], device: String = "cpu",
+        interval: Duration = .seconds(15), logger: Logger = Logger(label: "earshot.node")
+    ) {
+        self.client = client
+        self.workers = workers
+        self.models = models
+        self.device = device
+        self.defaultInterval = interval
+        self.logger = logger
+    }
+
+    /// What this node reports right now.
+    public func currentHeartbeat() -> NodeHeartbeat {
+        let running = workers.compactMap(\.currentJobID)
+        return NodeHeartbeat(
+            capabilities: NodeCapabilities(
+                engines: ["faster-whisper"], models: models, device: device, slots: workers.count,
+                freeSlots: workers.count - running.count
+            ),
+            runningJobs: running
+        )
+    }
+
+    public func run() async throws {
+        var interval = defaultInterval
+        var lastState: NodeState?
+        var failing = false
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            do {
+                let reply = try await client.heartbeat(currentHeartbeat())
+                if reply.heartbeatIntervalSeconds > 0 {
+                    interval = .milliseconds(Int64(reply.heartbeatIntervalSeconds * 1000))
+                }
+                // Log transitions only: a beat every 15 s would drown the log.
+                if reply.state != lastState || failing {
+                    logger.info("heartbeat accepted", metadata: ["node_id": "\(reply.nodeId)", "state": "\(reply.state.rawValue)"])
+                }
+                lastState = reply.state
+                failing = false
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("heartbeat failed", metadata: ["error": "\(error)"])
+                failing = true
+            }
+            let pause = interval
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+            } catch {
+                return
+            }
+        }
+    }
+}

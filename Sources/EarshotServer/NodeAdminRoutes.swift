@@ -1,0 +1,92 @@
+import EarshotCore
+import EarshotStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// `/api/v1/nodes`: register, list, disable/enable and delete transcriber nodes (admin).
+struct NodeAdminRoutes: Sendable {
+    let store: any Store
+    let configuration: ServerConfiguration
+
+    func register(on group: RouterGroup<some RequestContext>) {
+        group.post("nodes") { request, context in
+            try authorizeAdmin(request)
+            let body = try await decodeJSON(NodeRegistrationRequest.self, from: request, context: context)
+            let name = body.name.trimmingCharacters(in: .whitespaces)
+            guard (1...64).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+                throw APIError.badRequest("invalid_name", "name must be 1-64 letters, digits, '-', '_' or '.'")
+            }
+            let priority = body.priority ?? 0
+            guard (-1000...1000).contains(priority) else { throw APIError.badRequest("invalid_priority", "priority must be in -1000...1000") }
+            let key = NodeKeys.generate()
+            let node = Node(
+                id: UUID().uuidString.lowercased(), name: name, priority: priority, disabled: false, createdAt: Date(),
+                lastHeartbeatAt: nil, capabilities: nil, jobsDone: 0, audioSecondsDone: 0
+            )
+            let created = try await store.createNode(node, keyHash: NodeKeys.hash(key))
+            context.logger.notice("node registered", metadata: ["node_id": "\(created.id)", "name": "\(created.name)"])
+            return try jsonResponse(NodeRegistration(nodeId: created.id, name: created.name, apiKey: key), status: .created)
+        }
+        group.get("nodes") { request, _ in
+            try authorizeAdmin(request)
+            let now = Date()
+            var responses: [NodeResponse] = []
+            for node in try await store.nodes() {
+                let running = try await store.runningJobs(heldBy: node.leaseHolder)
+                responses.append(NodeResponse(node, runningJobs: running, now: now, heartbeatTimeoutSeconds: configuration.nodeHeartbeatTimeoutSeconds))
+            }
+            return try jsonResponse(NodeListResponse(nodes: responses))
+        }
+        group.get("nodes/{node_id}") { request, context in
+            try authorizeAdmin(request)
+            return try await respond(with: try await store.node(id: try nodeID(context)))
+        }
+        group.post("nodes/{node_id}/disable") { request, context in
+            try authorizeAdmin(request)
+            return try await respond(with: try await store.setNodeDisabled(try nodeID(context), disabled: true))
+        }
+        group.post("nodes/{node_id}/enable") { request, context in
+            try authorizeAdmin(request)
+            return try await respond(with: try await store.setNodeDisabled(try nodeID(context), disabled: false))
+        }
+        group.delete("nodes/{node_id}") { request, context in
+            try authorizeAdmin(request)
+            try await store.deleteNode(try nodeID(context))
+            return Response(status: .noContent)
+        }
+    }
+
+    private func respond(with node: Node) async throws -> Response {
+        let running = try await store.runningJobs(heldBy: node.leaseHolder)
+        return try jsonResponse(NodeResponse(node, runningJobs: running, now: Date(), heartbeatTimeoutSeconds: configuration.nodeHeartbeatTimeoutSeconds))
+    }
+
+    private func nodeID(_ context: some RequestContext) throws -> String {
+        let text = context.parameters.get("node_id") ?? ""
+        guard let uuid = UUID(uuidString: text) else { throw APIError.badRequest("invalid_id", "'\(text.prefix(64))' is not a node id") }
+        return uuid.uuidString.lowercased()
+    }
+
+    private func authorizeAdmin(_ request: Request) throws {
+        guard !configuration.adminToken.isEmpty else { return }
+        guard let token = NodeKeys.bearerToken(request), NodeKeys.constantTimeEquals(token, configuration.adminToken) else {
+            throw APIError(.unauthorized, "unauthorized", "this route needs the admin token", headers: [.wwwAuthenticate: "Bearer"])
+        }
+    }
+}
+
+/// Decodes a JSON body of at most 1 MiB, answering 400 with the decoder's reason.
+func decodeJSON<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext, limit: Int = 1 << 20) async throws -> T {
+    let buffer: ByteBuffer
+    do {
+        buffer = try await request.body.collect(upTo: limit)
+    } catch {
+        throw APIError(.contentTooLarge, "payload_too_large", "the JSON body exceeds \(limit) bytes")
+    }
+    do {
+        return try EarshotJSON.decoder().decode(T.self, from: Data(buffer.readableBytesView))
+    } catch {
+        throw APIError.badRequest("invalid_json", "the body is not a valid \(T.self): \(error)")
+    }
+}

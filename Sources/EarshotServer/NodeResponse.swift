@@ -1,0 +1,41 @@
+import EarshotCore
+import Foundation
+
+/// A node as the admin API shows it.
+struct NodeResponse: Encodable, Sendable {
+    var id: String
+    var name: String
+    var state: NodeState
+    var priority: Int
+    var lastHeartbeatAt: Date?
+    var currentJobs: [JobID]
+    var engines: [String]
+    var models: [String]
+    var device: String?
+    var slots: Int?
+    var freeSlots: Int?
+    var jobsDone: Int
+    var audioSecondsDone: Double
+    var createdAt: Date
+
+    init(_ node: Node, runningJobs: [JobID], now: Date, heartbeatTimeoutSeconds: Double) {
+        id = node.id
+        name = node.name
+        state = node.state(now: now, heartbeatTimeoutSeconds: heartbeatTimeoutSeconds, holdsJobs: !runningJobs.isEmpty)
+        priority = node.priority
+        lastHeartbeatAt = node.lastHeartbeatAt
+        currentJobs = runningJobs
+        engines = node.capabilities?.engines ?? []
+        models = node.capabilities?.models ?? []
+        device = node.capabilities?.device
+        slots = node.capabilities?.slots
+        freeSlots = node.capabilities?.freeSlots
+        jobsDone = node.jobsDone
+        audioSecondsDone = node.audioSecondsDone
+        createdAt = node.createdAt
+    }
+}
+
+struct NodeListResponse: Encodable, Sendable {
+    var nodes: [NodeResponse]
+}

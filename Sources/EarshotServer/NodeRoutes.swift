@@ -1,0 +1,191 @@
+import EarshotCore
+import EarshotNode
+import EarshotStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// `/api/v1/node`: what a remote node calls with its own key — heartbeat, long-poll claim, media
+/// download, progress, and the result. The lease rules are the store's, exactly as for the
+/// built-in worker; this layer adds who-may-act-on-which-job.
+struct NodeRoutes: Sendable {
+    let store: any Store
+    let media: MediaStore
+    let signal: WorkSignal
+    let configuration: ServerConfiguration
+
+    static let maxClaimWaitSeconds = 30.0
+    static let maxTranscriptBytes = 64 << 20
+
+    func register(on group: RouterGroup<some RequestContext>) {
+        group.post("node/heartbeat") { request, context in
+            let node = try await authenticate(request)
+            let heartbeat = try await decodeJSON(NodeHeartbeat.self, from: request, context: context)
+            let updated = try await store.recordHeartbeat(nodeID: node.id, capabilities: heartbeat.capabilities, now: Date())
+            let running = try await store.runningJobs(heldBy: updated.leaseHolder)
+            let state = updated.state(now: Date(), heartbeatTimeoutSeconds: configuration.nodeHeartbeatTimeoutSeconds, holdsJobs: !running.isEmpty)
+            return try jsonResponse(NodeHeartbeatReply(
+                nodeId: updated.id, name: updated.name, state: state, heartbeatIntervalSeconds: configuration.nodeHeartbeatIntervalSeconds
+            ))
+        }
+        group.post("node/claim") { request, context in try await claim(request, context: context) }
+        group.get("node/jobs/{id}/media") { request, context in try await mediaDownload(request, context: context) }
+        group.post("node/jobs/{id}/progress") { request, context in
+            let (node, id) = (try await authenticate(request), try JobRoutes.jobID(context))
+            let report = try await decodeJSON(ProgressReport.self, from: request, context: context)
+            let lease = try await authorizedLease(node: node, jobID: id, reference: report.lease)
+            return try jsonResponse(try await leaseCall {
+                try await store.heartbeat(lease, progress: report.progress, leaseSeconds: configuration.leaseSeconds, now: Date())
+            })
+        }
+        group.post("node/jobs/{id}/complete") { request, context in
+            let (node, id) = (try await authenticate(request), try JobRoutes.jobID(context))
+            let report = try await decodeJSON(CompletionReport.self, from: request, context: context, limit: Self.maxTranscriptBytes)
+            guard report.transcript.jobID == id else {
+                throw APIError.badRequest("job_mismatch", "the transcript belongs to job \(report.transcript.jobID), not \(id)")
+            }
+            let lease = try await authorizedLease(node: node, jobID: id, reference: report.lease)
+            let job = try await leaseCall { try await store.complete(lease, transcript: report.transcript, now: Date()) }
+            context.logger.info("node completed job", metadata: ["job_id": "\(id)", "node": "\(node.name)"])
+            return try jsonResponse(JobResponse(job))
+        }
+        group.post("node/jobs/{id}/fail") { request, context in
+            let (node, id) = (try await authenticate(request), try JobRoutes.jobID(context))
+            let report = try await decodeJSON(FailureReport.self, from: request, context: context)
+            let lease = try await authorizedLease(node: node, jobID: id, reference: report.lease)
+            let job = try await leaseCall { try await store.fail(lease, error: report.error, retryable: report.retryable, now: Date()) }
+            await signal.notify()
+            return try jsonResponse(JobResponse(job))
+        }
+        group.post("node/jobs/{id}/release") { request, context in
+            let (node, id) = (try await authenticate(request), try JobRoutes.jobID(context))
+            let report = try await decodeJSON(ReleaseReport.self, from: request, context: context)
+            let lease = try await authorizedLease(node: node, jobID: id, reference: report.lease)
+            let job = try await leaseCall { try await store.release(lease, now: Date()) }
+            await signal.notify()
+            return try jsonResponse(JobResponse(job))
+        }
+        group.delete("node") { request, _ in
+            let node = try await authenticate(request)
+            try await store.deleteNode(node.id)
+            return Response(status: .noContent)
+        }
+    }
+
+    /// The node a request's key belongs to; 401 for anything else.
+    private func authenticate(_ request: Request) async throws -> Node {
+        guard let key = NodeKeys.bearerToken(request), key.hasPrefix(NodeKeys.prefix),
+              let node = try await store.node(keyHash: NodeKeys.hash(key))
+        else { throw NodeKeys.unauthorized }
+        return node
+    }
+
+    /// Long-poll claim: answered as soon as a job this node can run is queued, else 204 after `wait`.
+    private func claim(_ request: Request, context: some RequestContext) async throws -> Response {
+        let node = try await authenticate(request)
+        let body = try await decodeJSON(ClaimRequest.self, from: request, context: context)
+        var wait = 25.0
+        if let text = request.uri.queryParameters["wait"] {
+            guard let value = Double(String(text)), value >= 0, value <= Self.maxClaimWaitSeconds else {
+                throw APIError.badRequest("invalid_wait", "wait must be a number of seconds in 0...\(Int(Self.maxClaimWaitSeconds))")
+            }
+            wait = value
+        }
+        let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
+        while true {
+            // Re-read each round: a node disabled while it waits gets no more work.
+            guard try await store.node(id: node.id).disabled == false else { break }
+            if let claimed = try await store.claimNext(holder: node.leaseHolder, leaseSeconds: configuration.leaseSeconds, models: body.models, now: Date()) {
+                context.logger.info("node claimed job", metadata: ["job_id": "\(claimed.job.id)", "node": "\(node.name)"])
+                return try jsonResponse(ClaimedWork(job: claimed.job, lease: claimed.lease))
+            }
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { break }
+            var pause = remaining
+            if let next = try await store.nextClaimableTime(), next > Date() {
+                pause = min(pause, .milliseconds(Int64(next.timeIntervalSinceNow * 1000) + 1))
+            }
+            await signal.wait(timeout: pause)
+        }
+        return Response(status: .noContent)
+    }
+
+    /// Streams the job's media to the node holding its lease, honouring `Range: bytes=N-[M]`.
+    private func mediaDownload(_ request: Request, context: some RequestContext) async throws -> Response {
+        let (node, id) = (try await authenticate(request), try JobRoutes.jobID(context))
+        guard let tokenText = request.uri.queryParameters["token"], let token = Int64(String(tokenText)) else {
+            throw APIError.badRequest("invalid_token", "the lease token is required as ?token=")
+        }
+        let job = try await store.job(id)
+        try checkHolder(job: job, node: node, token: token)
+        let path = media.url(for: job.media.sha256).path
+        let size = Int(job.media.sizeBytes)
+        var headers: HTTPFields = [.contentType: "application/octet-stream", .acceptRanges: "bytes"]
+        var range = 0...(size - 1)
+        var status = HTTPResponse.Status.ok
+        if let header = request.headers[.range] {
+            guard let parsed = Self.parseRange(header, size: size) else {
+                throw APIError(.rangeNotSatisfiable, "invalid_range", "cannot serve \(header) of \(size) bytes", headers: [.contentRange: "bytes */\(size)"])
+            }
+            range = parsed
+            status = .partialContent
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
+        }
+        headers[.contentLength] = String(range.count)
+        let body = try await FileIO().loadFile(path: path, range: range, context: context)
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    /// `bytes=N-`, `bytes=N-M` or `bytes=-K` (last K bytes), clamped to the file.
+    static func parseRange(_ header: String, size: Int) -> ClosedRange<Int>? {
+        guard header.hasPrefix("bytes="), size > 0 else { return nil }
+        let spec = header.dropFirst("bytes=".count)
+        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
+        let startText = spec[..<dash]
+        let endText = spec[spec.index(after: dash)...]
+        if startText.isEmpty {
+            guard let suffix = Int(endText), suffix > 0 else { return nil }
+            return max(0, size - suffix)...(size - 1)
+        }
+        guard let start = Int(startText), start < size else { return nil }
+        let end = endText.isEmpty ? size - 1 : min(Int(endText) ?? -1, size - 1)
+        return end >= start ? start...end : nil
+    }
+
+    /// The lease a report refers to, after checking that it is this node's.
+    private func authorizedLease(node: Node, jobID: JobID, reference: LeaseReference) async throws -> Lease {
+        let job = try await store.job(jobID)
+        try checkHolder(job: job, node: node, token: reference.token)
+        return Lease(jobID: jobID, attempt: reference.attempt, token: reference.token, holder: node.leaseHolder, expiresAt: Date())
+    }
+
+    /// 409 when the job moved on (cancelled, finished, re-claimed: the token is stale), 403 when
+    /// the token is current but the lease belongs to another node.
+    private func checkHolder(job: Job, node: Node, token: Int64) throws {
+        if job.state == .cancelled { throw Self.cancelled(job.id) }
+        guard job.state == .running, token == job.leaseToken else { throw Self.stale(job.id) }
+        guard job.leaseHolder == node.leaseHolder else { throw Self.foreign(job.id) }
+    }
+
+    private func leaseCall<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch StoreError.leaseLost(let id, let loss) {
+            throw loss == .cancelled ? Self.cancelled(id) : Self.stale(id)
+        } catch StoreError.jobNotFound(let id) {
+            throw Self.cancelled(id)
+        }
+    }
+
+    static func stale(_ id: JobID) -> APIError {
+        APIError(.conflict, "lease_stale", "the lease on job \(id) is no longer current (expired or re-claimed)")
+    }
+
+    static func cancelled(_ id: JobID) -> APIError {
+        APIError(.conflict, "job_cancelled", "job \(id) was cancelled or deleted")
+    }
+
+    static func foreign(_ id: JobID) -> APIError {
+        APIError(.forbidden, "forbidden", "job \(id) is leased to another node")
+    }
+}

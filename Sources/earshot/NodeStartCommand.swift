@@ -1,0 +1,114 @@
+import ArgumentParser
+import EarshotClient
+import EarshotCore
+import EarshotEngine
+import EarshotNode
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `earshot node start`: claims jobs from the server and transcribes them on this machine.
+struct NodeStartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start",
+        abstract: "Run the node: claim jobs from the server, transcribe them here, report the results.",
+        discussion: """
+            Runs until SIGTERM or SIGINT; then running jobs get a grace period to finish before \
+            they are handed back to the server.
+            """
+    )
+
+    @OptionGroup var configOption: NodeConfigOption
+
+    @Option(help: "Jobs transcribed at once, each with its own engine process.")
+    var slots = 1
+
+    @Option(help: "Comma-separated models this node runs; the first is loaded at start.")
+    var models = "tiny.en"
+
+    @Option(help: "Python interpreter with faster-whisper (default: EARSHOT_PYTHON, ./.venv/bin/python, python3).")
+    var python: String?
+
+    @Option(help: "CPU threads per engine (default: the cores divided among the slots).")
+    var threads: Int?
+
+    @Option(help: "Directory for downloaded media and models (default ~/.cache/earshot/node).")
+    var dataDir: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    var modelList: [String] {
+        models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    func validate() throws {
+        guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
+        guard !modelList.isEmpty else { throw ValidationError("--models must name at least one model") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() async throws {
+        let config = try configOption.load()
+        guard let serverURL = config.serverURL else { throw ValidationErrorText("invalid server URL '\(config.server)'") }
+        let logger = try LoggingSetup.bootstrap(level: logLevel)
+        let client = NodeClient(baseURL: serverURL, apiKey: config.apiKey)
+        try await checkKey(client, logger: logger)
+
+        let dataDirectory = dataDir.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath, isDirectory: true) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/earshot/node", isDirectory: true)
+        let scratch = dataDirectory.appendingPathComponent("scratch", isDirectory: true)
+        // Media left by a previous run that crashed belongs to leases that are long gone.
+        try? FileManager.default.removeItem(at: scratch)
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+
+        let modelList = modelList
+        let engine = FasterWhisperConfiguration(
+            python: python ?? FasterWhisperConfiguration.defaultPython,
+            modelsDirectory: dataDirectory.appendingPathComponent("models", isDirectory: true),
+            defaultModel: modelList[0],
+            threads: threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / slots)
+        )
+        let recognizers = (0..<slots).map { _ in FasterWhisperRecognizer(configuration: engine, logger: logger) }
+        let source = HTTPWorkSource(client: client, models: modelList, scratchDirectory: scratch, logger: logger)
+        let workers = recognizers.map { recognizer in
+            TranscriptionWorker(
+                configuration: WorkerConfiguration(
+                    // The server checks claims and reports against this holder name.
+                    holder: Node.leaseHolder(forNodeID: config.nodeId), idleCheckInterval: .seconds(1),
+                    scratchDirectory: scratch
+                ),
+                source: source, recognizer: recognizer, logger: logger
+            )
+        }
+        let heartbeat = NodeHeartbeatService(client: client, workers: workers, models: modelList, logger: logger)
+        // A group shuts down in reverse order: workers finish or release their jobs first, the
+        // heartbeat keeps reporting them meanwhile, and the engines stop last.
+        let services: [any Service] = [EngineLifecycleService(recognizers: recognizers, logger: logger), heartbeat] + workers
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        // Printed (not only logged) so scripts can wait for it.
+        FileHandle.standardOutput.write(Data("earshot node \(config.name) started (\(slots) slots) against \(config.server)\n".utf8))
+        try await group.run()
+    }
+
+    /// Fails fast on a key the server rejects; an unreachable server is only logged, since the
+    /// node keeps retrying until it comes up.
+    private func checkKey(_ client: NodeClient, logger: Logger) async throws {
+        let probe = NodeHeartbeat(
+            capabilities: NodeCapabilities(
+                engines: ["faster-whisper"], models: modelList, device: "cpu", slots: slots, freeSlots: slots
+            ),
+            runningJobs: []
+        )
+        do {
+            _ = try await client.heartbeat(probe)
+        } catch let error as EarshotAPIError where error.status == 401 {
+            throw ValidationErrorText("the server does not know this node's key (unregistered or revoked); register again")
+        } catch {
+            logger.warning("server not reachable yet; will keep trying", metadata: ["error": "\(error)"])
+        }
+    }
+}

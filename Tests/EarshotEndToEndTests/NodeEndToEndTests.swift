@@ -1,0 +1,106 @@
+import EarshotCore
+import Foundation
+import Testing
+
+/// Remote nodes as users run them: `earshot node register` + `earshot node start` processes
+/// against a `earshot serve --workers 0`, all on loopback with the real engine.
+@Suite("Nodes end to end", .serialized)
+struct NodeEndToEndTests {
+    static let adminToken = "e2e-admin-token"
+
+    @Test("two nodes share the LibriVox clips; each is transcribed exactly once")
+    func twoNodesShareWork() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("nodes")
+        let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", Self.adminToken])
+        var nodes: [NodeProcess] = []
+        for name in ["alpha", "beta"] {
+            let config = try NodeProcess.register(name: name, server: server, adminToken: Self.adminToken, directory: directory)
+            let attributes = try FileManager.default.attributesOfItem(atPath: config)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "the key file is private")
+            nodes.append(try await NodeProcess(name: name, configPath: config, directory: directory))
+        }
+        let clips = try TestEnvironment.librivoxClips()
+        var ids: [String] = []
+        for clip in clips + clips { ids.append(try await server.submit(clip.url)) }
+
+        var errors = 0
+        var words = 0
+        for (id, clip) in zip(ids, clips + clips) {
+            let job = try await server.waitForJob(id)
+            #expect(job["state"] as? String == "succeeded", "\(id): \(job)")
+            let attempts = try await server.request("GET", "/api/v1/jobs/\(id)/attempts").json()["attempts"] as? [[String: Any]] ?? []
+            #expect(attempts.count == 1, "transcribed exactly once")
+            let text = try await server.request("GET", "/api/v1/jobs/\(id)/transcript?format=txt").text
+            let result = WordErrorRate.errors(reference: clip.reference, hypothesis: text)
+            errors += result.errors
+            words += result.words
+        }
+        #expect(Double(errors) / Double(words) <= 0.10)
+        let list = try await server.request("GET", "/api/v1/nodes", bearer: Self.adminToken).json()["nodes"] as? [[String: Any]] ?? []
+        let done = list.map { $0["jobs_done"] as? Int ?? 0 }
+        #expect(done.reduce(0, +) == ids.count)
+        #expect(done.allSatisfy { $0 > 0 }, "work spread across both nodes: \(done)")
+        _ = nodes
+    }
+
+    @Test("a killed node's job is reclaimed after its lease and finished by the other; its late result gets 409")
+    func killedNodeIsReclaimed() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("node-kill")
+        let server = try await ServerProcess(
+            dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", Self.adminToken, "--lease-seconds", "3"]
+        )
+        let victimConfig = try NodeProcess.register(name: "victim", server: server, adminToken: Self.adminToken, directory: directory)
+        let survivorConfig = try NodeProcess.register(name: "survivor", server: server, adminToken: Self.adminToken, directory: directory)
+        let victim = try await NodeProcess(name: "victim", configPath: victimConfig, directory: directory)
+        let id = try await server.submit(try TestEnvironment.longRecording(times: 4, in: directory))
+        let running = try await server.waitForJob(id, until: [.running])
+        let holder = try #require((running["lease"] as? [String: Any])?["holder"] as? String)
+        let victimAttempt = try #require((try await server.request("GET", "/api/v1/jobs/\(id)/attempts").json()["attempts"] as? [[String: Any]])?.last)
+        victim.kill()
+
+        let survivor = try await NodeProcess(name: "survivor", configPath: survivorConfig, directory: directory)
+        let job = try await server.waitForJob(id)
+        #expect(job["state"] as? String == "succeeded")
+        let attempts = try await server.request("GET", "/api/v1/jobs/\(id)/attempts").json()["attempts"] as? [[String: Any]] ?? []
+        #expect(attempts.compactMap { $0["outcome"] as? String } == ["expired", "succeeded"])
+        #expect(attempts.first?["holder"] as? String == holder)
+        #expect(attempts.last?["holder"] as? String != holder)
+
+        // Replay the dead node's result with its old lease: refused, and the transcript is untouched.
+        let victimKey = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: victimConfig))) as? [String: Any])["api_key"] as? String
+        let transcript = Transcript(
+            jobID: JobID(rawValue: id), title: "forged", source: "forged", language: "en", model: "tiny.en",
+            durationSeconds: 1, processingSeconds: 1, createdAt: Date(), segments: [Segment(start: 0, end: 1, text: "stale words")]
+        )
+        let report = CompletionReport(
+            lease: LeaseReference(token: (victimAttempt["token"] as? NSNumber)?.int64Value ?? 0, attempt: victimAttempt["number"] as? Int ?? 1),
+            transcript: transcript
+        )
+        let replay = try await server.request(
+            "POST", "/api/v1/node/jobs/\(id)/complete", body: try EarshotJSON.encoder().encode(report), contentType: "application/json", bearer: victimKey
+        )
+        #expect(replay.status == 409)
+        let text = try await server.request("GET", "/api/v1/jobs/\(id)/transcript?format=txt").text
+        #expect(!text.contains("stale words"))
+        _ = survivor
+    }
+
+    @Test("node status and unregister")
+    func statusAndUnregister() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("node-status")
+        let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", Self.adminToken])
+        let config = try NodeProcess.register(name: "solo", server: server, adminToken: Self.adminToken, directory: directory)
+        let status = try NodeProcess.runEarshot(["node", "status", "--config", config])
+        #expect(status.status == 0)
+        #expect(status.output.contains("Connected"))
+        let unregister = try NodeProcess.runEarshot(["node", "unregister", "--config", config])
+        #expect(unregister.status == 0)
+        #expect(!FileManager.default.fileExists(atPath: config))
+        let list = try await server.request("GET", "/api/v1/nodes", bearer: Self.adminToken).json()["nodes"] as? [[String: Any]]
+        #expect(list?.isEmpty == true)
+        let missing = try NodeProcess.runEarshot(["node", "status", "--config", config])
+        #expect(missing.status != 0)
+        let badToken = try NodeProcess.runEarshot(["node", "register", "--server", server.baseURL.absoluteString, "--name", "x", "--token", "nope", "--config", config])
+        #expect(badToken.status != 0)
+    }
+}

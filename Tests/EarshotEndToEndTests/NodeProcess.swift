@@ -1,0 +1,77 @@
+import Foundation
+
+/// A real `earshot node start` process, registered through `earshot node register`.
+final class NodeProcess: @unchecked Sendable {
+    // @unchecked: `process` is only used from the owning test.
+    let name: String
+    let configPath: String
+    let process: Process
+    let logURL: URL
+
+    /// Registers a node named `name` with the server and returns its saved config path.
+    static func register(name: String, server: ServerProcess, adminToken: String, directory: URL) throws -> String {
+        let config = directory.appendingPathComponent("\(name).json").path
+        let run = try runEarshot(["node", "register", "--server", server.baseURL.absoluteString, "--name", name, "--token", adminToken, "--config", config])
+        guard run.status == 0 else { throw TestFailure("node register failed: \(run.output)") }
+        return config
+    }
+
+    /// Starts the node and returns once it reports it is running.
+    init(name: String, configPath: String, directory: URL, extraArguments: [String] = []) async throws {
+        self.name = name
+        self.configPath = configPath
+        logURL = directory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(6)).log")
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        let process = Process()
+        process.executableURL = TestEnvironment.earshotBinary
+        process.arguments = [
+            "node", "start", "--config", configPath, "--data-dir", directory.appendingPathComponent("\(name)-data").path,
+            "--python", TestEnvironment.python, "--threads", "1",
+        ] + extraArguments
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = try FileHandle(forWritingTo: logURL)
+        try process.run()
+        self.process = process
+        let handle = stdout.fileHandleForReading
+        let started = await Task.detached { () -> Bool in
+            var buffer = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { return false }
+                buffer.append(chunk)
+                if String(decoding: buffer, as: UTF8.self).contains("started") { return true }
+            }
+        }.value
+        guard started else {
+            throw TestFailure("node \(name) did not start: \((try? String(contentsOf: logURL, encoding: .utf8))?.suffix(2000) ?? "")")
+        }
+    }
+
+    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    static func runEarshot(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = TestEnvironment.earshotBinary
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+}

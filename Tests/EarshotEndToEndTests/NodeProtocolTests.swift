@@ -1,0 +1,115 @@
+import EarshotCore
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// The node protocol over real HTTP against a real server (`--workers 0`), driven directly so the
+/// races and refusals can be provoked precisely.
+@Suite("Node protocol", .serialized)
+struct NodeProtocolTests {
+    static let adminToken = "e2e-admin-token"
+
+    func startServer(_ name: String, _ extra: [String] = []) async throws -> ServerProcess {
+        try await ServerProcess(
+            dataDirectory: try TestEnvironment.temporaryDirectory(name),
+            extraArguments: ["--workers", "0", "--admin-token", Self.adminToken] + extra
+        )
+    }
+
+    func register(_ server: ServerProcess, _ name: String) async throws -> (id: String, key: String) {
+        let body = try EarshotJSON.encoder().encode(NodeRegistrationRequest(name: name))
+        let reply = try await server.request("POST", "/api/v1/nodes", body: body, contentType: "application/json", bearer: Self.adminToken)
+        guard reply.status == 201 else { throw TestFailure("register \(name): \(reply.status) \(reply.text)") }
+        let registration = try EarshotJSON.decoder().decode(NodeRegistration.self, from: reply.body)
+        return (registration.nodeId, registration.apiKey)
+    }
+
+    func claim(_ server: ServerProcess, key: String, models: [String]? = nil, wait: Double = 0) async throws -> ServerProcess.HTTPResult {
+        let body = try EarshotJSON.encoder().encode(ClaimRequest(models: models))
+        return try await server.request("POST", "/api/v1/node/claim?wait=\(wait)", body: body, contentType: "application/json", bearer: key)
+    }
+
+    @Test("32 nodes claiming at the same instant take 16 jobs exactly once")
+    func simultaneousClaims() async throws {
+        let server = try await startServer("claims")
+        let clip = try TestEnvironment.librivoxClips()[1].url
+        for _ in 0..<16 { _ = try await server.submit(clip) }
+        var keys: [String] = []
+        for index in 0..<32 { keys.append(try await register(server, "node-\(index)").key) }
+
+        let claimed = try await withThrowingTaskGroup(of: String?.self) { group in
+            for key in keys {
+                group.addTask {
+                    let reply = try await self.claim(server, key: key)
+                    guard reply.status == 200 else {
+                        #expect(reply.status == 204)
+                        return nil
+                    }
+                    return try EarshotJSON.decoder().decode(ClaimedWork.self, from: reply.body).job.id.rawValue
+                }
+            }
+            return try await group.reduce(into: [String]()) { if let id = $1 { $0.append(id) } }
+        }
+        #expect(claimed.count == 16)
+        #expect(Set(claimed).count == 16, "no job was handed to two nodes")
+    }
+
+    @Test("wrong keys get 401, a disabled node gets no work, model routing, foreign leases 403, stale results 409")
+    func refusals() async throws {
+        let server = try await startServer("refusals")
+        let tinyNode = try await register(server, "tiny-only")
+        let baseNode = try await register(server, "has-base")
+
+        #expect(try await claim(server, key: "esk_wrong").status == 401)
+        #expect(try await claim(server, key: tinyNode.key + "x").status == 401)
+        #expect(try await server.request("POST", "/api/v1/nodes", body: Data("{\"name\":\"x\"}".utf8), contentType: "application/json").status == 401)
+
+        let clip = try TestEnvironment.librivoxClips()[1].url
+        let baseJob = try await server.submit(clip, fields: ["model": "base"])
+        #expect(try await claim(server, key: tinyNode.key, models: ["tiny.en"]).status == 204, "no tiny.en job is queued")
+        let disable = try await server.request("POST", "/api/v1/nodes/\(baseNode.id)/disable", bearer: Self.adminToken)
+        #expect(disable.status == 200)
+        #expect(try await claim(server, key: baseNode.key, models: ["base"]).status == 204, "disabled nodes get no work")
+        _ = try await server.request("POST", "/api/v1/nodes/\(baseNode.id)/enable", bearer: Self.adminToken)
+        let work = try await claim(server, key: baseNode.key, models: ["base", "tiny.en"])
+        #expect(work.status == 200)
+        let claimed = try EarshotJSON.decoder().decode(ClaimedWork.self, from: work.body)
+        #expect(claimed.job.id.rawValue == baseJob)
+
+        // Another node presenting this lease is refused; so is a stale token.
+        let report = try EarshotJSON.encoder().encode(ProgressReport(lease: LeaseReference(claimed.lease), progress: 0.5))
+        let foreign = try await server.request("POST", "/api/v1/node/jobs/\(baseJob)/progress", body: report, contentType: "application/json", bearer: tinyNode.key)
+        #expect(foreign.status == 403)
+        #expect(try await server.request("POST", "/api/v1/node/jobs/\(baseJob)/progress", body: report, contentType: "application/json", bearer: baseNode.key).status == 200)
+
+        let reset = try await server.request("POST", "/api/v1/jobs/\(baseJob)/reset")
+        #expect(try reset.json()["state"] as? String == "queued")
+        let stale = try await server.request("POST", "/api/v1/node/jobs/\(baseJob)/progress", body: report, contentType: "application/json", bearer: baseNode.key)
+        #expect(stale.status == 409)
+        #expect(try stale.errorCode() == "lease_stale")
+
+        // The admin view shows both nodes with their state.
+        let list = try await server.request("GET", "/api/v1/nodes", bearer: Self.adminToken).json()
+        let names = (list["nodes"] as? [[String: Any]])?.compactMap { $0["name"] as? String }.sorted()
+        #expect(names == ["has-base", "tiny-only"])
+        let stats = try await server.request("GET", "/api/v1/queue/stats").json()
+        #expect(stats["queued"] as? Int == 1)
+    }
+
+    @Test("a long-polling node gets a new job as soon as it is queued")
+    func longPollPickup() async throws {
+        let server = try await startServer("pickup")
+        let node = try await register(server, "waiter")
+        async let claimed = claim(server, key: node.key, wait: 20)
+        // The claim is already waiting on the server when the upload lands; it is answered at once.
+        let clip = try TestEnvironment.librivoxClips()[1].url
+        let submitted = Date()
+        let id = try await server.submit(clip)
+        let reply = try await claimed
+        #expect(reply.status == 200)
+        #expect(try EarshotJSON.decoder().decode(ClaimedWork.self, from: reply.body).job.id.rawValue == id)
+        #expect(Date().timeIntervalSince(submitted) < 5, "answered on enqueue, not at the end of the wait")
+    }
+}
