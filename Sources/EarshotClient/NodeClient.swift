@@ -25,6 +25,11 @@ public struct NodeClient: Sendable {
         try await transport.send("POST", "api/v1/node/heartbeat", json: heartbeat, decoding: NodeHeartbeatReply.self)
     }
 
+    /// Who the server takes this key for, without recording a heartbeat (`GET /api/v1/node`).
+    public func whoami() async throws -> NodeHeartbeatReply {
+        try await transport.send("GET", "api/v1/node", decoding: NodeHeartbeatReply.self)
+    }
+
     /// Long-polls for a job for up to `waitSeconds`; nil when none came (HTTP 204).
     public func claim(models: [String]?, waitSeconds: Int) async throws -> ClaimedWork? {
         let (data, response) = try await transport.send(

@@ -28,6 +28,14 @@ struct NodeRoutes: Sendable {
                 nodeId: updated.id, name: updated.name, state: state, heartbeatIntervalSeconds: configuration.nodeHeartbeatIntervalSeconds
             ))
         }
+        group.get("node") { request, _ in
+            let node = try await authenticate(request)
+            let running = try await store.runningJobs(heldBy: node.leaseHolder)
+            let state = node.state(now: Date(), heartbeatTimeoutSeconds: configuration.nodeHeartbeatTimeoutSeconds, holdsJobs: !running.isEmpty)
+            return try jsonResponse(NodeHeartbeatReply(
+                nodeId: node.id, name: node.name, state: state, heartbeatIntervalSeconds: configuration.nodeHeartbeatIntervalSeconds
+            ))
+        }
         group.post("node/claim") { request, context in try await claim(request, context: context) }
         group.get("node/jobs/{id}/media") { request, context in try await mediaDownload(request, context: context) }
         group.post("node/jobs/{id}/progress") { request, context in

@@ -20,14 +20,8 @@ struct NodeStatusCommand: AsyncParsableCommand {
         print("Key:     \(config.maskedKey)")
         print("Config:  \(configOption.path.path)")
         guard let url = config.serverURL else { throw ValidationErrorText("invalid server URL '\(config.server)'") }
-        // There is no read-only "who am I" route, so a heartbeat is the check; it reports no
-        // slots, which the running node's next heartbeat corrects.
-        let probe = NodeHeartbeat(
-            capabilities: NodeCapabilities(engines: ["faster-whisper"], models: [], device: "cpu", slots: 0, freeSlots: 0),
-            runningJobs: []
-        )
         do {
-            let reply = try await NodeClient(baseURL: url, apiKey: config.apiKey).heartbeat(probe)
+            let reply = try await NodeClient(baseURL: url, apiKey: config.apiKey).whoami()
             print("Connected (state: \(reply.state.rawValue))")
         } catch let error as EarshotAPIError where error.status == 401 {
             print("Not connected: the server does not know this node's key (unregistered or revoked)")

@@ -85,6 +85,30 @@ struct NodeEndToEndTests {
         _ = survivor
     }
 
+    @Test("a server restart while nodes work loses nothing: nodes reconnect and finish")
+    func serverRestartWhileNodesWork() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("node-server-restart")
+        let arguments = ["--workers", "0", "--admin-token", Self.adminToken]
+        var server = try await ServerProcess(dataDirectory: directory, extraArguments: arguments)
+        let port = try #require(server.baseURL.port)
+        let config = try NodeProcess.register(name: "steady", server: server, adminToken: Self.adminToken, directory: directory)
+        let node = try await NodeProcess(name: "steady", configPath: config, directory: directory)
+        var ids = [try await server.submit(try TestEnvironment.longRecording(times: 4, in: directory))]
+        for clip in try TestEnvironment.librivoxClips() { ids.append(try await server.submit(clip.url)) }
+        _ = try await server.waitForJob(ids[0], until: [.running])
+
+        server.kill()
+        server = try await ServerProcess(dataDirectory: directory, port: port, extraArguments: arguments)
+        for id in ids {
+            let job = try await server.waitForJob(id)
+            #expect(job["state"] as? String == "succeeded", "\(id): \(job)")
+        }
+        // The job running during the outage kept its lease: one attempt, no reclaim.
+        let attempts = try await server.request("GET", "/api/v1/jobs/\(ids[0])/attempts").json()["attempts"] as? [[String: Any]] ?? []
+        #expect(attempts.compactMap { $0["outcome"] as? String } == ["succeeded"])
+        _ = node
+    }
+
     @Test("node status and unregister")
     func statusAndUnregister() async throws {
         let directory = try TestEnvironment.temporaryDirectory("node-status")

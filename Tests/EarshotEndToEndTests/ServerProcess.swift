@@ -13,14 +13,14 @@ final class ServerProcess: @unchecked Sendable {
     let logURL: URL
 
     /// Starts the server and returns once it prints the address it listens on.
-    init(dataDirectory: URL, extraArguments: [String] = []) async throws {
+    init(dataDirectory: URL, port: Int = 0, extraArguments: [String] = []) async throws {
         self.dataDirectory = dataDirectory
         logURL = dataDirectory.appendingPathComponent("server-\(UUID().uuidString.prefix(8)).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let process = Process()
         process.executableURL = TestEnvironment.earshotBinary
         process.arguments = [
-            "serve", "--port", "0", "--data-dir", dataDirectory.path, "--instance-name", "e2e",
+            "serve", "--port", String(port), "--data-dir", dataDirectory.path, "--instance-name", "e2e",
             "--python", TestEnvironment.python, "--log-level", "info",
         ] + extraArguments
         let stdout = Pipe()
