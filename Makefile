@@ -1,8 +1,9 @@
 # Earshot: `make run` serves with SQLite and the default model; `make test` runs every test.
 SWIFT ?= swift
 ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: run test setup setup-tests build build-release bench clean
+.PHONY: run test setup setup-tests build build-release bench bench-engine bench-coordinator clean
 
 setup:
 	./scripts/setup.sh
@@ -23,8 +24,16 @@ test: setup-tests
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-bench: setup-tests build-release
+# Both benchmarks; each writes its own section of docs/benchmarks.md.
+bench: bench-engine bench-coordinator
+
+bench-engine: setup-tests build-release
 	.venv/bin/python bench/engine_overhead.py --earshot .build/release/earshot
+
+# The coordinator alone (synthetic engine); BENCH_ARGS=--help lists its options.
+bench-coordinator:
+	$(SWIFT) build -c release --product earshot-bench
+	.build/release/earshot-bench $(BENCH_ARGS)
 
 clean:
 	rm -rf .build

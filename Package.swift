@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "earshot", targets: ["earshot"]),
+        .executable(name: "earshot-bench", targets: ["earshot-bench"]),
         .library(name: "EarshotCore", targets: ["EarshotCore"]),
         .library(name: "EarshotStore", targets: ["EarshotStore"]),
         .library(name: "EarshotServer", targets: ["EarshotServer"]),
@@ -79,15 +80,37 @@ let package = Package(
             resources: [.copy("openapi.yaml")],
             swiftSettings: strict
         ),
+        .target(
+            name: "EarshotNodeStatus",
+            dependencies: [
+                "EarshotCore", "EarshotNode", "EarshotClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "earshot",
             dependencies: [
                 "EarshotCore", "EarshotStore", "EarshotEngine", "EarshotNode", "EarshotServer", "EarshotClient",
+                "EarshotNodeStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "earshot-bench",
+            dependencies: [
+                "EarshotCore", "EarshotStore", "EarshotNode", "EarshotServer", "EarshotClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "bench/Coordinator",
             swiftSettings: strict
         ),
         .testTarget(name: "EarshotCoreTests", dependencies: ["EarshotCore"], swiftSettings: strict),
@@ -99,8 +122,9 @@ let package = Package(
         .testTarget(
             name: "EarshotServerTests",
             dependencies: [
-                "EarshotCore", "EarshotServer", "EarshotStore", "EarshotNode",
+                "EarshotCore", "EarshotServer", "EarshotStore", "EarshotNode", "EarshotNodeStatus", "EarshotClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict

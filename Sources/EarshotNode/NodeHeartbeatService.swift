@@ -14,10 +14,13 @@ public struct NodeHeartbeatService: Service {
     let device: String
     let defaultInterval: Duration
     let logger: Logger
+    let onBeat: (@Sendable (Result<NodeHeartbeatReply, any Error>) -> Void)?
 
+    /// `onBeat` hears every heartbeat's outcome (the node's status page shows the latest).
     public init(
         client: NodeClient, workers: [TranscriptionWorker], models: [String], device: String = "cpu",
-        interval: Duration = .seconds(15), logger: Logger = Logger(label: "earshot.node")
+        interval: Duration = .seconds(15), logger: Logger = Logger(label: "earshot.node"),
+        onBeat: (@Sendable (Result<NodeHeartbeatReply, any Error>) -> Void)? = nil
     ) {
         self.client = client
         self.workers = workers
@@ -25,6 +28,7 @@ public struct NodeHeartbeatService: Service {
         self.device = device
         self.defaultInterval = interval
         self.logger = logger
+        self.onBeat = onBeat
     }
 
     /// What this node reports right now.
@@ -46,6 +50,7 @@ public struct NodeHeartbeatService: Service {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
                 let reply = try await client.heartbeat(currentHeartbeat())
+                onBeat?(.success(reply))
                 if reply.heartbeatIntervalSeconds > 0 {
                     interval = .milliseconds(Int64(reply.heartbeatIntervalSeconds * 1000))
                 }
@@ -59,6 +64,7 @@ public struct NodeHeartbeatService: Service {
                 return
             } catch {
                 logger.error("heartbeat failed", metadata: ["error": "\(error)"])
+                onBeat?(.failure(error))
                 failing = true
             }
             let pause = interval

@@ -21,6 +21,8 @@ public final class TranscriptionWorker: Service, Sendable {
     let logger: Logger
     let shutdown = ShutdownSignal()
     private let runningJob = SharedValue<JobID?>(nil)
+    /// The running job with its live progress, for status displays.
+    private let runningDetails = SharedValue<RunningJob?>(nil)
     private let audioSeconds = FloatingPointCounter(label: "earshot_audio_seconds_processed_total")
     private let jobDuration = Timer(label: "earshot_job_duration_seconds", preferredDisplayUnit: .seconds)
 
@@ -38,6 +40,12 @@ public final class TranscriptionWorker: Service, Sendable {
 
     /// The job this slot is working on, if any; a node reports these in its heartbeats.
     public var currentJobID: JobID? { runningJob.get() }
+
+    /// The job this slot is working on, if any, as it was claimed (file name, model, options).
+    public var currentJob: Job? { runningDetails.get()?.job }
+
+    /// The running job's progress (fraction 0...1), if any; read live from the engine loop.
+    public var currentProgress: Double? { runningDetails.get()?.progress.get() }
 
     public func run() async throws {
         await withGracefulShutdownHandler {
@@ -79,6 +87,12 @@ public final class TranscriptionWorker: Service, Sendable {
         logger.info("worker stopped")
     }
 
+    /// Pairs the claimed job with the box its engine loop writes progress to.
+    private struct RunningJob: Sendable {
+        let job: Job
+        let progress: ProgressBox
+    }
+
     private enum StopReason: Sendable {
         case leaseLost(LeaseLoss)
         case shutdown
@@ -98,6 +112,8 @@ public final class TranscriptionWorker: Service, Sendable {
         defer { runningJob.set(nil) }
         let started = ContinuousClock.now
         let progress = ProgressBox(0)
+        runningDetails.set(RunningJob(job: claimed.job, progress: progress))
+        defer { runningDetails.set(nil) }
         let latestLease = LeaseBox(claimed.lease)
 
         let outcome: Branch = await withTaskGroup(of: Branch.self) { group in

@@ -92,8 +92,9 @@ extension EarshotServer {
         let api = router.group("api/v1")
         JobRoutes(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration).register(on: api)
         NodeAdminRoutes(store: store, configuration: configuration).register(on: api)
-        NodeRoutes(store: store, media: media, signal: signal, configuration: configuration).register(on: api)
-        QueueStatsRoute(store: store).register(on: api)
+        let waitRoom = ClaimWaitRoom()
+        NodeRoutes(store: store, media: media, signal: signal, configuration: configuration, waitRoom: waitRoom).register(on: api)
+        QueueStatsRoute(store: store, waitRoom: waitRoom).register(on: api)
         return router
     }
 }

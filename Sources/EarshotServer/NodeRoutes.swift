@@ -13,6 +13,7 @@ struct NodeRoutes: Sendable {
     let media: MediaStore
     let signal: WorkSignal
     let configuration: ServerConfiguration
+    let waitRoom: ClaimWaitRoom
 
     static let maxClaimWaitSeconds = 30.0
     static let maxTranscriptBytes = 64 << 20
@@ -100,9 +101,17 @@ struct NodeRoutes: Sendable {
             wait = value
         }
         let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
+        let ticket = await waitRoom.enter(priority: node.priority)
+        defer { Task { await waitRoom.leave(ticket) } }
+        var woken = false
         while true {
             // Re-read each round: a node disabled while it waits gets no more work.
-            guard try await store.node(id: node.id).disabled == false else { break }
+            let current = try await store.node(id: node.id)
+            guard !current.disabled else { break }
+            if woken {
+                let deferral = await waitRoom.deferral(for: current.priority)
+                if deferral > .zero { try? await Task.sleep(for: deferral) }
+            }
             if let claimed = try await store.claimNext(holder: node.leaseHolder, leaseSeconds: configuration.leaseSeconds, models: body.models, now: Date()) {
                 context.logger.info("node claimed job", metadata: ["job_id": "\(claimed.job.id)", "node": "\(node.name)"])
                 return try jsonResponse(ClaimedWork(job: claimed.job, lease: claimed.lease))
@@ -114,6 +123,7 @@ struct NodeRoutes: Sendable {
                 pause = min(pause, .milliseconds(Int64(next.timeIntervalSinceNow * 1000) + 1))
             }
             await signal.wait(timeout: pause)
+            woken = true
         }
         return Response(status: .noContent)
     }

@@ -6,6 +6,7 @@ import Hummingbird
 /// `GET /api/v1/queue/stats`: counts by state and the last hour's throughput, for dashboards.
 struct QueueStatsRoute: Sendable {
     let store: any Store
+    let waitRoom: ClaimWaitRoom
 
     struct Stats: Encodable {
         var queued: Int
@@ -14,6 +15,8 @@ struct QueueStatsRoute: Sendable {
         var failed: Int
         var cancelled: Int
         var lastHour: Throughput
+        /// Nodes waiting in a long-poll claim right now.
+        var waitingNodes: Int
     }
 
     struct Throughput: Encodable {
@@ -28,7 +31,8 @@ struct QueueStatsRoute: Sendable {
             return try jsonResponse(Stats(
                 queued: counts[.queued] ?? 0, running: counts[.running] ?? 0, succeeded: counts[.succeeded] ?? 0,
                 failed: counts[.failed] ?? 0, cancelled: counts[.cancelled] ?? 0,
-                lastHour: Throughput(jobsSucceeded: hour.jobs, audioSeconds: hour.audioSeconds)
+                lastHour: Throughput(jobsSucceeded: hour.jobs, audioSeconds: hour.audioSeconds),
+                waitingNodes: await waitRoom.count
             ))
         }
     }

@@ -3,6 +3,7 @@ import EarshotClient
 import EarshotCore
 import EarshotEngine
 import EarshotNode
+import EarshotNodeStatus
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -39,6 +40,12 @@ struct NodeStartCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Option(help: "Address the local status UI listens on; keep it on loopback unless the machine is trusted.")
+    var statusHost = "127.0.0.1"
+
+    @Option(help: "Port of the local status UI (0 picks a free one, -1 disables it); nodes sharing a machine need different ports.")
+    var statusPort = 8001
+
     var modelList: [String] {
         models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
@@ -47,6 +54,7 @@ struct NodeStartCommand: AsyncParsableCommand {
         guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
         guard !modelList.isEmpty else { throw ValidationError("--models must name at least one model") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard (-1...65535).contains(statusPort) else { throw ValidationError("--status-port must be 0...65535, or -1 to disable") }
     }
 
     func run() async throws {
@@ -82,10 +90,25 @@ struct NodeStartCommand: AsyncParsableCommand {
                 source: source, recognizer: recognizer, logger: logger
             )
         }
-        let heartbeat = NodeHeartbeatService(client: client, workers: workers, models: modelList, logger: logger)
+        let status = NodeStatusModel(
+            name: config.name, nodeID: config.nodeId, serverURL: serverURL,
+            settings: NodeSettings(
+                slots: slots, models: modelList, python: engine.python, threads: engine.threads, dataDir: dataDirectory.path
+            )
+        )
+        status.setSlotReader { workers.enumerated().map { SlotStatus(index: $0.offset + 1, worker: $0.element) } }
+        let heartbeat = NodeHeartbeatService(
+            client: client, workers: workers, models: modelList, logger: logger, onBeat: { status.recordHeartbeat($0) }
+        )
         // A group shuts down in reverse order: workers finish or release their jobs first, the
         // heartbeat keeps reporting them meanwhile, and the engines stop last.
-        let services: [any Service] = [EngineLifecycleService(recognizers: recognizers, logger: logger), heartbeat] + workers
+        var services: [any Service] = [EngineLifecycleService(recognizers: recognizers, logger: logger), heartbeat] + workers
+        if statusPort >= 0 {
+            // First in the group, so it stops last: the page shows jobs finishing during a shutdown.
+            services.insert(NodeStatusServer(model: status, host: statusHost, port: statusPort, logger: logger) { host, port in
+                FileHandle.standardOutput.write(Data("earshot node status UI on http://\(host):\(port)\n".utf8))
+            }, at: 0)
+        }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )

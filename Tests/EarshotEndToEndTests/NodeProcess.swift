@@ -26,7 +26,7 @@ final class NodeProcess: @unchecked Sendable {
         process.executableURL = TestEnvironment.earshotBinary
         process.arguments = [
             "node", "start", "--config", configPath, "--data-dir", directory.appendingPathComponent("\(name)-data").path,
-            "--python", TestEnvironment.python, "--threads", "1",
+            "--python", TestEnvironment.python, "--threads", "1", "--status-port", "0",
         ] + extraArguments
         let stdout = Pipe()
         process.standardOutput = stdout

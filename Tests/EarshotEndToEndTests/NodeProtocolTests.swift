@@ -112,4 +112,28 @@ struct NodeProtocolTests {
         #expect(try EarshotJSON.decoder().decode(ClaimedWork.self, from: reply.body).job.id.rawValue == id)
         #expect(Date().timeIntervalSince(submitted) < 5, "answered on enqueue, not at the end of the wait")
     }
+
+    @Test("when several nodes wait, the preferred (lower priority value) node gets the job")
+    func priorityTieBreak() async throws {
+        let server = try await startServer("priority")
+        func registerWith(_ name: String, priority: Int) async throws -> String {
+            let body = try EarshotJSON.encoder().encode(NodeRegistrationRequest(name: name, priority: priority))
+            let reply = try await server.request("POST", "/api/v1/nodes", body: body, contentType: "application/json", bearer: Self.adminToken)
+            return try EarshotJSON.decoder().decode(NodeRegistration.self, from: reply.body).apiKey
+        }
+        let fallback = try await registerWith("fallback", priority: 5)
+        let preferred = try await registerWith("preferred", priority: 0)
+        async let fallbackClaim = claim(server, key: fallback, wait: 4)
+        async let preferredClaim = claim(server, key: preferred, wait: 4)
+        // Submit only once both are waiting on the server (the stats count long-polling nodes).
+        let deadline = Date().addingTimeInterval(10)
+        while try await server.request("GET", "/api/v1/queue/stats").json()["waiting_nodes"] as? Int != 2 {
+            guard Date() < deadline else { throw TestFailure("the two claims never reached the server") }
+            await Task.yield()
+        }
+        _ = try await server.submit(try TestEnvironment.librivoxClips()[1].url)
+        let (slow, fast) = try await (fallbackClaim, preferredClaim)
+        #expect(fast.status == 200, "the preferred node got the job")
+        #expect(slow.status == 204)
+    }
 }

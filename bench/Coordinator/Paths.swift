@@ -1,0 +1,154 @@
+import EarshotClient
+import EarshotCore
+import EarshotNode
+import EarshotServer
+import EarshotStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// One way of running simulated nodes against a coordinator: the store alone (baseline) or the
+/// full HTTP coordinator. Both enqueue the same way — `createJob` then `WorkSignal.notify()`,
+/// which is exactly what the upload route does once the media is stored and probed.
+protocol CoordinatorPath: Sendable {
+    var store: SQLiteStore { get }
+    var signal: WorkSignal { get }
+    /// Runs node `index` until cancelled, reporting to `tracker`.
+    func runNode(_ index: Int, tracker: PhaseTracker) async throws
+    func shutdown() async
+}
+
+extension CoordinatorPath {
+    func enqueue(_ tracker: PhaseTracker) async throws {
+        let job = SyntheticEngine.newJob()
+        tracker.enqueued(job.id)
+        _ = try await store.createJob(job, now: Date())
+        await signal.notify()
+    }
+}
+
+/// A fresh directory with an empty SQLite store in it.
+func makeStore(under parent: URL, label: String) throws -> (URL, SQLiteStore) {
+    let directory = parent.appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))", isDirectory: true)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let store = try SQLiteStore(path: directory.appendingPathComponent("earshot.sqlite").path)
+    return (directory, store)
+}
+
+/// Baseline: N tasks calling the store directly, the way a built-in worker does through
+/// `LocalWorkSource` (claim; on nothing, wait for the work signal; complete).
+struct StorePath: CoordinatorPath {
+    let store: SQLiteStore
+    let signal = WorkSignal()
+    let source: LocalWorkSource
+    let waitSeconds: Int
+
+    init(store: SQLiteStore, directory: URL, waitSeconds: Int) throws {
+        self.store = store
+        self.waitSeconds = waitSeconds
+        let media = try MediaStore(root: directory.appendingPathComponent("media", isDirectory: true))
+        source = LocalWorkSource(store: store, media: media, leaseSeconds: 120, signal: signal)
+    }
+
+    func runNode(_ index: Int, tracker: PhaseTracker) async throws {
+        let holder = "bench:\(index)"
+        while !Task.isCancelled {
+            guard let claimed = try await source.claim(holder: holder) else {
+                await source.waitForWork(timeout: .seconds(waitSeconds))
+                continue
+            }
+            tracker.claimed(claimed.job.id)
+            try await source.complete(claimed.lease, transcript: SyntheticEngine.transcript(for: claimed.job))
+            tracker.completed()
+        }
+    }
+
+    func shutdown() async {}
+}
+
+/// The full coordinator: the server's own router (`EarshotServer.makeRouter`, the one
+/// `makeApplication` serves) on Hummingbird over loopback, with N registered nodes each looping
+/// `NodeClient.claim` (long-poll) → `NodeClient.complete`.
+///
+/// The server is assembled here rather than through `makeApplication` so the benchmark holds the
+/// server's `WorkSignal`: jobs are then enqueued exactly as the upload route does after probing
+/// (`createJob` + `notify`), without ffprobe (~30 ms a job) in the loop, and long-polling nodes
+/// are woken as they would be in production. `workers = 0`, so `makeApplication` would add no
+/// engine or worker either; its lease sweeper (every 60 s) is the only service left out.
+///
+/// `URLSession` on Linux caps connections per host at 6 (`httpMaximumConnectionsPerHost`), and
+/// every simulated node here shares `URLSession.shared`, where 64 real nodes would each have
+/// their own. So the same router is also served on 127.0.0.2, 127.0.0.3, … (`listeners`), one
+/// listener per 6 nodes, and node i talks to listener i / 6.
+final class HTTPPath: CoordinatorPath {
+    let store: SQLiteStore
+    let signal = WorkSignal()
+    let waitSeconds: Int
+    private let group: ServiceGroup
+    private let running: Task<Void, any Error>
+    private let clients: [NodeClient]
+
+    static let connectionsPerHost = 6
+
+    init(store: SQLiteStore, directory: URL, nodes: Int, listeners requested: Int?, waitSeconds: Int, logger: Logger) async throws {
+        self.store = store
+        self.waitSeconds = waitSeconds
+        var configuration = ServerConfiguration()
+        configuration.workers = 0
+        configuration.port = 0
+        configuration.dataDirectory = directory.path
+        configuration.adminToken = "bench-admin-\(UUID().uuidString)"
+        _ = EarshotMetrics.registry
+        let media = try MediaStore(root: directory.appendingPathComponent("media", isDirectory: true))
+        let router = EarshotServer.makeRouter(store: store, media: media, recognizers: [], signal: signal, configuration: configuration)
+
+        let listeners = max(1, requested ?? (nodes + Self.connectionsPerHost - 1) / Self.connectionsPerHost)
+        let (ports, portsIn) = AsyncStream<(Int, Int)>.makeStream()
+        let apps: [any Service] = (0..<listeners).map { index in
+            Application(
+                router: router,
+                configuration: .init(address: .hostname("127.0.0.\(index + 1)", port: 0), serverName: "earshot"),
+                onServerRunning: { channel in portsIn.yield((index, channel.localAddress?.port ?? 0)) },
+                logger: logger
+            )
+        }
+        group = ServiceGroup(configuration: .init(services: apps, logger: logger))
+        let group = self.group
+        running = Task { try await group.run() }
+        var bound: [Int: Int] = [:]
+        for await (index, port) in ports {
+            bound[index] = port
+            if bound.count == listeners { break }
+        }
+        let baseURLs = (0..<listeners).map { URL(string: "http://127.0.0.\($0 + 1):\(bound[$0] ?? 0)")! }
+
+        let admin = AdminClient(baseURL: baseURLs[0], token: configuration.adminToken)
+        var clients: [NodeClient] = []
+        for index in 0..<nodes {
+            let registration = try await admin.registerNode(name: "bench-node-\(index)")
+            clients.append(NodeClient(baseURL: baseURLs[index / Self.connectionsPerHost % listeners], apiKey: registration.apiKey))
+        }
+        self.clients = clients
+    }
+
+    var listenerCount: Int { Set(clients.map(\.baseURL)).count }
+
+    func runNode(_ index: Int, tracker: PhaseTracker) async throws {
+        let client = clients[index]
+        while !Task.isCancelled {
+            guard let work = try await client.claim(models: nil, waitSeconds: waitSeconds) else { continue }
+            tracker.claimed(work.job.id)
+            let report = CompletionReport(lease: LeaseReference(work.lease), transcript: SyntheticEngine.transcript(for: work.job))
+            try await client.complete(jobID: work.job.id, report: report)
+            tracker.completed()
+        }
+    }
+
+    func shutdown() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
+    }
+}
