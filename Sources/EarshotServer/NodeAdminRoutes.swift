@@ -50,11 +50,35 @@ struct NodeAdminRoutes: Sendable {
             try authorizeAdmin(request)
             return try await respond(with: try await store.setNodeDisabled(try nodeID(context), disabled: false))
         }
+        group.post("nodes/{node_id}/test") { request, context in
+            try authorizeAdmin(request)
+            return try jsonResponse(try await test(try await store.node(id: try nodeID(context))))
+        }
         group.delete("nodes/{node_id}") { request, context in
             try authorizeAdmin(request)
             try await store.deleteNode(try nodeID(context))
             return Response(status: .noContent)
         }
+    }
+
+    /// Work is pulled, so the server cannot call a node; "test" answers whether the node could
+    /// take a job now, from its last heartbeat, and why not.
+    private func test(_ node: Node) async throws -> NodeTestResult {
+        let now = Date()
+        let running = try await store.runningJobs(heldBy: node.leaseHolder)
+        let state = node.state(now: now, heartbeatTimeoutSeconds: configuration.nodeHeartbeatTimeoutSeconds, holdsJobs: !running.isEmpty)
+        let age = node.lastHeartbeatAt.map { now.timeIntervalSince($0) }
+        let reason: String? = switch state {
+        case .disabled: "the node is disabled"
+        case .offline: age.map { "no heartbeat for \(Int($0)) s (timeout \(Int(configuration.nodeHeartbeatTimeoutSeconds)) s)" } ?? "the node has never sent a heartbeat"
+        case .busy where (node.capabilities?.freeSlots ?? 0) == 0: "all of the node's slots are busy"
+        case .online where (node.capabilities?.models ?? []).isEmpty: "the node advertises no models"
+        default: nil
+        }
+        return NodeTestResult(
+            ok: reason == nil, state: state, lastHeartbeatAgeSeconds: age.map { ($0 * 10).rounded() / 10 },
+            models: node.capabilities?.models ?? [], freeSlots: node.capabilities?.freeSlots ?? 0, reason: reason
+        )
     }
 
     private func respond(with node: Node) async throws -> Response {

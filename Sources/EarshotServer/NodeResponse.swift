@@ -39,3 +39,13 @@ struct NodeResponse: Encodable, Sendable {
 struct NodeListResponse: Encodable, Sendable {
     var nodes: [NodeResponse]
 }
+
+/// `POST /api/v1/nodes/{id}/test`: whether the node can take work now, and if not, why.
+struct NodeTestResult: Encodable, Sendable {
+    var ok: Bool
+    var state: NodeState
+    var lastHeartbeatAgeSeconds: Double?
+    var models: [String]
+    var freeSlots: Int
+    var reason: String?
+}

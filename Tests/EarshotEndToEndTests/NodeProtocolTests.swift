@@ -90,6 +90,22 @@ struct NodeProtocolTests {
         #expect(stale.status == 409)
         #expect(try stale.errorCode() == "lease_stale")
 
+        // "test" explains why a node cannot take work, then passes once it heartbeats.
+        let silent = try await server.request("POST", "/api/v1/nodes/\(tinyNode.id)/test", bearer: Self.adminToken).json()
+        #expect(silent["ok"] as? Bool == false)
+        #expect((silent["reason"] as? String)?.contains("never sent a heartbeat") == true)
+        let beat = NodeHeartbeat(
+            capabilities: NodeCapabilities(engines: ["faster-whisper"], models: ["tiny.en"], device: "cpu", slots: 1, freeSlots: 1),
+            runningJobs: []
+        )
+        let beatReply = try await server.request(
+            "POST", "/api/v1/node/heartbeat", body: try EarshotJSON.encoder().encode(beat), contentType: "application/json", bearer: tinyNode.key
+        )
+        #expect(beatReply.status == 200)
+        let healthy = try await server.request("POST", "/api/v1/nodes/\(tinyNode.id)/test", bearer: Self.adminToken).json()
+        #expect(healthy["ok"] as? Bool == true, "\(healthy)")
+        #expect(healthy["state"] as? String == "online")
+
         // The admin view shows both nodes with their state.
         let list = try await server.request("GET", "/api/v1/nodes", bearer: Self.adminToken).json()
         let names = (list["nodes"] as? [[String: Any]])?.compactMap { $0["name"] as? String }.sorted()
