@@ -51,13 +51,16 @@ public struct LocalWorkSource: WorkSource {
     public func discardMedia(for job: Job) async {}
 
     public func waitForWork(timeout: Duration) async {
+        // Read the generation before looking at the queue: a job inserted after the look is
+        // announced by a notify that bumps it, so the wait below cannot miss it.
+        let observed = await signal.generation
         var wait = timeout
         if let next = try? await store.nextClaimableTime() {
             let seconds = next.timeIntervalSinceNow
             wait = seconds <= 0 ? .zero : min(timeout, .milliseconds(Int64(seconds * 1000) + 1))
         }
         guard wait > .zero else { return }
-        await signal.wait(timeout: wait)
+        await signal.wait(timeout: wait, unlessNotifiedSince: observed)
     }
 
     public func wake() async { await signal.notify() }

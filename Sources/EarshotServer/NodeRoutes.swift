@@ -112,6 +112,7 @@ struct NodeRoutes: Sendable {
                 let deferral = await waitRoom.deferral(for: current.priority)
                 if deferral > .zero { try? await Task.sleep(for: deferral) }
             }
+            let observed = await signal.generation
             if let claimed = try await store.claimNext(holder: node.leaseHolder, leaseSeconds: configuration.leaseSeconds, models: body.models, now: Date()) {
                 context.logger.info("node claimed job", metadata: ["job_id": "\(claimed.job.id)", "node": "\(node.name)"])
                 return try jsonResponse(ClaimedWork(job: claimed.job, lease: claimed.lease))
@@ -122,7 +123,7 @@ struct NodeRoutes: Sendable {
             if let next = try await store.nextClaimableTime(), next > Date() {
                 pause = min(pause, .milliseconds(Int64(next.timeIntervalSinceNow * 1000) + 1))
             }
-            await signal.wait(timeout: pause)
+            await signal.wait(timeout: pause, unlessNotifiedSince: observed)
             woken = true
         }
         return Response(status: .noContent)

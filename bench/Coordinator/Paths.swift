@@ -136,6 +136,18 @@ final class HTTPPath: CoordinatorPath {
 
     var listenerCount: Int { Set(clients.map(\.baseURL)).count }
 
+    /// Median time of a read-only request (`GET /api/v1/node`) through `NodeClient`, one at a
+    /// time: the HTTP stack's own per-request cost, for reading the cycle figures.
+    func medianRoundTrip(count: Int = 200) async throws -> Duration {
+        var times: [Duration] = []
+        for _ in 0..<count {
+            let started = ContinuousClock.now
+            _ = try await clients[0].whoami()
+            times.append(ContinuousClock.now - started)
+        }
+        return times.sorted()[count / 2]
+    }
+
     func runNode(_ index: Int, tracker: PhaseTracker) async throws {
         let client = clients[index]
         while !Task.isCancelled {

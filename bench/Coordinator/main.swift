@@ -17,8 +17,8 @@ import Logging
 struct Options {
     var nodeCounts = [1, 8, 64]
     var jobs = 2000
-    var pacedJobs = 1000
-    var rate = 500.0
+    var pacedJobs = 500
+    var rate = 50.0
     var waitSeconds = 5
     var listeners: Int?
     var dataDirectory: String?
@@ -30,8 +30,8 @@ struct Options {
         usage: earshot-bench [options]
           --nodes LIST        simulated node counts, comma-separated (default 1,8,64)
           --jobs N            jobs per saturated phase (default 2000; half pre-filled)
-          --paced-jobs N      jobs per paced phase (default 1000)
-          --rate R            paced arrival rate, jobs/s (default 500)
+          --paced-jobs N      jobs per paced phase (default 500)
+          --rate R            paced arrival rate, jobs/s (default 50; keep it below capacity)
           --wait S            claim long-poll / idle wait, seconds (default 5)
           --listeners K       HTTP listeners (127.0.0.1…K); default one per 6 nodes
           --data-dir DIR      where the temporary stores go (default: system temp dir)
@@ -88,6 +88,8 @@ struct Measurement {
     var paced: PhaseResult
     var pacedArrivalSeconds: Double
     var listeners: Int
+    /// HTTP only: median `GET /api/v1/node` through `NodeClient`, one request at a time.
+    var roundTrip: Duration?
 }
 
 func log(_ message: String) {
@@ -177,7 +179,9 @@ func run(_ options: Options) async throws {
             waitSeconds: options.waitSeconds, logger: serverLogger
         )
         let measured: (PhaseResult, PhaseResult, Double)
+        let roundTrip: Duration
         do {
+            roundTrip = try await httpPath.medianRoundTrip()
             measured = try await measure(httpPath, nodes: nodes, options: options)
         } catch {
             await httpPath.shutdown()
@@ -185,8 +189,9 @@ func run(_ options: Options) async throws {
         }
         let listeners = httpPath.listenerCount
         await httpPath.shutdown()
-        let http = Measurement(saturated: measured.0, paced: measured.1, pacedArrivalSeconds: measured.2, listeners: listeners)
-        log("  saturated \(format(http.saturated.cyclesPerSecond, 0)) cycles/s; paced p50 \(format(http.paced.percentileMs(50), 2)) ms, p99 \(format(http.paced.percentileMs(99), 2)) ms")
+        var http = Measurement(saturated: measured.0, paced: measured.1, pacedArrivalSeconds: measured.2, listeners: listeners)
+        http.roundTrip = roundTrip
+        log("  idle round trip \(format((roundTrip.seconds) * 1000, 2)) ms; saturated \(format(http.saturated.cyclesPerSecond, 0)) cycles/s; paced p50 \(format(http.paced.percentileMs(50), 2)) ms, p99 \(format(http.paced.percentileMs(99), 2)) ms")
         results.append((nodes, baseline, http))
     }
 
