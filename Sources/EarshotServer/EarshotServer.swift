@@ -63,7 +63,7 @@ public enum EarshotServer {
         )
 
         let services: [any Service] = [
-            EngineService(recognizers: recognizers, logger: logger),
+            EngineLifecycleService(recognizers: recognizers, logger: logger),
             LeaseSweeper(store: store, signal: signal, interval: .milliseconds(Int64(configuration.leaseSeconds * 500)), logger: logger),
         ] + workers
         return Application(
@@ -103,27 +103,6 @@ extension EarshotServer {
 public struct ConfigurationError: Error, CustomStringConvertible {
     public var problems: [String]
     public var description: String { "invalid configuration: " + problems.joined(separator: "; ") }
-}
-
-/// Starts the engines (loading models in the background so the API is up at once) and stops them
-/// last, after the workers that use them have finished.
-struct EngineService: Service {
-    let recognizers: [any SpeechRecognizer]
-    let logger: Logger
-
-    func run() async throws {
-        for recognizer in recognizers {
-            Task {
-                do {
-                    try await recognizer.prepare()
-                } catch {
-                    logger.error("engine failed to start", metadata: ["error": "\(error)"])
-                }
-            }
-        }
-        try? await gracefulShutdown()
-        for recognizer in recognizers { await recognizer.shutdown() }
-    }
 }
 
 /// Re-queues jobs whose lease expired (a crashed or partitioned worker), so their state is right
