@@ -1,3 +1,4 @@
+import EarshotCore
 import Foundation
 
 /// Everything the status page shows, as served by `GET /status.json` (snake_case keys, see
@@ -76,40 +77,6 @@ public struct QueueStatus: Codable, Sendable, Hashable {
     public init(stats: QueueStats? = nil, error: String? = nil) {
         self.stats = stats
         self.error = error
-    }
-}
-
-/// Mirrors the server's queue stats reply.
-public struct QueueStats: Codable, Sendable, Hashable {
-    public var queued: Int
-    public var running: Int
-    public var succeeded: Int
-    public var failed: Int
-    public var cancelled: Int
-    public var lastHour: Throughput
-    /// Nodes waiting in a long-poll claim; nil from servers that do not report it.
-    public var waitingNodes: Int?
-
-    public struct Throughput: Codable, Sendable, Hashable {
-        public var jobsSucceeded: Int
-        public var audioSeconds: Double
-
-        public init(jobsSucceeded: Int, audioSeconds: Double) {
-            self.jobsSucceeded = jobsSucceeded
-            self.audioSeconds = audioSeconds
-        }
-    }
-
-    public init(
-        queued: Int, running: Int, succeeded: Int, failed: Int, cancelled: Int, lastHour: Throughput, waitingNodes: Int? = nil
-    ) {
-        self.queued = queued
-        self.running = running
-        self.succeeded = succeeded
-        self.failed = failed
-        self.cancelled = cancelled
-        self.lastHour = lastHour
-        self.waitingNodes = waitingNodes
     }
 }
 

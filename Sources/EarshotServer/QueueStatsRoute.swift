@@ -8,30 +8,14 @@ struct QueueStatsRoute: Sendable {
     let store: any Store
     let waitRoom: ClaimWaitRoom
 
-    struct Stats: Encodable {
-        var queued: Int
-        var running: Int
-        var succeeded: Int
-        var failed: Int
-        var cancelled: Int
-        var lastHour: Throughput
-        /// Nodes waiting in a long-poll claim right now.
-        var waitingNodes: Int
-    }
-
-    struct Throughput: Encodable {
-        var jobsSucceeded: Int
-        var audioSeconds: Double
-    }
-
     func register(on group: RouterGroup<some RequestContext>) {
         group.get("queue/stats") { _, _ in
             let counts = try await store.stateCounts()
             let hour = try await store.throughput(since: Date().addingTimeInterval(-3600))
-            return try jsonResponse(Stats(
+            return try jsonResponse(QueueStats(
                 queued: counts[.queued] ?? 0, running: counts[.running] ?? 0, succeeded: counts[.succeeded] ?? 0,
                 failed: counts[.failed] ?? 0, cancelled: counts[.cancelled] ?? 0,
-                lastHour: Throughput(jobsSucceeded: hour.jobs, audioSeconds: hour.audioSeconds),
+                lastHour: QueueStats.Throughput(jobsSucceeded: hour.jobs, audioSeconds: hour.audioSeconds),
                 waitingNodes: await waitRoom.count
             ))
         }

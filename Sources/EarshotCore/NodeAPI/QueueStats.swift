@@ -1,0 +1,36 @@
+import Foundation
+
+/// `GET /api/v1/queue/stats`: jobs per state now, the last hour's throughput and the nodes
+/// waiting for work. Shared by the server that encodes it and the clients that read it.
+public struct QueueStats: Codable, Sendable, Hashable {
+    public var queued: Int
+    public var running: Int
+    public var succeeded: Int
+    public var failed: Int
+    public var cancelled: Int
+    public var lastHour: Throughput
+    /// Nodes waiting in a long-poll claim; nil from servers that do not report it.
+    public var waitingNodes: Int?
+
+    public struct Throughput: Codable, Sendable, Hashable {
+        public var jobsSucceeded: Int
+        public var audioSeconds: Double
+
+        public init(jobsSucceeded: Int, audioSeconds: Double) {
+            self.jobsSucceeded = jobsSucceeded
+            self.audioSeconds = audioSeconds
+        }
+    }
+
+    public init(
+        queued: Int, running: Int, succeeded: Int, failed: Int, cancelled: Int, lastHour: Throughput, waitingNodes: Int? = nil
+    ) {
+        self.queued = queued
+        self.running = running
+        self.succeeded = succeeded
+        self.failed = failed
+        self.cancelled = cancelled
+        self.lastHour = lastHour
+        self.waitingNodes = waitingNodes
+    }
+}
