@@ -147,23 +147,13 @@ struct OpenAPIAgreementTests {
         let server = try TestServer()
         defer { server.cleanUp() }
         let document = try Self.document()
-        var problems: [String] = []
+        let recorder = ConformanceRecorder(server: server, document: document)
 
         func exchange(
             _ method: HTTPRequest.Method, _ template: String, _ uri: String, expect status: Int, code: String? = nil,
             headers: HTTPFields = [:], body: [UInt8] = []
         ) async throws -> Exchange {
-            let result = try await server.send(method, uri, headers: headers, body: body)
-            let label = "\(method.rawValue) \(uri)"
-            if result.status != status {
-                problems.append("\(label) answered \(result.status), expected \(status): \(result.text.prefix(300))")
-            }
-            if let code, result.errorCode != code {
-                problems.append("\(label) answered code \(result.errorCode ?? "none"), expected \(code)")
-            }
-            problems += Self.conformance(of: result, to: Endpoint(method: method.rawValue, path: template), in: document)
-                .map { "\(label): \($0)" }
-            return result
+            try await recorder.exchange(method, template, uri, expect: status, code: code, headers: headers, body: body)
         }
 
         // Operations endpoints.
@@ -260,7 +250,7 @@ struct OpenAPIAgreementTests {
         #expect(deleted.body.isEmpty)
         _ = try await exchange(.get, item, "\(jobs)/\(second)", expect: 404, code: "not_found")
 
-        #expect(problems.isEmpty, "responses disagree with openapi.yaml:\n\(problems.joined(separator: "\n"))")
+        #expect(recorder.problems.isEmpty, "responses disagree with openapi.yaml:\n\(recorder.problems.joined(separator: "\n"))")
     }
 
     @Test("every node, node-admin and queue response matches the document")
@@ -268,23 +258,13 @@ struct OpenAPIAgreementTests {
         let server = try TestServer()
         defer { server.cleanUp() }
         let document = try Self.document()
-        var problems: [String] = []
+        let recorder = ConformanceRecorder(server: server, document: document)
 
         func exchange(
             _ method: HTTPRequest.Method, _ template: String, _ uri: String, expect status: Int, code: String? = nil,
             headers: HTTPFields = [:], body: [UInt8] = [], on target: TestServer? = nil
         ) async throws -> Exchange {
-            let result = try await (target ?? server).send(method, uri, headers: headers, body: body)
-            let label = "\(method.rawValue) \(uri)"
-            if result.status != status {
-                problems.append("\(label) answered \(result.status), expected \(status): \(result.text.prefix(300))")
-            }
-            if let code, result.errorCode != code {
-                problems.append("\(label) answered code \(result.errorCode ?? "none"), expected \(code)")
-            }
-            problems += Self.conformance(of: result, to: Endpoint(method: method.rawValue, path: template), in: document)
-                .map { "\(label): \($0)" }
-            return result
+            try await recorder.exchange(method, template, uri, expect: status, code: code, headers: headers, body: body, on: target)
         }
         func json(_ value: some Encodable) throws -> [UInt8] { Array(try EarshotJSON.encoder().encode(value)) }
         let jsonType: HTTPFields = [.contentType: "application/json"]
@@ -409,7 +389,7 @@ struct OpenAPIAgreementTests {
         _ = try await exchange(.get, nodes, nodes, expect: 401, code: "unauthorized", headers: [.authorization: "Bearer wrong"], on: guarded)
         _ = try await exchange(.get, nodes, nodes, expect: 200, headers: [.authorization: "Bearer admin-secret"], on: guarded)
 
-        #expect(problems.isEmpty, "responses disagree with openapi.yaml:\n\(problems.joined(separator: "\n"))")
+        #expect(recorder.problems.isEmpty, "responses disagree with openapi.yaml:\n\(recorder.problems.joined(separator: "\n"))")
     }
 }
 
@@ -581,6 +561,36 @@ struct Endpoint: Hashable, Comparable, CustomStringConvertible {
 // MARK: - A router to talk to
 
 /// The real router over a fresh store in a temporary directory, answered in-process.
+/// Sends requests through the router and collects every way a response disagrees with the
+/// document (status, error code, schema), so one test reports all differences at once.
+final class ConformanceRecorder {
+    let server: TestServer
+    let document: [String: Any]
+    private(set) var problems: [String] = []
+
+    init(server: TestServer, document: [String: Any]) {
+        self.server = server
+        self.document = document
+    }
+
+    func exchange(
+        _ method: HTTPRequest.Method, _ template: String, _ uri: String, expect status: Int, code: String? = nil,
+        headers: HTTPFields = [:], body: [UInt8] = [], on target: TestServer? = nil
+    ) async throws -> Exchange {
+        let result = try await (target ?? server).send(method, uri, headers: headers, body: body)
+        let label = "\(method.rawValue) \(uri)"
+        if result.status != status {
+            problems.append("\(label) answered \(result.status), expected \(status): \(result.text.prefix(300))")
+        }
+        if let code, result.errorCode != code {
+            problems.append("\(label) answered code \(result.errorCode ?? "none"), expected \(code)")
+        }
+        problems += OpenAPIAgreementTests.conformance(of: result, to: Endpoint(method: method.rawValue, path: template), in: document)
+            .map { "\(label): \($0)" }
+        return result
+    }
+}
+
 struct TestServer {
     let directory: URL
     let store: SQLiteStore
