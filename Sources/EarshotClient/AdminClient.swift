@@ -1,9 +1,8 @@
 import EarshotCore
 import Foundation
+import NIOCore
+import NIOHTTP1
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// The admin side of `/api/v1/nodes`, authenticated by the server's admin token.
 public struct AdminClient: Sendable {
@@ -22,12 +21,19 @@ public struct AdminClient: Sendable {
     /// Registers a node; the reply holds its API key, which the server never shows again.
     public func registerNode(name: String, priority: Int? = nil) async throws -> NodeRegistration {
         try await transport.send(
-            "POST", "api/v1/nodes", json: NodeRegistrationRequest(name: name, priority: priority), decoding: NodeRegistration.self
+            .POST, "api/v1/nodes", json: NodeRegistrationRequest(name: name, priority: priority), decoding: NodeRegistration.self
         )
+    }
+
+    /// The queue's counts and recent throughput (`GET /api/v1/queue/stats`, needs no token).
+    public func queueStats(timeout: Duration = .seconds(30)) async throws -> QueueStats {
+        let (seconds, attoseconds) = timeout.components
+        let amount = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        return try await transport.send(.GET, "api/v1/queue/stats", timeout: amount, decoding: QueueStats.self)
     }
 
     /// Deletes a node; any job it holds is re-queued by the server.
     public func deleteNode(id: String) async throws {
-        _ = try await transport.send("DELETE", "api/v1/nodes/\(id)")
+        _ = try await transport.send(.DELETE, "api/v1/nodes/\(id)")
     }
 }

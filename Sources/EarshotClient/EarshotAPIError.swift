@@ -49,10 +49,6 @@ public struct EarshotConnectionError: Error, Sendable, CustomStringConvertible {
         self.reason = reason
     }
 
-    init(url: URL?, error: any Error) {
-        self.init(url: url?.absoluteString ?? "?", reason: error.localizedDescription)
-    }
-
     public var description: String { "could not reach \(url): \(reason)" }
 }
 

@@ -1,9 +1,8 @@
+import AsyncHTTPClient
 import EarshotCore
 import Foundation
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
 
 extension NodeClient {
     /// How many times a dropped media download is resumed before giving up.
@@ -38,10 +37,9 @@ extension NodeClient {
         for attempt in 1...Self.mediaDownloadAttempts {
             let offset = try Self.size(of: destination)
             var request = transport.makeRequest(
-                "GET", "api/v1/node/jobs/\(jobID.rawValue)/media", query: [URLQueryItem(name: "token", value: String(token))],
-                timeout: 60
+                .GET, "api/v1/node/jobs/\(jobID.rawValue)/media", query: [URLQueryItem(name: "token", value: String(token))]
             )
-            if offset > 0 { request.setValue("bytes=\(offset)-", forHTTPHeaderField: "Range") }
+            if offset > 0 { request.headers.add(name: "Range", value: "bytes=\(offset)-") }
             let outcome = try await MediaFetch.run(request, appendingTo: destination, offset: offset)
             switch outcome {
             case .rejected(let status, let body):
@@ -82,10 +80,7 @@ extension NodeClient {
 }
 
 /// One GET of the media, appending what arrives to the file as it arrives.
-final class MediaFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    // @unchecked: URLSession calls the delegate on its own serial queue, one callback at a time;
-    // the mutable state below is only touched from those callbacks.
-
+enum MediaFetch {
     enum Outcome: Sendable {
         /// The body ended; `expectedTotal` is the full size the server announced, if it did.
         case finished(expectedTotal: Int64?)
@@ -95,101 +90,63 @@ final class MediaFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         case dropped(reason: String)
     }
 
-    private let file: FileHandle
-    private let offset: Int64
-    private var continuation: CheckedContinuation<Outcome, any Error>?
-    private var status: Int?
-    private var expectedTotal: Int64?
-    private var errorBody = Data()
-    private var writeError: (any Error)?
+    /// A stalled transfer is caught by the client's read timeout, so the deadline only has to
+    /// outlast a large file on a slow link.
+    static let deadline = TimeAmount.hours(12)
 
-    private init(file: FileHandle, offset: Int64) {
-        self.file = file
-        self.offset = offset
-    }
-
-    static func run(_ request: URLRequest, appendingTo destination: URL, offset: Int64) async throws -> Outcome {
+    static func run(_ request: HTTPClientRequest, appendingTo destination: URL, offset: Int64) async throws -> Outcome {
         let file = try FileHandle(forWritingTo: destination)
         defer { try? file.close() }
         try file.seekToEnd()
-        let fetch = MediaFetch(file: file, offset: offset)
-        let session = URLSession(configuration: .default, delegate: fetch, delegateQueue: nil)
-        // The session holds its delegate strongly until invalidated.
-        defer { session.finishTasksAndInvalidate() }
-        let handle = CancellableTask()
-        let outcome = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                fetch.continuation = continuation
-                let task = session.dataTask(with: request)
-                handle.attach(task)
-                task.resume()
-            }
-        } onCancel: {
-            handle.cancel()
+        let response: HTTPClientResponse
+        do {
+            response = try await EarshotHTTPClient.shared.execute(request, timeout: deadline)
+        } catch {
+            return try dropped(error, url: request.url)
         }
-        return outcome
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        if status == nil { decide(dataTask.response) }
-        guard writeError == nil else { return }
-        if status == 200 || status == 206 {
-            do {
-                try file.write(contentsOf: data)
-            } catch {
-                writeError = error
-                dataTask.cancel()
-            }
-        } else if errorBody.count < 64 * 1024 {
-            errorBody.append(data)
-        }
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        guard let continuation else { return }
-        self.continuation = nil
-        if let writeError {
-            continuation.resume(throwing: writeError)
-        } else if let error {
-            if (error as? URLError)?.code == .cancelled {
-                continuation.resume(throwing: CancellationError())
-            } else {
-                continuation.resume(returning: .dropped(reason: error.localizedDescription))
-            }
-        } else {
-            if status == nil { decide(task.response) }
-            switch status {
-            case 200, 206: continuation.resume(returning: .finished(expectedTotal: expectedTotal))
-            default: continuation.resume(returning: .rejected(status: status ?? 0, body: errorBody))
-            }
-        }
-    }
-
-    /// Reads the status once, before the first byte is written.
-    private func decide(_ response: URLResponse?) {
-        guard let http = response as? HTTPURLResponse else {
-            status = 0
-            return
-        }
-        status = http.statusCode
-        switch http.statusCode {
+        let status = Int(response.status.code)
+        var expectedTotal: Int64?
+        switch status {
         case 206:
             // "bytes 100-999/1000": the total follows the slash.
-            if let range = http.value(forHTTPHeaderField: "Content-Range"), let total = range.split(separator: "/").last {
+            if let range = response.headers.first(name: "Content-Range"), let total = range.split(separator: "/").last {
                 expectedTotal = Int64(total)
             }
         case 200:
             // The server sent the whole file (no range support, or a fresh start): begin again.
             if offset > 0 {
+                try file.truncate(atOffset: 0)
+            }
+            expectedTotal = response.headers.first(name: "Content-Length").flatMap { Int64($0) }
+        default:
+            let body = (try? await response.body.collect(upTo: 64 * 1024)).map { Data($0.readableBytesView) } ?? Data()
+            return .rejected(status: status, body: body)
+        }
+        do {
+            for try await chunk in response.body {
                 do {
-                    try file.truncate(atOffset: 0)
+                    try file.write(contentsOf: Data(chunk.readableBytesView))
                 } catch {
-                    writeError = error
+                    throw WriteFailure(underlying: error)
                 }
             }
-            if http.expectedContentLength >= 0 { expectedTotal = http.expectedContentLength }
-        default:
-            break
+        } catch let failure as WriteFailure {
+            throw failure.underlying
+        } catch {
+            return try dropped(error, url: request.url)
         }
+        return .finished(expectedTotal: expectedTotal)
+    }
+
+    /// A local disk error, which no resume can fix.
+    private struct WriteFailure: Error {
+        var underlying: any Error
+    }
+
+    /// A broken transfer is worth resuming; a cancelled one is not.
+    private static func dropped(_ error: any Error, url: String) throws -> Outcome {
+        let mapped = HTTPTransport.connectionError(error, url: url)
+        if mapped is CancellationError { throw mapped }
+        return .dropped(reason: String(describing: error))
     }
 }

@@ -1,9 +1,7 @@
 import EarshotCore
 import Foundation
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
 
 /// The node side of `/api/v1/node`: a remote transcriber's calls to its server, authenticated by
 /// the node's API key.
@@ -22,49 +20,49 @@ public struct NodeClient: Sendable {
 
     /// Reports capabilities and running jobs; the reply says who the server thinks this node is.
     public func heartbeat(_ heartbeat: NodeHeartbeat) async throws -> NodeHeartbeatReply {
-        try await transport.send("POST", "api/v1/node/heartbeat", json: heartbeat, decoding: NodeHeartbeatReply.self)
+        try await transport.send(.POST, "api/v1/node/heartbeat", json: heartbeat, decoding: NodeHeartbeatReply.self)
     }
 
     /// Who the server takes this key for, without recording a heartbeat (`GET /api/v1/node`).
     public func whoami() async throws -> NodeHeartbeatReply {
-        try await transport.send("GET", "api/v1/node", decoding: NodeHeartbeatReply.self)
+        try await transport.send(.GET, "api/v1/node", decoding: NodeHeartbeatReply.self)
     }
 
     /// Long-polls for a job for up to `waitSeconds`; nil when none came (HTTP 204).
     public func claim(models: [String]?, waitSeconds: Int) async throws -> ClaimedWork? {
-        let (data, response) = try await transport.send(
-            "POST", "api/v1/node/claim", query: [URLQueryItem(name: "wait", value: String(waitSeconds))],
+        let (data, status) = try await transport.send(
+            .POST, "api/v1/node/claim", query: [URLQueryItem(name: "wait", value: String(waitSeconds))],
             json: ClaimRequest(models: models),
             // The server holds the request for the whole wait; give it room to answer afterwards.
-            timeout: TimeInterval(waitSeconds + 15)
+            timeout: .seconds(Int64(waitSeconds) + 15)
         )
-        if response.statusCode == 204 || data.isEmpty { return nil }
+        if status == 204 || data.isEmpty { return nil }
         return try EarshotJSON.decoder().decode(ClaimedWork.self, from: data)
     }
 
     /// Renews the lease with the latest progress; replies with the renewed lease.
     public func progress(jobID: JobID, report: ProgressReport) async throws -> Lease {
-        try await transport.send("POST", "api/v1/node/jobs/\(jobID.rawValue)/progress", json: report, decoding: Lease.self)
+        try await transport.send(.POST, "api/v1/node/jobs/\(jobID.rawValue)/progress", json: report, decoding: Lease.self)
     }
 
     /// Delivers the transcript; the job is done.
     public func complete(jobID: JobID, report: CompletionReport) async throws {
         // A long transcript can take a while to upload and store.
-        _ = try await transport.send("POST", "api/v1/node/jobs/\(jobID.rawValue)/complete", json: report, timeout: 120)
+        _ = try await transport.send(.POST, "api/v1/node/jobs/\(jobID.rawValue)/complete", json: report, timeout: .seconds(120))
     }
 
     /// Reports a failed attempt; the server decides whether to retry.
     public func fail(jobID: JobID, report: FailureReport) async throws {
-        _ = try await transport.send("POST", "api/v1/node/jobs/\(jobID.rawValue)/fail", json: report)
+        _ = try await transport.send(.POST, "api/v1/node/jobs/\(jobID.rawValue)/fail", json: report)
     }
 
     /// Hands the job back without counting the attempt.
     public func release(jobID: JobID, report: ReleaseReport) async throws {
-        _ = try await transport.send("POST", "api/v1/node/jobs/\(jobID.rawValue)/release", json: report)
+        _ = try await transport.send(.POST, "api/v1/node/jobs/\(jobID.rawValue)/release", json: report)
     }
 
     /// Removes this node from the server; its key stops working.
     public func unregister() async throws {
-        _ = try await transport.send("DELETE", "api/v1/node")
+        _ = try await transport.send(.DELETE, "api/v1/node")
     }
 }

@@ -28,18 +28,11 @@ public enum EarshotJSON {
 
     /// ISO 8601 with milliseconds in UTC, e.g. `2026-11-21T20:03:54.123Z`.
     public static func formatTimestamp(_ date: Date) -> String {
-        // ISO8601DateFormatter is not Sendable; one per call keeps this free of shared state.
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        ISO8601Timestamp.format(date)
     }
 
-    /// Accepts timestamps with or without fractional seconds.
+    /// Accepts RFC 3339 timestamps with or without fractional seconds, in UTC or with an offset.
     public static func parseTimestamp(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
+        ISO8601Timestamp.parse(text)
     }
 }

@@ -12,33 +12,35 @@ enum JobRow {
         error_code, error_message, lease_token, seq
         """
 
+    /// Reads a row selected with ``columns``, by position: looking columns up by name costs a
+    /// case-insensitive string comparison per column, per row.
     static func job(from row: Row) -> Job {
-        let errorCode: String? = row["error_code"]
-        let errorMessage: String? = row["error_message"]
+        let errorCode: String? = row[22]
+        let errorMessage: String? = row[23]
         return Job(
-            id: JobID(rawValue: row["id"]),
-            state: JobState(rawValue: row["state"]) ?? .failed,
-            priority: row["priority"],
+            id: JobID(rawValue: row[0]),
+            state: JobState(rawValue: row[1]) ?? .failed,
+            priority: row[2],
             options: TranscriptionOptions(
-                model: row["model"], language: row["language"], beamSize: row["beam_size"],
-                wordTimestamps: row["word_timestamps"]
+                model: row[3], language: row[4], beamSize: row[5],
+                wordTimestamps: row[6]
             ),
             media: MediaInfo(
-                sha256: row["media_sha256"], filename: row["media_filename"], contentType: row["media_content_type"],
-                sizeBytes: row["media_size"], durationSeconds: row["media_duration"]
+                sha256: row[7], filename: row[8], contentType: row[9],
+                sizeBytes: row[10], durationSeconds: row[11]
             ),
-            progress: row["progress"],
-            attemptsUsed: row["attempts_used"],
-            maxAttempts: row["max_attempts"],
-            createdAt: date(row["created_at"]),
-            updatedAt: date(row["updated_at"]),
-            startedAt: optionalDate(row["started_at"]),
-            finishedAt: optionalDate(row["finished_at"]),
-            notBefore: optionalDate(row["not_before"]),
+            progress: row[12],
+            attemptsUsed: row[13],
+            maxAttempts: row[14],
+            createdAt: date(row[18]),
+            updatedAt: date(row[19]),
+            startedAt: optionalDate(row[20]),
+            finishedAt: optionalDate(row[21]),
+            notBefore: optionalDate(row[17]),
             lastError: errorCode.map { JobError(code: $0, message: errorMessage ?? "") },
-            leaseHolder: row["lease_holder"],
-            leaseExpiresAt: optionalDate(row["lease_expires_at"]),
-            leaseToken: row["lease_token"]
+            leaseHolder: row[15],
+            leaseExpiresAt: optionalDate(row[16]),
+            leaseToken: row[24]
         )
     }
 
@@ -46,10 +48,10 @@ enum JobRow {
     static func optionalDate(_ seconds: Double?) -> Date? { seconds.map(Date.init(timeIntervalSince1970:)) }
 
     static func fetch(_ db: Database, id: JobID) throws -> (job: Job, token: Int64)? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM jobs WHERE id = ?", arguments: [id.rawValue]) else {
+        guard let row = try db.fetchOneCached(sql: "SELECT \(columns) FROM jobs WHERE id = ?", arguments: [id.rawValue]) else {
             return nil
         }
-        return (job(from: row), row["lease_token"])
+        return (job(from: row), row[24])
     }
 
     static func require(_ db: Database, id: JobID) throws -> Job {

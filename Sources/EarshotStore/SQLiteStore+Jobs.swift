@@ -6,7 +6,7 @@ extension SQLiteStore {
     public func createJob(_ newJob: NewJob, now: Date) async throws -> Job {
         try await pool.write { db in
             let seconds = now.timeIntervalSince1970
-            try db.execute(sql: """
+            try db.executeCached(sql: """
                 INSERT INTO jobs (id, state, priority, model, language, beam_size, word_timestamps, media_sha256,
                     media_filename, media_content_type, media_size, media_duration, max_attempts, created_at, updated_at)
                 VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -51,7 +51,7 @@ extension SQLiteStore {
     public func attempts(of id: JobID) async throws -> [Attempt] {
         try await pool.read { db in
             _ = try JobRow.require(db, id: id)
-            return try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE job_id = ? ORDER BY number", arguments: [id.rawValue]).map { row in
+            return try db.fetchAllCached(sql: "SELECT * FROM attempts WHERE job_id = ? ORDER BY number", arguments: [id.rawValue]).map { row in
                 let code: String? = row["error_code"]
                 return Attempt(
                     number: row["number"], holder: row["holder"], token: row["token"],
@@ -72,7 +72,7 @@ extension SQLiteStore {
                 let lease = Lease(jobID: id, attempt: 0, token: token, holder: job.leaseHolder ?? "", expiresAt: now)
                 try Self.endAttempt(db, lease, outcome: .cancelled, error: nil, now: now)
             }
-            try db.execute(sql: """
+            try db.executeCached(sql: """
                 UPDATE jobs SET state = 'cancelled', lease_holder = NULL, lease_expires_at = NULL, not_before = NULL,
                     finished_at = ?, updated_at = ?
                 WHERE id = ?
@@ -87,7 +87,7 @@ extension SQLiteStore {
             guard job.state == .failed || job.state == .cancelled else {
                 throw StoreError.invalidTransition(id, from: job.state, action: "retry")
             }
-            try db.execute(sql: """
+            try db.executeCached(sql: """
                 UPDATE jobs SET state = 'queued', attempts_used = 0, progress = 0, not_before = NULL, finished_at = NULL,
                     error_code = NULL, error_message = NULL, updated_at = ?
                 WHERE id = ?
@@ -99,8 +99,8 @@ extension SQLiteStore {
     public func delete(_ id: JobID) async throws -> DeletedJob {
         try await pool.write { db in
             let job = try JobRow.require(db, id: id)
-            try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id.rawValue])
-            let references = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE media_sha256 = ?", arguments: [job.media.sha256]) ?? 0
+            try db.executeCached(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id.rawValue])
+            let references = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM jobs WHERE media_sha256 = ?"), arguments: [job.media.sha256]) ?? 0
             return DeletedJob(job: job, mediaStillReferenced: references > 0)
         }
     }
@@ -115,7 +115,7 @@ extension SQLiteStore {
     public func stateCounts() async throws -> [JobState: Int] {
         try await pool.read { db in
             var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })
-            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
+            for row in try db.fetchAllCached(sql: "SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
                 if let state = JobState(rawValue: row["state"]) { counts[state] = row["n"] }
             }
             return counts
@@ -124,13 +124,13 @@ extension SQLiteStore {
 
     public func isMediaReferenced(_ sha256: String) async throws -> Bool {
         try await pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE media_sha256 = ?)", arguments: [sha256]) ?? false
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE media_sha256 = ?)"), arguments: [sha256]) ?? false
         }
     }
 
     public func throughput(since: Date) async throws -> (jobs: Int, audioSeconds: Double) {
         try await pool.read { db in
-            let row = try Row.fetchOne(db, sql: """
+            let row = try db.fetchOneCached(sql: """
                 SELECT COUNT(*) AS jobs, COALESCE(SUM(t.duration), 0) AS audio
                 FROM jobs j JOIN transcripts t ON t.job_id = j.id
                 WHERE j.state = 'succeeded' AND j.finished_at >= ?

@@ -7,31 +7,41 @@ extension SQLiteStore {
         let policy = retryPolicy
         if let models, models.isEmpty { return nil }
         let modelFilter = models.map { " AND model IN (\(Array(repeating: "?", count: $0.count).joined(separator: ", ")))" } ?? ""
+        let nowSeconds = now.timeIntervalSince1970
+        let claimable = "state = 'queued' AND (not_before IS NULL OR not_before <= ?)\(modelFilter)"
+        let claimableArguments = StatementArguments([nowSeconds]) + StatementArguments(models ?? [])
+        // Reads run beside the single writer (WAL). Most claims from idle nodes find nothing, and
+        // they must not queue behind the writer, nor hold it, to learn that.
+        let worthWriting = try await pool.read { db in
+            try Bool.fetchOne(
+                db.cachedStatement(sql: """
+                    SELECT EXISTS (SELECT 1 FROM jobs WHERE \(claimable))
+                        OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running' AND lease_expires_at < ?)
+                    """),
+                arguments: claimableArguments + [nowSeconds]
+            ) ?? false
+        }
+        guard worthWriting else { return nil }
         return try await pool.write { db in
-            try Self.expireLeases(db, whereSQL: "lease_expires_at < ?", arguments: [now.timeIntervalSince1970], policy: policy, now: now)
-            let nowSeconds = now.timeIntervalSince1970
-            var arguments: StatementArguments = [nowSeconds]
-            arguments += StatementArguments(models ?? [])
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT id, lease_token FROM jobs
-                WHERE state = 'queued' AND (not_before IS NULL OR not_before <= ?)\(modelFilter)
-                ORDER BY priority DESC, seq ASC LIMIT 1
-                """, arguments: arguments)
-            else { return nil }
-            let id = JobID(rawValue: row["id"])
-            let token: Int64 = row["lease_token"] + 1
+            try Self.expireLeases(db, whereSQL: "lease_expires_at < ?", arguments: [nowSeconds], policy: policy, now: now)
             let expires = nowSeconds + leaseSeconds
-            try db.execute(sql: """
-                UPDATE jobs SET state = 'running', lease_token = ?, lease_holder = ?, lease_expires_at = ?,
+            // Pick and take the job in one statement: the fencing token is bumped where it is read.
+            guard let row = try db.fetchOneCached(sql: """
+                UPDATE jobs SET state = 'running', lease_token = lease_token + 1, lease_holder = ?, lease_expires_at = ?,
                     not_before = NULL, progress = 0, updated_at = ?, started_at = COALESCE(started_at, ?)
-                WHERE id = ?
-                """, arguments: [token, holder, expires, nowSeconds, nowSeconds, id.rawValue])
-            let number = (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(number), 0) FROM attempts WHERE job_id = ?", arguments: [id.rawValue]) ?? 0) + 1
-            try db.execute(sql: """
+                WHERE seq = (SELECT seq FROM jobs WHERE \(claimable) ORDER BY priority DESC, seq ASC LIMIT 1)
+                RETURNING \(JobRow.columns)
+                """, arguments: [holder, expires, nowSeconds, nowSeconds] + claimableArguments)
+            else { return nil }
+            let job = JobRow.job(from: row)
+            let token = job.leaseToken
+            let number = (try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT COALESCE(MAX(number), 0) FROM attempts WHERE job_id = ?"), arguments: [job.id.rawValue]
+            ) ?? 0) + 1
+            try db.executeCached(sql: """
                 INSERT INTO attempts (job_id, number, holder, token, started_at, outcome) VALUES (?, ?, ?, ?, ?, 'running')
-                """, arguments: [id.rawValue, number, holder, token, nowSeconds])
-            let job = try JobRow.require(db, id: id)
-            let lease = Lease(jobID: id, attempt: number, token: token, holder: holder, expiresAt: Date(timeIntervalSince1970: expires))
+                """, arguments: [job.id.rawValue, number, holder, token, nowSeconds])
+            let lease = Lease(jobID: job.id, attempt: number, token: token, holder: holder, expiresAt: Date(timeIntervalSince1970: expires))
             return ClaimedJob(job: job, lease: lease)
         }
     }
@@ -42,10 +52,10 @@ extension SQLiteStore {
             try Self.requireLease(db, lease, policy: policy, now: now)
             let expires = now.timeIntervalSince1970 + leaseSeconds
             if let progress {
-                try db.execute(sql: "UPDATE jobs SET lease_expires_at = ?, progress = ?, updated_at = ? WHERE id = ?",
+                try db.executeCached(sql: "UPDATE jobs SET lease_expires_at = ?, progress = ?, updated_at = ? WHERE id = ?",
                                arguments: [expires, min(max(progress, 0), 1), now.timeIntervalSince1970, lease.jobID.rawValue])
             } else {
-                try db.execute(sql: "UPDATE jobs SET lease_expires_at = ? WHERE id = ?", arguments: [expires, lease.jobID.rawValue])
+                try db.executeCached(sql: "UPDATE jobs SET lease_expires_at = ? WHERE id = ?", arguments: [expires, lease.jobID.rawValue])
             }
             var renewed = lease
             renewed.expiresAt = Date(timeIntervalSince1970: expires)
@@ -59,7 +69,7 @@ extension SQLiteStore {
             try Self.requireLease(db, lease, policy: policy, now: now)
             let nowSeconds = now.timeIntervalSince1970
             try SQLiteTranscripts.insert(db, transcript)
-            try db.execute(sql: """
+            try db.executeCached(sql: """
                 UPDATE jobs SET state = 'succeeded', progress = 1, lease_holder = NULL, lease_expires_at = NULL,
                     finished_at = ?, updated_at = ?, error_code = NULL, error_message = NULL,
                     media_duration = COALESCE(media_duration, ?)
@@ -67,7 +77,7 @@ extension SQLiteStore {
                 """, arguments: [nowSeconds, nowSeconds, transcript.durationSeconds, lease.jobID.rawValue])
             try Self.endAttempt(db, lease, outcome: .succeeded, error: nil, now: now)
             if lease.holder.hasPrefix("node:") {
-                try db.execute(sql: "UPDATE nodes SET jobs_done = jobs_done + 1, audio_seconds_done = audio_seconds_done + ? WHERE id = ?",
+                try db.executeCached(sql: "UPDATE nodes SET jobs_done = jobs_done + 1, audio_seconds_done = audio_seconds_done + ? WHERE id = ?",
                                arguments: [transcript.durationSeconds, String(lease.holder.dropFirst("node:".count))])
             }
             return try JobRow.require(db, id: lease.jobID)
@@ -89,7 +99,7 @@ extension SQLiteStore {
         return try await pool.write { db in
             try Self.requireLease(db, lease, policy: policy, now: now)
             try Self.endAttempt(db, lease, outcome: .released, error: nil, now: now)
-            try db.execute(sql: """
+            try db.executeCached(sql: """
                 UPDATE jobs SET state = 'queued', progress = 0, lease_holder = NULL, lease_expires_at = NULL,
                     not_before = NULL, updated_at = ?
                 WHERE id = ?
@@ -116,7 +126,7 @@ extension SQLiteStore {
 
     public func nextClaimableTime() async throws -> Date? {
         try await pool.read { db in
-            try Double.fetchOne(db, sql: "SELECT MIN(COALESCE(not_before, 0)) FROM jobs WHERE state = 'queued'")
+            try Double.fetchOne(db.cachedStatement(sql: "SELECT MIN(COALESCE(not_before, 0)) FROM jobs WHERE state = 'queued'"))
                 .map(Date.init(timeIntervalSince1970:))
         }
     }
@@ -133,7 +143,7 @@ extension SQLiteStore {
             case .succeeded, .failed, .cancelled:
                 throw StoreError.invalidTransition(id, from: job.state, action: "reset")
             }
-            try db.execute(sql: """
+            try db.executeCached(sql: """
                 UPDATE jobs SET state = 'queued', progress = 0, lease_holder = NULL, lease_expires_at = NULL,
                     not_before = NULL, updated_at = ?
                 WHERE id = ?
@@ -144,7 +154,7 @@ extension SQLiteStore {
 
     public func runningJobs(heldBy holder: String) async throws -> [JobID] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE state = 'running' AND lease_holder = ? ORDER BY seq", arguments: [holder])
+            try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM jobs WHERE state = 'running' AND lease_holder = ? ORDER BY seq"), arguments: [holder])
                 .map(JobID.init(rawValue:))
         }
     }
@@ -167,7 +177,7 @@ extension SQLiteStore {
     /// Ends the running attempts selected by `whereSQL` as expired and re-queues or fails their jobs.
     @discardableResult
     static func expireLeases(_ db: Database, whereSQL: String, arguments: StatementArguments, policy: RetryPolicy, now: Date) throws -> [JobID] {
-        let rows = try Row.fetchAll(db, sql: "SELECT id, lease_token, lease_holder FROM jobs WHERE state = 'running' AND \(whereSQL)", arguments: arguments)
+        let rows = try db.fetchAllCached(sql: "SELECT id, lease_token, lease_holder FROM jobs WHERE state = 'running' AND \(whereSQL)", arguments: arguments)
         var reclaimed: [JobID] = []
         for row in rows {
             let id = JobID(rawValue: row["id"])
@@ -184,13 +194,13 @@ extension SQLiteStore {
         let used = job.attemptsUsed + 1
         let nowSeconds = now.timeIntervalSince1970
         if retryable && used < job.maxAttempts {
-            try db.execute(sql: """
+            try db.executeCached(sql: """
                 UPDATE jobs SET state = 'queued', attempts_used = ?, progress = 0, lease_holder = NULL, lease_expires_at = NULL,
                     not_before = ?, error_code = ?, error_message = ?, updated_at = ?
                 WHERE id = ?
                 """, arguments: [used, nowSeconds + policy.delay(afterFailedAttempts: used), error.code, error.message, nowSeconds, id.rawValue])
         } else {
-            try db.execute(sql: """
+            try db.executeCached(sql: """
                 UPDATE jobs SET state = 'failed', attempts_used = ?, lease_holder = NULL, lease_expires_at = NULL,
                     error_code = ?, error_message = ?, finished_at = ?, updated_at = ?
                 WHERE id = ?
@@ -199,7 +209,7 @@ extension SQLiteStore {
     }
 
     static func endAttempt(_ db: Database, _ lease: Lease, outcome: Attempt.Outcome, error: JobError?, now: Date) throws {
-        try db.execute(sql: """
+        try db.executeCached(sql: """
             UPDATE attempts SET outcome = ?, ended_at = ?, error_code = ?, error_message = ?
             WHERE job_id = ? AND token = ? AND outcome = 'running'
             """, arguments: [outcome.rawValue, now.timeIntervalSince1970, error?.code, error?.message, lease.jobID.rawValue, lease.token])

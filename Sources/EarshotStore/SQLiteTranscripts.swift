@@ -6,8 +6,8 @@ import GRDB
 enum SQLiteTranscripts {
     static func insert(_ db: Database, _ transcript: Transcript) throws {
         let id = transcript.jobID.rawValue
-        try db.execute(sql: "DELETE FROM transcripts WHERE job_id = ?", arguments: [id])
-        try db.execute(sql: """
+        try db.executeCached(sql: "DELETE FROM transcripts WHERE job_id = ?", arguments: [id])
+        try db.executeCached(sql: """
             INSERT INTO transcripts (job_id, title, source, language, model, duration, processing, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [id, transcript.title, transcript.source, transcript.language, transcript.model,
@@ -15,7 +15,7 @@ enum SQLiteTranscripts {
         let encoder = JSONEncoder()
         for (index, segment) in transcript.segments.enumerated() {
             let words = try segment.words.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-            try db.execute(sql: """
+            try db.executeCached(sql: """
                 INSERT INTO segments (job_id, idx, start, "end", text, avg_logprob, no_speech_prob, words)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [id, index, segment.start, segment.end, segment.text, segment.avgLogprob, segment.noSpeechProb, words])
@@ -23,11 +23,11 @@ enum SQLiteTranscripts {
     }
 
     static func fetch(_ db: Database, jobID: JobID) throws -> Transcript? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM transcripts WHERE job_id = ?", arguments: [jobID.rawValue]) else {
+        guard let row = try db.fetchOneCached(sql: "SELECT * FROM transcripts WHERE job_id = ?", arguments: [jobID.rawValue]) else {
             return nil
         }
         let decoder = JSONDecoder()
-        let segments = try Row.fetchAll(db, sql: "SELECT * FROM segments WHERE job_id = ? ORDER BY idx", arguments: [jobID.rawValue]).map { row in
+        let segments = try db.fetchAllCached(sql: "SELECT * FROM segments WHERE job_id = ? ORDER BY idx", arguments: [jobID.rawValue]).map { row in
             let words: String? = row["words"]
             return Segment(
                 start: row["start"], end: row["end"], text: row["text"], avgLogprob: row["avg_logprob"],

@@ -148,6 +148,18 @@ final class HTTPPath: CoordinatorPath {
         return times.sorted()[count / 2]
     }
 
+    /// Median time of an empty claim (`POST /api/v1/node/claim?wait=0` on an empty queue), one at
+    /// a time: what a POST with a JSON body costs beside the GET above.
+    func medianEmptyClaim(count: Int = 200) async throws -> Duration {
+        var times: [Duration] = []
+        for _ in 0..<count {
+            let started = ContinuousClock.now
+            _ = try await clients[0].claim(models: nil, waitSeconds: 0)
+            times.append(ContinuousClock.now - started)
+        }
+        return times.sorted()[count / 2]
+    }
+
     func runNode(_ index: Int, tracker: PhaseTracker) async throws {
         let client = clients[index]
         while !Task.isCancelled {

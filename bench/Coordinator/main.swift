@@ -90,6 +90,8 @@ struct Measurement {
     var listeners: Int
     /// HTTP only: median `GET /api/v1/node` through `NodeClient`, one request at a time.
     var roundTrip: Duration?
+    /// HTTP only: median empty `POST /api/v1/node/claim?wait=0`, one request at a time.
+    var emptyClaim: Duration?
 }
 
 func log(_ message: String) {
@@ -180,8 +182,10 @@ func run(_ options: Options) async throws {
         )
         let measured: (PhaseResult, PhaseResult, Double)
         let roundTrip: Duration
+        let emptyClaim: Duration
         do {
             roundTrip = try await httpPath.medianRoundTrip()
+            emptyClaim = try await httpPath.medianEmptyClaim()
             measured = try await measure(httpPath, nodes: nodes, options: options)
         } catch {
             await httpPath.shutdown()
@@ -191,7 +195,8 @@ func run(_ options: Options) async throws {
         await httpPath.shutdown()
         var http = Measurement(saturated: measured.0, paced: measured.1, pacedArrivalSeconds: measured.2, listeners: listeners)
         http.roundTrip = roundTrip
-        log("  idle round trip \(format((roundTrip.seconds) * 1000, 2)) ms; saturated \(format(http.saturated.cyclesPerSecond, 0)) cycles/s; paced p50 \(format(http.paced.percentileMs(50), 2)) ms, p99 \(format(http.paced.percentileMs(99), 2)) ms")
+        http.emptyClaim = emptyClaim
+        log("  idle round trip GET \(format((roundTrip.seconds) * 1000, 2)) ms, empty claim POST \(format((emptyClaim.seconds) * 1000, 2)) ms; saturated \(format(http.saturated.cyclesPerSecond, 0)) cycles/s; paced p50 \(format(http.paced.percentileMs(50), 2)) ms, p99 \(format(http.paced.percentileMs(99), 2)) ms")
         results.append((nodes, baseline, http))
     }
 
