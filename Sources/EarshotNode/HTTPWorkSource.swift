@@ -61,9 +61,11 @@ public struct HTTPWorkSource: WorkSource {
         }
     }
 
-    public func heartbeat(_ lease: Lease, progress: Double?) async throws -> Lease {
+    public func heartbeat(_ lease: Lease, progress: Double?, partial: PartialSegments?) async throws -> Lease {
         try await mapLeaseLoss {
-            try await client.progress(jobID: lease.jobID, report: ProgressReport(lease: LeaseReference(lease), progress: progress))
+            try await client.progress(
+                jobID: lease.jobID, report: ProgressReport(lease: LeaseReference(lease), progress: progress, partial: partial)
+            )
         }
     }
 

@@ -41,7 +41,10 @@ struct JobRunner: Sendable {
                 if !detected.isEmpty { language = detected }
             case .segment(let segment, let fraction):
                 segments.append(segment)
-                progress.set(fraction)
+                progress.update { running in
+                    running.fraction = fraction
+                    running.segments.append(segment)
+                }
             }
         }
         let elapsed = ContinuousClock.now - started
@@ -63,10 +66,19 @@ final class SharedValue<Value: Sendable>: Sendable {
     func set(_ newValue: Value) { mutex.withLock { $0 = newValue } }
 
     func get() -> Value { mutex.withLock { $0 } }
+
+    func update(_ change: (inout Value) -> Void) { mutex.withLock { change(&$0) } }
 }
 
-/// The latest progress of a running job (fraction 0...1).
-typealias ProgressBox = SharedValue<Double>
+/// What a running job has done so far: the fraction of its audio covered (0...1) and the
+/// segments recognized, which heartbeats stream to the server.
+struct JobProgress: Sendable {
+    var fraction: Double = 0
+    var segments: [Segment] = []
+}
+
+/// The latest progress of a running job.
+typealias ProgressBox = SharedValue<JobProgress>
 
 /// The lease as last renewed.
 typealias LeaseBox = SharedValue<Lease>

@@ -20,8 +20,10 @@ public struct LocalWorkSource: WorkSource {
         try await store.claimNext(holder: holder, leaseSeconds: leaseSeconds, models: nil, now: Date())
     }
 
-    public func heartbeat(_ lease: Lease, progress: Double?) async throws -> Lease {
-        try await mapLeaseLoss { try await store.heartbeat(lease, progress: progress, leaseSeconds: leaseSeconds, now: Date()) }
+    public func heartbeat(_ lease: Lease, progress: Double?, partial: PartialSegments?) async throws -> Lease {
+        try await mapLeaseLoss {
+            try await store.heartbeat(lease, progress: progress, partial: partial, leaseSeconds: leaseSeconds, now: Date())
+        }
     }
 
     public func complete(_ lease: Lease, transcript: Transcript) async throws {

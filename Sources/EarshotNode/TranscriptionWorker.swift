@@ -45,7 +45,7 @@ public final class TranscriptionWorker: Service, Sendable {
     public var currentJob: Job? { runningDetails.get()?.job }
 
     /// The running job's progress (fraction 0...1), if any; read live from the engine loop.
-    public var currentProgress: Double? { runningDetails.get()?.progress.get() }
+    public var currentProgress: Double? { runningDetails.get()?.progress.get().fraction }
 
     public func run() async throws {
         await withGracefulShutdownHandler {
@@ -111,7 +111,7 @@ public final class TranscriptionWorker: Service, Sendable {
         runningJob.set(claimed.job.id)
         defer { runningJob.set(nil) }
         let started = ContinuousClock.now
-        let progress = ProgressBox(0)
+        let progress = ProgressBox(JobProgress())
         runningDetails.set(RunningJob(job: claimed.job, progress: progress))
         defer { runningDetails.set(nil) }
         let latestLease = LeaseBox(claimed.lease)
@@ -196,9 +196,11 @@ public final class TranscriptionWorker: Service, Sendable {
         }
     }
 
-    /// Renews the lease every heartbeat interval with the latest progress. Ends with `.stop` when
-    /// the lease is lost (cancelled job or stale token), or when cancelled because the job ended.
+    /// Renews the lease every heartbeat interval with the latest progress and the segments the
+    /// server has not acknowledged yet (a failed call resends them). Ends with `.stop` when the
+    /// lease is lost (cancelled job or stale token), or when cancelled because the job ended.
     private func keepLeaseAlive(_ lease: LeaseBox, progress: ProgressBox) async -> Branch {
+        var acknowledged = 0
         while true {
             do {
                 try await Task.sleep(for: configuration.heartbeatInterval)
@@ -206,7 +208,11 @@ public final class TranscriptionWorker: Service, Sendable {
                 return .stop(.shutdown)  // cancelled: the job finished first, this value is ignored
             }
             do {
-                lease.set(try await source.heartbeat(lease.get(), progress: progress.get()))
+                let current = progress.get()
+                let fresh = current.segments.dropFirst(acknowledged)
+                let partial = fresh.isEmpty ? nil : PartialSegments(firstIndex: acknowledged, segments: Array(fresh))
+                lease.set(try await source.heartbeat(lease.get(), progress: current.fraction, partial: partial))
+                acknowledged = current.segments.count
             } catch let lost as LeaseLostError {
                 return .stop(.leaseLost(lost.loss))
             } catch {

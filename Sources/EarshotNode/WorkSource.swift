@@ -6,8 +6,9 @@ import Foundation
 /// so both run exactly the same claim → heartbeat → complete path.
 public protocol WorkSource: Sendable {
     func claim(holder: String) async throws -> ClaimedJob?
-    /// Renews the lease and reports progress; throws when the lease is lost (cancelled or stale).
-    func heartbeat(_ lease: Lease, progress: Double?) async throws -> Lease
+    /// Renews the lease and reports progress with newly recognized segments; throws when the
+    /// lease is lost (cancelled or stale).
+    func heartbeat(_ lease: Lease, progress: Double?, partial: PartialSegments?) async throws -> Lease
     func complete(_ lease: Lease, transcript: Transcript) async throws
     func fail(_ lease: Lease, error: JobError, retryable: Bool) async throws
     /// Hands the job back without counting the attempt (shutdown).

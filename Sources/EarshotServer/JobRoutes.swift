@@ -42,6 +42,7 @@ struct JobRoutes: Sendable {
             return Response(status: .noContent)
         }
         group.get("jobs/{id}/transcript") { request, context in try await self.transcript(request, context: context) }
+        group.get("jobs/{id}/segments") { request, context in try await self.segments(request, context: context) }
     }
 
     private func create(_ request: Request, context: some RequestContext) async throws -> Response {
@@ -144,6 +145,29 @@ struct JobRoutes: Sendable {
             response.headers[.contentDisposition] = "attachment; filename=\"\(Self.headerSafe(stem)).\(format.fileExtension)\""
         }
         return response
+    }
+
+    /// The text so far: the running attempt's partial segments, or the transcript's once done.
+    private func segments(_ request: Request, context: some RequestContext) async throws -> Response {
+        let id = try Self.jobID(context)
+        var after = 0
+        if let text = request.uri.queryParameters["after"] {
+            guard let value = Int(String(text)), value >= 0 else {
+                throw APIError.badRequest("invalid_after", "after must be a non-negative integer")
+            }
+            after = value
+        }
+        let job = try await store.job(id)
+        let final = job.state == .succeeded
+        let all: [Segment] = switch job.state {
+        case .succeeded: try await store.transcript(of: id)?.segments ?? []
+        case .running: try await store.partialSegments(of: id)
+        // A queued job's previous attempt, if any, is void; failed and cancelled jobs have no text.
+        case .queued, .failed, .cancelled: []
+        }
+        return try jsonResponse(JobSegments(
+            jobId: id, state: job.state, progress: job.progress, final: final, firstIndex: after, segments: Array(all.dropFirst(after))
+        ))
     }
 
     static func jobID(_ context: some RequestContext) throws -> JobID {

@@ -17,6 +17,9 @@ struct NodeRoutes: Sendable {
 
     static let maxClaimWaitSeconds = 30.0
     static let maxTranscriptBytes = 64 << 20
+    /// Progress reports carry only the segments recognized since the last one.
+    static let maxProgressBytes = 8 << 20
+    static let maxPartialSegments = 10_000
 
     func register(on group: RouterGroup<some RequestContext>) {
         group.post("node/heartbeat") { request, context in
@@ -41,10 +44,19 @@ struct NodeRoutes: Sendable {
         group.get("node/jobs/{id}/media") { request, context in try await mediaDownload(request, context: context) }
         group.post("node/jobs/{id}/progress") { request, context in
             let (node, id) = (try await authenticate(request), try JobRoutes.jobID(context))
-            let report = try await decodeJSON(ProgressReport.self, from: request, context: context)
+            let report = try await decodeJSON(ProgressReport.self, from: request, context: context, limit: Self.maxProgressBytes)
+            if let partial = report.partial {
+                guard partial.firstIndex >= 0, partial.segments.count <= Self.maxPartialSegments else {
+                    throw APIError.badRequest(
+                        "invalid_partial", "partial.first_index must be >= 0 and at most \(Self.maxPartialSegments) segments sent at once"
+                    )
+                }
+            }
             let lease = try await authorizedLease(node: node, jobID: id, reference: report.lease)
             return try jsonResponse(try await leaseCall {
-                try await store.heartbeat(lease, progress: report.progress, leaseSeconds: configuration.leaseSeconds, now: Date())
+                try await store.heartbeat(
+                    lease, progress: report.progress, partial: report.partial, leaseSeconds: configuration.leaseSeconds, now: Date()
+                )
             })
         }
         group.post("node/jobs/{id}/complete") { request, context in

@@ -88,6 +88,24 @@ enum SQLiteSchema {
                 CREATE INDEX jobs_lease_holder ON jobs(lease_holder) WHERE lease_holder IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v3-partial-segments") { db in
+            // Rows carry the lease token of the attempt that sent them; reads keep only the
+            // current attempt's, so a retried job never shows its dead attempt's text.
+            try db.execute(sql: """
+                CREATE TABLE partial_segments (
+                    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                    idx INTEGER NOT NULL,
+                    token INTEGER NOT NULL,
+                    start REAL NOT NULL,
+                    "end" REAL NOT NULL,
+                    text TEXT NOT NULL,
+                    avg_logprob REAL,
+                    no_speech_prob REAL,
+                    words TEXT,
+                    PRIMARY KEY (job_id, idx)
+                );
+                """)
+        }
         return migrator
     }
 }

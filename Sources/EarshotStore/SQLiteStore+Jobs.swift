@@ -112,6 +112,13 @@ extension SQLiteStore {
         }
     }
 
+    public func partialSegments(of id: JobID) async throws -> [Segment] {
+        try await pool.read { db in
+            _ = try JobRow.require(db, id: id)
+            return try SQLiteTranscripts.fetchPartial(db, jobID: id)
+        }
+    }
+
     public func stateCounts() async throws -> [JobState: Int] {
         try await pool.read { db in
             var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })

@@ -46,7 +46,7 @@ extension SQLiteStore {
         }
     }
 
-    public func heartbeat(_ lease: Lease, progress: Double?, leaseSeconds: Double, now: Date) async throws -> Lease {
+    public func heartbeat(_ lease: Lease, progress: Double?, partial: PartialSegments?, leaseSeconds: Double, now: Date) async throws -> Lease {
         let policy = retryPolicy
         return try await pool.write { db in
             try Self.requireLease(db, lease, policy: policy, now: now)
@@ -56,6 +56,9 @@ extension SQLiteStore {
                                arguments: [expires, min(max(progress, 0), 1), now.timeIntervalSince1970, lease.jobID.rawValue])
             } else {
                 try db.executeCached(sql: "UPDATE jobs SET lease_expires_at = ? WHERE id = ?", arguments: [expires, lease.jobID.rawValue])
+            }
+            if let partial, !partial.segments.isEmpty {
+                try SQLiteTranscripts.upsertPartial(db, jobID: lease.jobID, token: lease.token, partial)
             }
             var renewed = lease
             renewed.expiresAt = Date(timeIntervalSince1970: expires)

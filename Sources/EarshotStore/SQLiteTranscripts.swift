@@ -14,27 +14,57 @@ enum SQLiteTranscripts {
                              transcript.durationSeconds, transcript.processingSeconds, transcript.createdAt.timeIntervalSince1970])
         let encoder = JSONEncoder()
         for (index, segment) in transcript.segments.enumerated() {
-            let words = try segment.words.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
             try db.executeCached(sql: """
                 INSERT INTO segments (job_id, idx, start, "end", text, avg_logprob, no_speech_prob, words)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, index, segment.start, segment.end, segment.text, segment.avgLogprob, segment.noSpeechProb, words])
+                """, arguments: [id, index] + (try columns(of: segment, encoder: encoder)))
         }
+        try db.executeCached(sql: "DELETE FROM partial_segments WHERE job_id = ?", arguments: [id])
+    }
+
+    /// Records an attempt's newly recognized segments, replacing any rows at the same positions.
+    static func upsertPartial(_ db: Database, jobID: JobID, token: Int64, _ partial: PartialSegments) throws {
+        let encoder = JSONEncoder()
+        for (offset, segment) in partial.segments.enumerated() {
+            try db.executeCached(sql: """
+                INSERT INTO partial_segments (job_id, idx, token, start, "end", text, avg_logprob, no_speech_prob, words)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (job_id, idx) DO UPDATE SET token = excluded.token, start = excluded.start, "end" = excluded."end",
+                    text = excluded.text, avg_logprob = excluded.avg_logprob, no_speech_prob = excluded.no_speech_prob,
+                    words = excluded.words
+                """, arguments: [jobID.rawValue, partial.firstIndex + offset, token] + (try columns(of: segment, encoder: encoder)))
+        }
+    }
+
+    /// The current attempt's partial segments, in order.
+    static func fetchPartial(_ db: Database, jobID: JobID) throws -> [Segment] {
+        try db.fetchAllCached(sql: """
+            SELECT start, "end", text, avg_logprob, no_speech_prob, words FROM partial_segments
+            WHERE job_id = ? AND token = (SELECT lease_token FROM jobs WHERE id = ?) ORDER BY idx
+            """, arguments: [jobID.rawValue, jobID.rawValue]).map(segment(from:))
+    }
+
+    /// start, end, text, avg_logprob, no_speech_prob, words: the columns both segment tables share.
+    private static func columns(of segment: Segment, encoder: JSONEncoder) throws -> StatementArguments {
+        let words = try segment.words.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        return [segment.start, segment.end, segment.text, segment.avgLogprob, segment.noSpeechProb, words]
+    }
+
+    private static func segment(from row: Row) throws -> Segment {
+        let words: String? = row["words"]
+        return Segment(
+            start: row["start"], end: row["end"], text: row["text"], avgLogprob: row["avg_logprob"],
+            noSpeechProb: row["no_speech_prob"],
+            words: try words.map { try JSONDecoder().decode([Word].self, from: Data($0.utf8)) }
+        )
     }
 
     static func fetch(_ db: Database, jobID: JobID) throws -> Transcript? {
         guard let row = try db.fetchOneCached(sql: "SELECT * FROM transcripts WHERE job_id = ?", arguments: [jobID.rawValue]) else {
             return nil
         }
-        let decoder = JSONDecoder()
-        let segments = try db.fetchAllCached(sql: "SELECT * FROM segments WHERE job_id = ? ORDER BY idx", arguments: [jobID.rawValue]).map { row in
-            let words: String? = row["words"]
-            return Segment(
-                start: row["start"], end: row["end"], text: row["text"], avgLogprob: row["avg_logprob"],
-                noSpeechProb: row["no_speech_prob"],
-                words: try words.map { try decoder.decode([Word].self, from: Data($0.utf8)) }
-            )
-        }
+        let segments = try db.fetchAllCached(sql: "SELECT * FROM segments WHERE job_id = ? ORDER BY idx", arguments: [jobID.rawValue])
+            .map(segment(from:))
         return Transcript(
             jobID: jobID, title: row["title"], source: row["source"], language: row["language"], model: row["model"],
             durationSeconds: row["duration"], processingSeconds: row["processing"],

@@ -12,9 +12,10 @@ public protocol JobQueue: Sendable {
     /// lease expired. `nil` when nothing is claimable.
     func claimNext(holder: String, leaseSeconds: Double, models: [String]?, now: Date) async throws -> ClaimedJob?
 
-    /// Extends the lease and records progress. Throws `leaseLost(.cancelled)` when the job was
-    /// cancelled or deleted, so the worker stops its engine run.
-    func heartbeat(_ lease: Lease, progress: Double?, leaseSeconds: Double, now: Date) async throws -> Lease
+    /// Extends the lease and records progress and any newly recognized segments. Throws
+    /// `leaseLost(.cancelled)` when the job was cancelled or deleted, so the worker stops its
+    /// engine run.
+    func heartbeat(_ lease: Lease, progress: Double?, partial: PartialSegments?, leaseSeconds: Double, now: Date) async throws -> Lease
 
     /// Stores the transcript and marks the job succeeded, in one transaction.
     func complete(_ lease: Lease, transcript: Transcript, now: Date) async throws -> Job
@@ -70,6 +71,8 @@ public protocol Store: JobQueue, NodeRegistry {
     /// `mediaStillReferenced` is false.
     func delete(_ id: JobID) async throws -> DeletedJob
     func transcript(of id: JobID) async throws -> Transcript?
+    /// The current attempt's partial segments, in order (empty when it has sent none).
+    func partialSegments(of id: JobID) async throws -> [Segment]
     func stateCounts() async throws -> [JobState: Int]
     /// Jobs that succeeded since `since`, and the audio they covered.
     func throughput(since: Date) async throws -> (jobs: Int, audioSeconds: Double)
@@ -133,5 +136,12 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .nodeNotFound(let id): "node \(id) not found"
         case .duplicateNodeName(let name): "a node named '\(name)' is already registered"
         }
+    }
+}
+
+extension JobQueue {
+    /// Extends the lease and records progress, without segments.
+    public func heartbeat(_ lease: Lease, progress: Double?, leaseSeconds: Double, now: Date) async throws -> Lease {
+        try await heartbeat(lease, progress: progress, partial: nil, leaseSeconds: leaseSeconds, now: now)
     }
 }

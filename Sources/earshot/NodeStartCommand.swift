@@ -37,6 +37,9 @@ struct NodeStartCommand: AsyncParsableCommand {
     @Option(help: "Directory for downloaded media and models (default ~/.cache/earshot/node).")
     var dataDir: String?
 
+    @Option(help: "Seconds a running job may keep going after SIGTERM before it is handed back to the server.")
+    var shutdownGrace = 30.0
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -54,6 +57,7 @@ struct NodeStartCommand: AsyncParsableCommand {
         guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
         guard !modelList.isEmpty else { throw ValidationError("--models must name at least one model") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard shutdownGrace >= 0, shutdownGrace.isFinite else { throw ValidationError("--shutdown-grace must be 0 or more seconds") }
         guard (-1...65535).contains(statusPort) else { throw ValidationError("--status-port must be 0...65535, or -1 to disable") }
     }
 
@@ -84,8 +88,8 @@ struct NodeStartCommand: AsyncParsableCommand {
             TranscriptionWorker(
                 configuration: WorkerConfiguration(
                     // The server checks claims and reports against this holder name.
-                    holder: Node.leaseHolder(forNodeID: config.nodeId), idleCheckInterval: .seconds(1),
-                    scratchDirectory: scratch
+                    holder: Node.leaseHolder(forNodeID: config.nodeId), shutdownGrace: .milliseconds(Int64(shutdownGrace * 1000)),
+                    idleCheckInterval: .seconds(1), scratchDirectory: scratch
                 ),
                 source: source, recognizer: recognizer, logger: logger
             )

@@ -85,6 +85,60 @@ struct NodeEndToEndTests {
         _ = survivor
     }
 
+    @Test("a node streams partial segments while it works; on SIGTERM it hands the job back and another node finishes it")
+    func partialSegmentsAndGracefulNodeShutdown() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("node-partial")
+        let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", Self.adminToken])
+        let firstConfig = try NodeProcess.register(name: "first", server: server, adminToken: Self.adminToken, directory: directory)
+        let secondConfig = try NodeProcess.register(name: "second", server: server, adminToken: Self.adminToken, directory: directory)
+        let first = try await NodeProcess(name: "first", configPath: firstConfig, directory: directory, extraArguments: ["--shutdown-grace", "0"])
+        let id = try await server.submit(try TestEnvironment.longRecording(times: 8, in: directory))
+        _ = try await server.waitForJob(id, until: [.running])
+
+        // Text arrives while the job runs (nodes send new segments with each ~1 s heartbeat).
+        let partial = try await waitForPartialSegments(server, id: id)
+        #expect(partial["state"] as? String == "running")
+        #expect(partial["final"] as? Bool == false)
+        let early = (partial["segments"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+        #expect(!early.isEmpty)
+        let after = try await server.request("GET", "/api/v1/jobs/\(id)/segments?after=\(early.count)").json()
+        #expect(after["first_index"] as? Int == early.count)
+        #expect(try await server.request("GET", "/api/v1/jobs/\(id)/segments?after=-1").status == 400)
+
+        // SIGTERM with no grace: the node releases its lease before exiting, cleanly.
+        #expect(first.terminate() == 0, "node log: \(first.log.suffix(2000))")
+        let released = try await server.request("GET", "/api/v1/jobs/\(id)/attempts").json()["attempts"] as? [[String: Any]] ?? []
+        #expect(released.compactMap { $0["outcome"] as? String } == ["released"])
+        let requeued = try await server.request("GET", "/api/v1/jobs/\(id)").json()
+        #expect(requeued["state"] as? String == "queued")
+        #expect((try await server.request("GET", "/api/v1/jobs/\(id)/segments").json()["segments"] as? [Any])?.isEmpty == true)
+
+        let second = try await NodeProcess(name: "second", configPath: secondConfig, directory: directory)
+        let job = try await server.waitForJob(id)
+        #expect(job["state"] as? String == "succeeded")
+        let attempts = try await server.request("GET", "/api/v1/jobs/\(id)/attempts").json()["attempts"] as? [[String: Any]] ?? []
+        #expect(attempts.compactMap { $0["outcome"] as? String } == ["released", "succeeded"])
+
+        // The streamed text is the start of the final transcript (same engine, same audio).
+        let final = try await server.request("GET", "/api/v1/jobs/\(id)/segments").json()
+        #expect(final["final"] as? Bool == true)
+        let finalTexts = (final["segments"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+        #expect(Array(finalTexts.prefix(early.count)) == early)
+        _ = second
+    }
+
+    /// Polls the segments endpoint until the running job has sent some text.
+    private func waitForPartialSegments(_ server: ServerProcess, id: String, timeout: Duration = .seconds(120)) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let reply = try await server.request("GET", "/api/v1/jobs/\(id)/segments").json()
+            if let segments = reply["segments"] as? [Any], !segments.isEmpty { return reply }
+            guard reply["state"] as? String == "running" else { throw TestFailure("job left running before any text arrived: \(reply)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("no partial segments within \(timeout)")
+    }
+
     @Test("a server restart while nodes work loses nothing: nodes reconnect and finish")
     func serverRestartWhileNodesWork() async throws {
         let directory = try TestEnvironment.temporaryDirectory("node-server-restart")

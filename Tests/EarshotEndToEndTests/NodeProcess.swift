@@ -55,6 +55,13 @@ final class NodeProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// Sends SIGTERM and returns the exit status once the node has shut down.
+    func terminate() -> Int32 {
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     deinit {
         if process.isRunning {
             process.terminate()

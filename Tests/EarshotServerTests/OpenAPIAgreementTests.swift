@@ -196,6 +196,11 @@ struct OpenAPIAgreementTests {
         let running = try await exchange(.get, item, "\(jobs)/\(first)", expect: 200)
         #expect(running.json?["lease"] != nil)
         _ = try await exchange(.get, "\(item)/transcript", "\(jobs)/\(first)/transcript", expect: 409, code: "transcript_not_ready")
+        let partial = PartialSegments(firstIndex: 0, segments: [Segment(start: 0, end: 1.5, text: "Hello and")])
+        _ = try await server.store.heartbeat(claimed.lease, progress: 0.4, partial: partial, leaseSeconds: 30, now: Date())
+        let soFar = try await exchange(.get, "\(item)/segments", "\(jobs)/\(first)/segments", expect: 200)
+        #expect(soFar.json?["final"] == .bool(false) && soFar.json?["segments"]?.array?.count == 1)
+        _ = try await exchange(.get, "\(item)/segments", "\(jobs)/\(first)/segments?after=x", expect: 400, code: "invalid_after")
         _ = try await server.store.complete(claimed.lease, transcript: Self.transcript(JobID(rawValue: first)), now: Date())
         _ = try await exchange(.get, item, "\(jobs)/\(first)", expect: 200)
         let waited = try await exchange(.get, item, "\(jobs)/\(first)?wait=5&until=succeeded,failed", expect: 200)
@@ -213,6 +218,8 @@ struct OpenAPIAgreementTests {
         _ = try await exchange(.post, "\(item)/cancel", "\(jobs)/\(first)/cancel", expect: 409, code: "invalid_state")
         _ = try await exchange(.post, "\(item)/retry", "\(jobs)/\(first)/retry", expect: 409, code: "invalid_state")
         _ = try await exchange(.get, "\(item)/attempts", "\(jobs)/\(first)/attempts", expect: 200)
+        let finalText = try await exchange(.get, "\(item)/segments", "\(jobs)/\(first)/segments?after=1", expect: 200)
+        #expect(finalText.json?["final"] == .bool(true) && finalText.json?["first_index"] == .integer(1))
 
         // The second job fails once, is re-queued with backoff, cancelled and retried.
         let failing = try #require(try await server.store.claimNext(holder: "test:1", leaseSeconds: 30, models: nil, now: Date()))
@@ -239,6 +246,7 @@ struct OpenAPIAgreementTests {
         let unknown = JobID.generate().rawValue
         let operations: [(HTTPRequest.Method, String)] = [
             (.get, ""), (.delete, ""), (.get, "/attempts"), (.post, "/cancel"), (.post, "/retry"), (.get, "/transcript"),
+            (.get, "/segments"),
         ]
         for (method, suffix) in operations {
             _ = try await exchange(method, "\(item)\(suffix)", "\(jobs)/not-a-job\(suffix)", expect: 400, code: "invalid_id")
@@ -339,6 +347,10 @@ struct OpenAPIAgreementTests {
             )
         }
         try await report("progress", json(ProgressReport(lease: lease, progress: 0.5)), expect: 200)
+        let streamed = PartialSegments(firstIndex: 0, segments: [Segment(start: 0, end: 1, text: "so far")])
+        try await report("progress", json(ProgressReport(lease: lease, progress: 0.6, partial: streamed)), expect: 200)
+        let bad = PartialSegments(firstIndex: -1, segments: [])
+        try await report("progress", json(ProgressReport(lease: lease, progress: 0.6, partial: bad)), expect: 400, code: "invalid_partial")
         try await report("progress", json(ProgressReport(lease: lease, progress: nil)), expect: 403, code: "forbidden", key: otherKey)
         try await report("progress", Array("{}".utf8), expect: 400, code: "invalid_json")
         try await report("progress", json(ProgressReport(lease: lease, progress: nil)), expect: 400, code: "invalid_id", job: "not-a-job")

@@ -235,4 +235,36 @@ struct QueueConformanceTests {
         #expect(try await store.isMediaReferenced("same") == false)
         #expect(try await store.stateCounts().values.reduce(0, +) == 0)
     }
+
+    @Test("partial segments: appended and resent by position, scoped to the current attempt, replaced by the transcript", arguments: StoreKind.allCases)
+    func partialSegments(kind: StoreKind) async throws {
+        let store = try kind.makeFixture().open()
+        let job = try await store.createJob(newJob(), now: at(0))
+        let first = try #require(try await store.claimNext(holder: "a", leaseSeconds: 30, models: nil, now: at(0)))
+        #expect(try await store.partialSegments(of: job.id).isEmpty)
+
+        let one = Segment(start: 0, end: 1, text: "one")
+        let two = Segment(start: 1, end: 2, text: "two", words: [Word(start: 1, end: 2, text: "two", probability: 0.9)])
+        var lease = try await store.heartbeat(first.lease, progress: 0.1, partial: PartialSegments(firstIndex: 0, segments: [one]), leaseSeconds: 30, now: at(1))
+        // A resend of an unacknowledged report overlaps what is stored; positions make it idempotent.
+        lease = try await store.heartbeat(lease, progress: 0.2, partial: PartialSegments(firstIndex: 0, segments: [one, two]), leaseSeconds: 30, now: at(2))
+        #expect(try await store.partialSegments(of: job.id) == [one, two])
+
+        // A stale lease cannot add text.
+        _ = try await store.release(lease, now: at(3))
+        #expect(await leaseLoss {
+            _ = try await store.heartbeat(lease, progress: 0.3, partial: PartialSegments(firstIndex: 2, segments: [one]), leaseSeconds: 30, now: at(4))
+        } == .stale)
+
+        // The next attempt starts from nothing, even before it sends anything.
+        let second = try #require(try await store.claimNext(holder: "b", leaseSeconds: 30, models: nil, now: at(5)))
+        #expect(try await store.partialSegments(of: job.id).isEmpty)
+        let other = Segment(start: 0, end: 1.5, text: "other")
+        _ = try await store.heartbeat(second.lease, progress: 0.5, partial: PartialSegments(firstIndex: 0, segments: [other]), leaseSeconds: 30, now: at(6))
+        #expect(try await store.partialSegments(of: job.id) == [other])
+
+        _ = try await store.complete(second.lease, transcript: sampleTranscript(for: job.id), now: at(7))
+        #expect(try await store.partialSegments(of: job.id).isEmpty)
+        await #expect(throws: StoreError.self) { _ = try await store.partialSegments(of: JobID.generate()) }
+    }
 }

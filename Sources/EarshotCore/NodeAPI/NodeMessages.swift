@@ -109,10 +109,13 @@ public struct LeaseReference: Codable, Sendable, Hashable {
 public struct ProgressReport: Codable, Sendable, Hashable {
     public var lease: LeaseReference
     public var progress: Double?
+    /// Segments recognized since the last acknowledged report, if any.
+    public var partial: PartialSegments?
 
-    public init(lease: LeaseReference, progress: Double?) {
+    public init(lease: LeaseReference, progress: Double?, partial: PartialSegments? = nil) {
         self.lease = lease
         self.progress = progress
+        self.partial = partial
     }
 }
 
