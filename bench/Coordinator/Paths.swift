@@ -79,10 +79,8 @@ struct StorePath: CoordinatorPath {
 /// are woken as they would be in production. `workers = 0`, so `makeApplication` would add no
 /// engine or worker either; its lease sweeper (every 60 s) is the only service left out.
 ///
-/// `URLSession` on Linux caps connections per host at 6 (`httpMaximumConnectionsPerHost`), and
-/// every simulated node here shares `URLSession.shared`, where 64 real nodes would each have
-/// their own. So the same router is also served on 127.0.0.2, 127.0.0.3, … (`listeners`), one
-/// listener per 6 nodes, and node i talks to listener i / 6.
+/// `--listeners K` serves the same router on 127.0.0.1 … 127.0.0.K as well, node i talking to
+/// listener i mod K; one listener (the default) is how a server runs.
 final class HTTPPath: CoordinatorPath {
     let store: SQLiteStore
     let signal = WorkSignal()
@@ -90,8 +88,6 @@ final class HTTPPath: CoordinatorPath {
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
     private let clients: [NodeClient]
-
-    static let connectionsPerHost = 6
 
     init(store: SQLiteStore, directory: URL, nodes: Int, listeners requested: Int?, waitSeconds: Int, logger: Logger) async throws {
         self.store = store
@@ -105,7 +101,7 @@ final class HTTPPath: CoordinatorPath {
         let media = try MediaStore(root: directory.appendingPathComponent("media", isDirectory: true))
         let router = EarshotServer.makeRouter(store: store, media: media, recognizers: [], signal: signal, configuration: configuration)
 
-        let listeners = max(1, requested ?? (nodes + Self.connectionsPerHost - 1) / Self.connectionsPerHost)
+        let listeners = max(1, requested ?? 1)
         let (ports, portsIn) = AsyncStream<(Int, Int)>.makeStream()
         let apps: [any Service] = (0..<listeners).map { index in
             Application(
@@ -129,7 +125,7 @@ final class HTTPPath: CoordinatorPath {
         var clients: [NodeClient] = []
         for index in 0..<nodes {
             let registration = try await admin.registerNode(name: "bench-node-\(index)")
-            clients.append(NodeClient(baseURL: baseURLs[index / Self.connectionsPerHost % listeners], apiKey: registration.apiKey))
+            clients.append(NodeClient(baseURL: baseURLs[index % listeners], apiKey: registration.apiKey))
         }
         self.clients = clients
     }

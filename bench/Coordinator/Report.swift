@@ -81,14 +81,14 @@ struct Report {
 
     var ratioRows: [String] {
         var lines = [
-            "| N | HTTP listeners | Idle HTTP round trip (ms) | Cycles/s HTTP / baseline | Paced p99 HTTP / baseline | HTTP cycles/s ≥ \(Int(Self.targetCycles)) | HTTP paced p99 < \(Int(Self.targetP99Ms)) ms |",
+            "| N | HTTP listeners | Idle GET / empty claim POST (ms) | Cycles/s HTTP / baseline | Paced p99 HTTP / baseline | HTTP cycles/s ≥ \(Int(Self.targetCycles)) | HTTP paced p99 < \(Int(Self.targetP99Ms)) ms |",
             "|---:|---:|---:|---:|---:|---|---|",
         ]
         for result in results {
             let cycles = result.http.saturated.cyclesPerSecond
             let p99 = result.http.paced.percentileMs(99)
             lines.append(
-                "| \(result.nodes) | \(result.http.listeners) | \(format((result.http.roundTrip?.seconds ?? .nan) * 1000, 2)) | \(ratio(cycles, result.baseline.saturated.cyclesPerSecond)) | "
+                "| \(result.nodes) | \(result.http.listeners) | \(format((result.http.roundTrip?.seconds ?? .nan) * 1000, 2)) / \(format((result.http.emptyClaim?.seconds ?? .nan) * 1000, 2)) | \(ratio(cycles, result.baseline.saturated.cyclesPerSecond)) | "
                     + "\(ratio(p99, result.baseline.paced.percentileMs(99))) | "
                     + "\(format(cycles, 0)) (\(met(cycles >= Self.targetCycles))) | \(format(p99, 2)) ms (\(met(p99 < Self.targetP99Ms))) |"
             )
@@ -115,7 +115,7 @@ struct Report {
             "- Engine: **synthetic** — every claimed job is answered at once with the same one-segment transcript; no audio is read or transcribed. These figures are coordinator cost only.",
             "- Each N (simulated nodes) and path gets a fresh store. **Saturated**: \(options.jobs) jobs, half pre-filled, the other half inserted by one producer as fast as it can while the nodes work; cycles/s = jobs / (first node start → last completion). Pre-filled jobs count as enqueued when the nodes start, so saturated latency is mostly time spent in the backlog. **Paced**: \(options.pacedJobs) jobs arriving at \(format(options.rate, 0)) jobs/s while the nodes idle in their waits (long-poll `wait=\(options.waitSeconds)`), which is the enqueue→claim latency the target is about.",
             "- Enqueue = `createJob` + `WorkSignal.notify()` (what the upload route does once media is stored and probed); enqueue instant taken before `createJob`, claim instant when the claim reply reaches the node.",
-            "- **Baseline**: N tasks on the store alone via `LocalWorkSource` (claimNext → complete; idle: wait on the work signal). **HTTP coordinator**: the server's router (`EarshotServer.makeRouter`) on Hummingbird over loopback, N registered nodes looping `NodeClient.claim` → `NodeClient.complete`, all in the benchmark's process, so client and server share the \(machine.cpus) CPUs. `URLSession` allows 6 connections per host, so the router is served on one loopback address per 6 nodes. Idle HTTP round trip: median of 200 sequential read-only `GET /api/v1/node` calls through `NodeClient` before the phases.",
+            "- **Baseline**: N tasks on the store alone via `LocalWorkSource` (claimNext → complete; idle: wait on the work signal). **HTTP coordinator**: the server's router (`EarshotServer.makeRouter`) on Hummingbird over loopback, N registered nodes looping `NodeClient.claim` → `NodeClient.complete`, all in the benchmark's process, so client and server share the \(machine.cpus) CPUs. Nodes use `NodeClient` as real nodes do (AsyncHTTPClient, JSON). Idle round trips, before the phases: median of 200 sequential read-only `GET /api/v1/node` calls, and of 200 empty claims (`POST /api/v1/node/claim?wait=0`, empty queue).",
             "",
         ] + rows + [""] + ratioRows + [
             "",

@@ -33,7 +33,7 @@ struct Options {
           --paced-jobs N      jobs per paced phase (default 500)
           --rate R            paced arrival rate, jobs/s (default 50; keep it below capacity)
           --wait S            claim long-poll / idle wait, seconds (default 5)
-          --listeners K       HTTP listeners (127.0.0.1…K); default one per 6 nodes
+          --listeners K       HTTP listeners (127.0.0.1…K); default 1
           --data-dir DIR      where the temporary stores go (default: system temp dir)
           --docs PATH         results section to update (default docs/benchmarks.md)
           --no-docs           print results only
