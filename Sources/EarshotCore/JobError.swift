@@ -22,4 +22,7 @@ public struct JobError: Codable, Sendable, Hashable, Error, CustomStringConverti
 
     /// The worker stopped renewing its lease (crashed, hung or lost its connection).
     public static let leaseExpired = JobError(code: "lease_expired", message: "the worker's lease expired before it finished")
+    /// The node holding the lease reported, in a heartbeat, that it is not running the job (it
+    /// restarted, or never received the claim's answer).
+    public static let leaseAbandoned = JobError(code: "lease_abandoned", message: "the node holding the lease no longer runs the job")
 }

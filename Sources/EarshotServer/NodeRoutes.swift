@@ -20,12 +20,26 @@ struct NodeRoutes: Sendable {
     /// Progress reports carry only the segments recognized since the last one.
     static let maxProgressBytes = 8 << 20
     static let maxPartialSegments = 10_000
+    /// A job claimed this long before a heartbeat that does not list it was lost by its node
+    /// (restart, or a claim answer that never arrived), not merely still on its way.
+    static let claimDeliveryGraceSeconds = 10.0
 
     func register(on group: RouterGroup<some RequestContext>) {
         group.post("node/heartbeat") { request, context in
             let node = try await authenticate(request)
             let heartbeat = try await decodeJSON(NodeHeartbeat.self, from: request, context: context)
-            let updated = try await store.recordHeartbeat(nodeID: node.id, capabilities: heartbeat.capabilities, now: Date())
+            let now = Date()
+            let updated = try await store.recordHeartbeat(nodeID: node.id, capabilities: heartbeat.capabilities, now: now)
+            let abandoned = try await store.reclaimAbandonedLeases(
+                heldBy: updated.leaseHolder, running: heartbeat.runningJobs,
+                claimedBefore: now.addingTimeInterval(-Self.claimDeliveryGraceSeconds), now: now
+            )
+            if !abandoned.isEmpty {
+                context.logger.warning("node no longer runs jobs it holds; re-queued", metadata: [
+                    "node": "\(node.name)", "job_ids": "\(abandoned.map(\.rawValue).joined(separator: ","))",
+                ])
+                await signal.notify()
+            }
             let running = try await store.runningJobs(heldBy: updated.leaseHolder)
             let state = updated.state(now: Date(), heartbeatTimeoutSeconds: configuration.nodeHeartbeatTimeoutSeconds, holdsJobs: !running.isEmpty)
             return try jsonResponse(NodeHeartbeatReply(

@@ -127,6 +127,21 @@ extension SQLiteStore {
         }
     }
 
+    public func reclaimAbandonedLeases(heldBy holder: String, running: [JobID], claimedBefore: Date, now: Date) async throws -> [JobID] {
+        let policy = retryPolicy
+        let leading: [(any DatabaseValueConvertible)?] = [holder, claimedBefore.timeIntervalSince1970]
+        let arguments = StatementArguments(leading + running.map(\.rawValue))
+        let keep = running.isEmpty ? "" : " AND id NOT IN (\(Array(repeating: "?", count: running.count).joined(separator: ", ")))"
+        let condition = """
+            lease_holder = ? AND EXISTS (
+                SELECT 1 FROM attempts a WHERE a.job_id = jobs.id AND a.token = jobs.lease_token AND a.started_at < ?
+            )\(keep)
+            """
+        return try await pool.write { db in
+            try Self.expireLeases(db, whereSQL: condition, arguments: arguments, error: .leaseAbandoned, policy: policy, now: now)
+        }
+    }
+
     public func nextClaimableTime() async throws -> Date? {
         try await pool.read { db in
             try Double.fetchOne(db.cachedStatement(sql: "SELECT MIN(COALESCE(not_before, 0)) FROM jobs WHERE state = 'queued'"))
@@ -179,14 +194,16 @@ extension SQLiteStore {
 
     /// Ends the running attempts selected by `whereSQL` as expired and re-queues or fails their jobs.
     @discardableResult
-    static func expireLeases(_ db: Database, whereSQL: String, arguments: StatementArguments, policy: RetryPolicy, now: Date) throws -> [JobID] {
+    static func expireLeases(
+        _ db: Database, whereSQL: String, arguments: StatementArguments, error: JobError = .leaseExpired, policy: RetryPolicy, now: Date
+    ) throws -> [JobID] {
         let rows = try db.fetchAllCached(sql: "SELECT id, lease_token, lease_holder FROM jobs WHERE state = 'running' AND \(whereSQL)", arguments: arguments)
         var reclaimed: [JobID] = []
         for row in rows {
             let id = JobID(rawValue: row["id"])
             let lease = Lease(jobID: id, attempt: 0, token: row["lease_token"], holder: row["lease_holder"] ?? "", expiresAt: now)
-            try endAttempt(db, lease, outcome: .expired, error: .leaseExpired, now: now)
-            try requeueOrFail(db, id: id, error: .leaseExpired, retryable: true, policy: policy, now: now)
+            try endAttempt(db, lease, outcome: .expired, error: error, now: now)
+            try requeueOrFail(db, id: id, error: error, retryable: true, policy: policy, now: now)
             reclaimed.append(id)
         }
         return reclaimed

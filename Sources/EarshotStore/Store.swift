@@ -34,6 +34,13 @@ public protocol JobQueue: Sendable {
     /// start-up for the previous process's built-in workers, which are known to be dead.
     func reclaimLeases(heldBy holders: [String], now: Date) async throws -> [JobID]
 
+    /// Ends, as abandoned, the leases `holder` holds on jobs other than `running` whose current
+    /// attempt began before `claimedBefore`, and re-queues (or fails) those jobs. A node's
+    /// heartbeat lists what it runs; a job it holds but no longer lists was lost (the node
+    /// restarted, or never got the claim's answer) and need not wait for its lease to expire.
+    /// `claimedBefore` leaves room for a claim whose answer is still on its way.
+    func reclaimAbandonedLeases(heldBy holder: String, running: [JobID], claimedBefore: Date, now: Date) async throws -> [JobID]
+
     /// The earliest time a queued job becomes claimable, if any job is queued.
     func nextClaimableTime() async throws -> Date?
 

@@ -74,4 +74,30 @@ struct NodeRegistryConformanceTests {
         #expect(try await store.throughput(since: at(0)) == (jobs: 1, audioSeconds: 1.5))
         await #expect(throws: StoreError.self) { _ = try await store.reset(job.id, now: at(5)) }
     }
+
+    @Test("leases a node no longer reports are reclaimed; fresh claims and other holders are left alone", arguments: StoreKind.allCases)
+    func abandonedLeases(kind: StoreKind) async throws {
+        let store = try kind.makeFixture().open()
+        let kept = try await store.createJob(newJob(), now: at(0))
+        let lost = try await store.createJob(newJob(), now: at(0))
+        let fresh = try await store.createJob(newJob(), now: at(0))
+        let foreign = try await store.createJob(newJob(), now: at(0))
+        _ = try #require(try await store.claimNext(holder: "node:a", leaseSeconds: 120, models: nil, now: at(1)))
+        _ = try #require(try await store.claimNext(holder: "node:a", leaseSeconds: 120, models: nil, now: at(1)))
+        _ = try #require(try await store.claimNext(holder: "node:a", leaseSeconds: 120, models: nil, now: at(19)))
+        _ = try #require(try await store.claimNext(holder: "node:b", leaseSeconds: 120, models: nil, now: at(1)))
+
+        // At t=20 node a reports only `kept`; `fresh` was claimed after t=10, so its answer may still be in flight.
+        let reclaimed = try await store.reclaimAbandonedLeases(heldBy: "node:a", running: [kept.id], claimedBefore: at(10), now: at(20))
+        #expect(reclaimed == [lost.id])
+        #expect(try await store.job(lost.id).state == .queued)
+        #expect(try await store.job(lost.id).lastError?.code == "lease_abandoned")
+        #expect(try await store.attempts(of: lost.id).map(\.outcome) == [.expired])
+        for id in [kept.id, fresh.id, foreign.id] { #expect(try await store.job(id).state == .running) }
+
+        // A node that restarted reports nothing: everything it held long enough goes back.
+        let all = try await store.reclaimAbandonedLeases(heldBy: "node:a", running: [], claimedBefore: at(30), now: at(30))
+        #expect(Set(all) == [kept.id, fresh.id])
+        #expect(try await store.job(foreign.id).state == .running)
+    }
 }
