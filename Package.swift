@@ -139,7 +139,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EarshotEndToEndTests",
-            dependencies: ["EarshotCore", "EarshotServer", "EarshotStore"],
+            dependencies: [
+                "EarshotCore", "EarshotServer", "EarshotStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
     ],

@@ -95,6 +95,7 @@ extension EarshotServer {
         let waitRoom = ClaimWaitRoom()
         NodeRoutes(store: store, media: media, signal: signal, configuration: configuration, waitRoom: waitRoom).register(on: api)
         QueueStatsRoute(store: store, waitRoom: waitRoom).register(on: api)
+        EventRoutes(store: store).register(on: api)
         return router
     }
 }

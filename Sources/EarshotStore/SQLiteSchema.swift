@@ -106,6 +106,24 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v4-events") { db in
+            // AUTOINCREMENT: a seq is never reused, even after the newest events are pruned, so a
+            // reader's Last-Event-ID can never point at a different event.
+            try db.execute(sql: """
+                CREATE TABLE events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    time REAL NOT NULL,
+                    type TEXT NOT NULL,
+                    correlation_id TEXT,
+                    causation_id TEXT,
+                    source TEXT NOT NULL,
+                    data TEXT NOT NULL
+                );
+                CREATE INDEX events_correlation ON events(correlation_id, seq) WHERE correlation_id IS NOT NULL;
+                CREATE INDEX events_time ON events(time);
+                """)
+        }
         return migrator
     }
 }

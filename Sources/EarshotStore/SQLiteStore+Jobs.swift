@@ -16,7 +16,9 @@ extension SQLiteStore {
                     newJob.media.contentType, newJob.media.sizeBytes, newJob.media.durationSeconds, newJob.maxAttempts,
                     seconds, seconds,
                 ])
-            return try JobRow.require(db, id: newJob.id)
+            let job = try JobRow.require(db, id: newJob.id)
+            try SQLiteEvents.appendJob(db, .jobCreated, job, source: "server", now: now)
+            return job
         }
     }
 
@@ -77,7 +79,9 @@ extension SQLiteStore {
                     finished_at = ?, updated_at = ?
                 WHERE id = ?
                 """, arguments: [seconds, seconds, id.rawValue])
-            return try JobRow.require(db, id: id)
+            let cancelled = try JobRow.require(db, id: id)
+            try SQLiteEvents.appendJob(db, .jobCancelled, cancelled, source: "server", now: now)
+            return cancelled
         }
     }
 
@@ -92,7 +96,9 @@ extension SQLiteStore {
                     error_code = NULL, error_message = NULL, updated_at = ?
                 WHERE id = ?
                 """, arguments: [now.timeIntervalSince1970, id.rawValue])
-            return try JobRow.require(db, id: id)
+            let retried = try JobRow.require(db, id: id)
+            try SQLiteEvents.appendJob(db, .jobRetried, retried, source: "server", reason: "retry", now: now)
+            return retried
         }
     }
 
@@ -100,6 +106,7 @@ extension SQLiteStore {
         try await pool.write { db in
             let job = try JobRow.require(db, id: id)
             try db.executeCached(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id.rawValue])
+            try SQLiteEvents.appendJob(db, .jobDeleted, job, source: "server", now: Date())
             let references = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM jobs WHERE media_sha256 = ?"), arguments: [job.media.sha256]) ?? 0
             return DeletedJob(job: job, mediaStillReferenced: references > 0)
         }

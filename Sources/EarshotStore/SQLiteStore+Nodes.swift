@@ -11,6 +11,9 @@ extension SQLiteStore {
             try db.executeCached(sql: """
                 INSERT INTO nodes (id, name, key_hash, priority, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)
                 """, arguments: [node.id, node.name, keyHash, node.priority, node.disabled, node.createdAt.timeIntervalSince1970])
+            try SQLiteEvents.append(db, NewEvent(
+                type: .nodeRegistered, source: "server", data: .node(NodeEventData(nodeId: node.id, name: node.name))
+            ), now: node.createdAt)
             return try Self.requireNode(db, id: node.id)
         }
     }

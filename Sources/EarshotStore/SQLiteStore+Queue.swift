@@ -41,6 +41,7 @@ extension SQLiteStore {
             try db.executeCached(sql: """
                 INSERT INTO attempts (job_id, number, holder, token, started_at, outcome) VALUES (?, ?, ?, ?, ?, 'running')
                 """, arguments: [job.id.rawValue, number, holder, token, nowSeconds])
+            try SQLiteEvents.appendJob(db, .jobClaimed, job, source: holder, attempt: number, now: now)
             let lease = Lease(jobID: job.id, attempt: number, token: token, holder: holder, expiresAt: Date(timeIntervalSince1970: expires))
             return ClaimedJob(job: job, lease: lease)
         }
@@ -49,7 +50,7 @@ extension SQLiteStore {
     public func heartbeat(_ lease: Lease, progress: Double?, partial: PartialSegments?, leaseSeconds: Double, now: Date) async throws -> Lease {
         let policy = retryPolicy
         return try await pool.write { db in
-            try Self.requireLease(db, lease, policy: policy, now: now)
+            let before = try Self.requireLease(db, lease, policy: policy, now: now)
             let expires = now.timeIntervalSince1970 + leaseSeconds
             if let progress {
                 try db.executeCached(sql: "UPDATE jobs SET lease_expires_at = ?, progress = ?, updated_at = ? WHERE id = ?",
@@ -57,8 +58,15 @@ extension SQLiteStore {
             } else {
                 try db.executeCached(sql: "UPDATE jobs SET lease_expires_at = ? WHERE id = ?", arguments: [expires, lease.jobID.rawValue])
             }
+            if let progress, Self.isNotableProgress(from: before.progress, to: min(max(progress, 0), 1)) {
+                try SQLiteEvents.appendJob(db, .jobProgress, try JobRow.require(db, id: lease.jobID), source: lease.holder, attempt: lease.attempt, now: now)
+            }
             if let partial, !partial.segments.isEmpty {
                 try SQLiteTranscripts.upsertPartial(db, jobID: lease.jobID, token: lease.token, partial)
+                try SQLiteEvents.append(db, NewEvent(
+                    type: .jobSegment, correlationId: lease.jobID.rawValue, source: lease.holder,
+                    data: .segments(SegmentsEventData(jobId: lease.jobID, firstIndex: partial.firstIndex, segments: partial.segments))
+                ), now: now)
             }
             var renewed = lease
             renewed.expiresAt = Date(timeIntervalSince1970: expires)
@@ -83,7 +91,15 @@ extension SQLiteStore {
                 try db.executeCached(sql: "UPDATE nodes SET jobs_done = jobs_done + 1, audio_seconds_done = audio_seconds_done + ? WHERE id = ?",
                                arguments: [transcript.durationSeconds, String(lease.holder.dropFirst("node:".count))])
             }
-            return try JobRow.require(db, id: lease.jobID)
+            let job = try JobRow.require(db, id: lease.jobID)
+            let succeeded = try SQLiteEvents.appendJob(db, .jobSucceeded, job, source: lease.holder, attempt: lease.attempt, now: now)
+            try SQLiteEvents.append(db, NewEvent(
+                type: .transcriptCreated, correlationId: job.id.rawValue, causationId: succeeded.id, source: lease.holder,
+                data: .transcript(TranscriptEventData(
+                    jobId: job.id, language: transcript.language, durationSeconds: transcript.durationSeconds, segmentCount: transcript.segments.count
+                ))
+            ), now: now)
+            return job
         }
     }
 
@@ -92,7 +108,10 @@ extension SQLiteStore {
         return try await pool.write { db in
             try Self.requireLease(db, lease, policy: policy, now: now)
             try Self.endAttempt(db, lease, outcome: .failed, error: error, now: now)
-            try Self.requeueOrFail(db, id: lease.jobID, error: error, retryable: retryable, policy: policy, now: now)
+            try Self.requeueOrFail(
+                db, id: lease.jobID, error: error, retryable: retryable, policy: policy, now: now, reason: "failed", source: lease.holder,
+                attempt: lease.attempt
+            )
             return try JobRow.require(db, id: lease.jobID)
         }
     }
@@ -107,7 +126,9 @@ extension SQLiteStore {
                     not_before = NULL, updated_at = ?
                 WHERE id = ?
                 """, arguments: [now.timeIntervalSince1970, lease.jobID.rawValue])
-            return try JobRow.require(db, id: lease.jobID)
+            let job = try JobRow.require(db, id: lease.jobID)
+            try SQLiteEvents.appendJob(db, .jobRetried, job, source: lease.holder, attempt: lease.attempt, reason: "released", now: now)
+            return job
         }
     }
 
@@ -166,7 +187,9 @@ extension SQLiteStore {
                     not_before = NULL, updated_at = ?
                 WHERE id = ?
                 """, arguments: [now.timeIntervalSince1970, id.rawValue])
-            return try JobRow.require(db, id: id)
+            let reset = try JobRow.require(db, id: id)
+            try SQLiteEvents.appendJob(db, .jobRetried, reset, source: "server", reason: "reset", now: now)
+            return reset
         }
     }
 
@@ -179,8 +202,10 @@ extension SQLiteStore {
 
     // MARK: - Shared steps, each run inside the caller's write transaction
 
-    /// Verifies the lease is the job's current one; reclaims it on the spot if it has expired.
-    static func requireLease(_ db: Database, _ lease: Lease, policy: RetryPolicy, now: Date) throws {
+    /// Verifies the lease is the job's current one (returning the job); reclaims it on the spot if
+    /// it has expired.
+    @discardableResult
+    static func requireLease(_ db: Database, _ lease: Lease, policy: RetryPolicy, now: Date) throws -> Job {
         guard let (job, token) = try JobRow.fetch(db, id: lease.jobID) else {
             throw StoreError.leaseLost(lease.jobID, .cancelled)
         }
@@ -190,6 +215,13 @@ extension SQLiteStore {
             try expireLeases(db, whereSQL: "id = ?", arguments: [lease.jobID.rawValue], policy: policy, now: now)
             throw StoreError.leaseLost(lease.jobID, .stale)
         }
+        return job
+    }
+
+    /// Progress worth an event: every whole percent, and the end. Heartbeats come every second,
+    /// and the log should not fill with unchanged figures.
+    static func isNotableProgress(from old: Double, to new: Double) -> Bool {
+        (new * 100).rounded(.down) != (old * 100).rounded(.down) || (new >= 1 && old < 1)
     }
 
     /// Ends the running attempts selected by `whereSQL` as expired and re-queues or fails their jobs.
@@ -203,13 +235,18 @@ extension SQLiteStore {
             let id = JobID(rawValue: row["id"])
             let lease = Lease(jobID: id, attempt: 0, token: row["lease_token"], holder: row["lease_holder"] ?? "", expiresAt: now)
             try endAttempt(db, lease, outcome: .expired, error: error, now: now)
-            try requeueOrFail(db, id: id, error: error, retryable: true, policy: policy, now: now)
+            try requeueOrFail(db, id: id, error: error, retryable: true, policy: policy, now: now, reason: error.code, source: "server")
             reclaimed.append(id)
         }
         return reclaimed
     }
 
-    static func requeueOrFail(_ db: Database, id: JobID, error: JobError, retryable: Bool, policy: RetryPolicy, now: Date) throws {
+    /// Re-queues the job after its attempt ended badly, or fails it when it is out of attempts (or
+    /// the failure is permanent), recording `job.retried` or `job.failed`.
+    static func requeueOrFail(
+        _ db: Database, id: JobID, error: JobError, retryable: Bool, policy: RetryPolicy, now: Date, reason: String, source: String,
+        attempt: Int? = nil
+    ) throws {
         let job = try JobRow.require(db, id: id)
         let used = job.attemptsUsed + 1
         let nowSeconds = now.timeIntervalSince1970
@@ -226,6 +263,12 @@ extension SQLiteStore {
                 WHERE id = ?
                 """, arguments: [used, error.code, error.message, nowSeconds, nowSeconds, id.rawValue])
         }
+        let after = try JobRow.require(db, id: id)
+        let data = JobEventData(
+            jobId: id, state: after.state, attempt: attempt, holder: job.leaseHolder, error: error,
+            reason: after.state == .queued ? reason : nil
+        )
+        try SQLiteEvents.append(db, .job(after.state == .queued ? .jobRetried : .jobFailed, data, source: source), now: now)
     }
 
     static func endAttempt(_ db: Database, _ lease: Lease, outcome: Attempt.Outcome, error: JobError?, now: Date) throws {

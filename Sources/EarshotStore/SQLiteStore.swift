@@ -12,6 +12,7 @@ public final class SQLiteStore: Store {
     let retryPolicy: RetryPolicy
     /// The file the store lives in.
     public let path: String
+    public let eventSignal = EventSignal()
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     public init(path: String, retryPolicy: RetryPolicy = RetryPolicy()) throws {
@@ -27,6 +28,7 @@ public final class SQLiteStore: Store {
         self.retryPolicy = retryPolicy
         self.path = path
         try SQLiteSchema.migrator.migrate(pool)
+        pool.add(transactionObserver: EventCommitObserver(signal: eventSignal), extent: .databaseLifetime)
     }
 
     public func checkWritable() async throws {

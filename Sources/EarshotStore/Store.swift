@@ -85,6 +85,18 @@ public protocol Store: JobQueue, NodeRegistry {
     func throughput(since: Date) async throws -> (jobs: Int, audioSeconds: Double)
     /// Whether any job still uses the media with this content hash.
     func isMediaReferenced(_ sha256: String) async throws -> Bool
+    /// Events with `seq` greater than `after`, of the types `filter` admits (and, if given, of
+    /// one job or draft), oldest first, at most `limit`.
+    func events(after seq: Int64, filter: EventTypeFilter, correlationId: String?, limit: Int) async throws -> [Event]
+    /// The highest `seq` in the log (0 when empty).
+    func latestEventSeq() async throws -> Int64
+    /// The lowest `seq` still in the log, if any: a reader behind it has missed pruned events.
+    func oldestEventSeq() async throws -> Int64?
+    /// Deletes events older than `olderThan`, and the oldest beyond the newest `keepingAtMost`.
+    /// Returns how many were deleted.
+    func pruneEvents(olderThan: Date, keepingAtMost: Int) async throws -> Int
+    /// Notified after every commit that appended events, for readers waiting for new ones.
+    var eventSignal: EventSignal { get }
     /// Proves the store accepts writes (readiness probe).
     func checkWritable() async throws
 }

@@ -118,6 +118,8 @@ struct OpenAPIAgreementTests {
         let document = try Self.document()
         let states = Self.resolve("#/components/schemas/JobState/enum", in: document) as? [Any] ?? []
         #expect(states.compactMap { $0 as? String } == JobState.allCases.map(\.rawValue))
+        let eventTypes = Self.resolve("#/components/schemas/EventType/enum", in: document) as? [Any] ?? []
+        #expect(eventTypes.compactMap { $0 as? String } == EventType.allCases.map(\.rawValue))
 
         let transcript = Self.resolve("#/paths/~1api~1v1~1jobs~1{id}~1transcript/get", in: document) as? [String: Any] ?? [:]
         let format = Self.parameters(transcript["parameters"], document: document).first { $0["name"] as? String == "format" }

@@ -1,0 +1,93 @@
+/// The `data` of an event; its shape follows the event type's family.
+public enum EventData: Sendable, Hashable {
+    case job(JobEventData)
+    case segments(SegmentsEventData)
+    case node(NodeEventData)
+    case transcript(TranscriptEventData)
+    case draft(DraftEventData)
+    case plugin(PluginEventData)
+}
+
+/// `job.*` (except `job.segment`): the job's state after the change, and what changed.
+public struct JobEventData: Codable, Sendable, Hashable {
+    public var jobId: JobID
+    public var state: JobState
+    /// The attempt number, for events about one attempt.
+    public var attempt: Int?
+    /// The lease holder (`node:<id>`, `worker:<n>`), for events a worker caused.
+    public var holder: String?
+    public var progress: Double?
+    public var error: JobError?
+    /// Why a job was re-queued: `failed`, `lease_expired`, `lease_abandoned`, `released`, `reset`, `retry`.
+    public var reason: String?
+
+    public init(
+        jobId: JobID, state: JobState, attempt: Int? = nil, holder: String? = nil, progress: Double? = nil,
+        error: JobError? = nil, reason: String? = nil
+    ) {
+        self.jobId = jobId
+        self.state = state
+        self.attempt = attempt
+        self.holder = holder
+        self.progress = progress
+        self.error = error
+        self.reason = reason
+    }
+}
+
+/// `job.segment`: text a running attempt has just recognized.
+public struct SegmentsEventData: Codable, Sendable, Hashable {
+    public var jobId: JobID
+    public var firstIndex: Int
+    public var segments: [Segment]
+
+    public init(jobId: JobID, firstIndex: Int, segments: [Segment]) {
+        self.jobId = jobId
+        self.firstIndex = firstIndex
+        self.segments = segments
+    }
+}
+
+/// `node.*`.
+public struct NodeEventData: Codable, Sendable, Hashable {
+    public var nodeId: String
+    public var name: String
+
+    public init(nodeId: String, name: String) {
+        self.nodeId = nodeId
+        self.name = name
+    }
+}
+
+/// `transcript.*`.
+public struct TranscriptEventData: Codable, Sendable, Hashable {
+    public var jobId: JobID
+    public var language: String
+    public var durationSeconds: Double
+    public var segmentCount: Int
+
+    public init(jobId: JobID, language: String, durationSeconds: Double, segmentCount: Int) {
+        self.jobId = jobId
+        self.language = language
+        self.durationSeconds = durationSeconds
+        self.segmentCount = segmentCount
+    }
+}
+
+/// `draft.*`: defined so the family exists; live transcription gives it its content.
+public struct DraftEventData: Codable, Sendable, Hashable {
+    public var draftId: String
+
+    public init(draftId: String) { self.draftId = draftId }
+}
+
+/// `plugin.*`.
+public struct PluginEventData: Codable, Sendable, Hashable {
+    public var plugin: String
+    public var message: String
+
+    public init(plugin: String, message: String) {
+        self.plugin = plugin
+        self.message = message
+    }
+}

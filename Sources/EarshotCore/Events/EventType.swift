@@ -1,0 +1,80 @@
+import Foundation
+
+/// Every kind of event Earshot records. The raw value is the wire name; the part before the
+/// dot is the family, which decides the shape of the event's `data`.
+public enum EventType: String, Codable, Sendable, CaseIterable, Hashable {
+    case jobCreated = "job.created"
+    case jobClaimed = "job.claimed"
+    case jobProgress = "job.progress"
+    case jobSegment = "job.segment"
+    case jobSucceeded = "job.succeeded"
+    case jobFailed = "job.failed"
+    case jobCancelled = "job.cancelled"
+    /// Re-queued for another attempt: after a retryable failure, an expired or abandoned lease,
+    /// a release at shutdown, a reset, or a manual retry (`data.reason` says which).
+    case jobRetried = "job.retried"
+    case jobDeleted = "job.deleted"
+    case nodeRegistered = "node.registered"
+    case nodeOnline = "node.online"
+    case nodeOffline = "node.offline"
+    case transcriptCreated = "transcript.created"
+    case transcriptRevised = "transcript.revised"
+    /// Live transcription (a later issue) fills these in.
+    case draftStarted = "draft.started"
+    case draftEnded = "draft.ended"
+    case pluginFailed = "plugin.failed"
+
+    /// `job`, `node`, `transcript`, `draft` or `plugin`.
+    public var family: String { String(rawValue.prefix { $0 != "." }) }
+}
+
+/// Which event types a subscriber wants: `job.*,node.online` style patterns.
+public struct EventTypeFilter: Sendable, Hashable {
+    /// Exact types wanted.
+    public private(set) var types: Set<EventType> = []
+    /// Families wanted whole (`job.*`).
+    public private(set) var families: Set<String> = []
+
+    /// Everything.
+    public static let all = EventTypeFilter(families: Set(EventType.allCases.map(\.family)))
+
+    private init(families: Set<String>) { self.families = families }
+
+    /// Parses a comma-separated list of `family.*`, exact type names or `*` (an empty list means
+    /// everything); throws on the first pattern that matches no event type.
+    public init(parsing text: String) throws(EventFilterError) {
+        for raw in text.split(separator: ",") {
+            let pattern = raw.trimmingCharacters(in: .whitespaces)
+            if pattern.isEmpty { continue }
+            if pattern == "*" {
+                self = .all
+                return
+            }
+            if pattern.hasSuffix(".*") {
+                let family = String(pattern.dropLast(2))
+                guard EventType.allCases.contains(where: { $0.family == family }) else { throw EventFilterError(pattern: pattern) }
+                families.insert(family)
+            } else if let type = EventType(rawValue: pattern) {
+                types.insert(type)
+            } else {
+                throw EventFilterError(pattern: pattern)
+            }
+        }
+        if types.isEmpty && families.isEmpty { self = .all }
+    }
+
+    public func matches(_ type: EventType) -> Bool {
+        types.contains(type) || families.contains(type.family)
+    }
+
+    /// The matching types, for a store query.
+    public var matchingTypes: [EventType] { EventType.allCases.filter(matches) }
+}
+
+/// A type pattern that names no event type.
+public struct EventFilterError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var pattern: String
+    public var description: String {
+        "'\(pattern)' matches no event type; use a family (job.*, node.*, transcript.*, draft.*, plugin.*) or an exact type such as job.succeeded"
+    }
+}

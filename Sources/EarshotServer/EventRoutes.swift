@@ -1,0 +1,151 @@
+import EarshotCore
+import EarshotStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Metrics
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// `/api/v1/events`: the event log, live (Server-Sent Events) and as pages of JSON.
+///
+/// Subscribers read the durable log from where they are, at their own pace, and wait on the
+/// store's commit signal when they have caught up. The log is the buffer: a slow subscriber
+/// costs the others nothing and makes nothing wait, and a reconnect with `Last-Event-ID` resumes
+/// with no gap and no duplicate.
+struct EventRoutes: Sendable {
+    let store: any Store
+
+    static let keepAliveInterval: Duration = .seconds(15)
+    static let pageSize = 500
+    static let maxCorrelationIDLength = 200
+
+    func register(on group: RouterGroup<some RequestContext>) {
+        group.get("events") { request, _ in try await stream(request) }
+        group.get("events/log") { request, _ in try await page(request) }
+    }
+
+    private struct Query {
+        var filter: EventTypeFilter
+        var correlationId: String?
+        var after: Int64?
+    }
+
+    private func parse(_ request: Request) throws -> Query {
+        let parameters = request.uri.queryParameters
+        let filter: EventTypeFilter
+        do {
+            filter = try EventTypeFilter(parsing: parameters["types"].map(String.init) ?? "")
+        } catch {
+            throw APIError.badRequest("invalid_types", error.description)
+        }
+        var correlationId: String?
+        if let text = parameters["correlation_id"].map(String.init), !text.isEmpty {
+            guard text.count <= Self.maxCorrelationIDLength else {
+                throw APIError.badRequest("invalid_correlation_id", "correlation_id is at most \(Self.maxCorrelationIDLength) characters")
+            }
+            correlationId = text
+        }
+        // The SSE reconnect header wins over the query, as browsers' EventSource sends it.
+        let afterText = request.headers[HTTPField.Name("Last-Event-ID")!] ?? parameters["after"].map(String.init)
+        var after: Int64?
+        if let afterText, !afterText.isEmpty {
+            guard let value = Int64(afterText.trimmingCharacters(in: CharacterSet.whitespaces)), value >= 0 else {
+                throw APIError.badRequest("invalid_after", "after (or Last-Event-ID) must be an event seq, a non-negative integer")
+            }
+            after = value
+        }
+        return Query(filter: filter, correlationId: correlationId, after: after)
+    }
+
+    /// `GET /api/v1/events/log`: one page of past events, oldest first.
+    private func page(_ request: Request) async throws -> Response {
+        let query = try parse(request)
+        var limit = 100
+        if let text = request.uri.queryParameters["limit"] {
+            guard let value = Int(String(text)), (1...Self.pageSize).contains(value) else {
+                throw APIError.badRequest("invalid_limit", "limit must be 1...\(Self.pageSize)")
+            }
+            limit = value
+        }
+        let after = query.after ?? 0
+        let events = try await store.events(after: after, filter: query.filter, correlationId: query.correlationId, limit: limit)
+        let latest = try await store.latestEventSeq()
+        return try jsonResponse(EventPage(events: events, nextAfter: events.last?.seq ?? max(after, latest)))
+    }
+
+    /// `GET /api/v1/events`: Server-Sent Events from `Last-Event-ID` / `after` (default: from now).
+    private func stream(_ request: Request) async throws -> Response {
+        let query = try parse(request)
+        let start: Int64 = if let after = query.after { after } else { try await store.latestEventSeq() }
+        let store = self.store
+        let oldest = try await store.oldestEventSeq()
+        let body = ResponseBody { writer in
+            Self.adjustSubscribers(by: 1)
+            defer { Self.adjustSubscribers(by: -1) }
+            // Browsers reconnect after this many milliseconds.
+            try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+            if let oldest, start < oldest - 1 {
+                // Events the subscriber has not seen were pruned (retention): say so before resuming.
+                let notice = #"{"reason":"pruned","resume_from":\#(oldest - 1)}"#
+                try await writer.write(ByteBuffer(string: "event: resync\ndata: \(notice)\n\n"))
+            }
+            var last = start
+            let encoder = EarshotJSON.encoder()
+            // At shutdown the stream ends (the client reconnects with Last-Event-ID); waking every
+            // waiting stream is how each notices.
+            try await withGracefulShutdownHandler {
+                while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                    let observed = store.eventSignal.generation
+                    let events = try await store.events(
+                        after: last, filter: query.filter, correlationId: query.correlationId, limit: Self.pageSize
+                    )
+                    if !events.isEmpty {
+                        var chunk = ""
+                        for event in events {
+                            let json = String(decoding: try encoder.encode(event), as: UTF8.self)
+                            chunk += "id: \(event.seq)\nevent: \(event.type.rawValue)\ndata: \(json)\n\n"
+                            last = event.seq
+                        }
+                        try await writer.write(ByteBuffer(string: chunk))
+                        if events.count == Self.pageSize { continue }
+                    }
+                    await store.eventSignal.wait(unlessChangedSince: observed, timeout: Self.keepAliveInterval)
+                    if store.eventSignal.generation == observed, !Task.isCancelled {
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    }
+                }
+            } onGracefulShutdown: {
+                store.eventSignal.notify()
+            }
+            try await writer.finish(nil)
+        }
+        let headers: HTTPFields = [
+            .contentType: "text/event-stream; charset=utf-8",
+            .cacheControl: "no-cache",
+            HTTPField.Name("X-Accel-Buffering")!: "no",
+        ]
+        return Response(status: .ok, headers: headers, body: body)
+    }
+}
+
+extension EventRoutes {
+    private static let subscriberCount = Mutex(0)
+
+    /// Open streams, as the `earshot_event_subscribers` gauge.
+    static func adjustSubscribers(by delta: Int) {
+        let count = subscriberCount.withLock { count in
+            count += delta
+            return count
+        }
+        Gauge(label: "earshot_event_subscribers").record(count)
+    }
+}
+
+/// `GET /api/v1/events/log`.
+struct EventPage: Encodable {
+    var events: [Event]
+    /// Pass as `after` to get the next page.
+    var nextAfter: Int64
+}

@@ -1,0 +1,79 @@
+import EarshotCore
+import Foundation
+import Testing
+
+/// The event log over real HTTP from a real `earshot serve`.
+@Suite("Events end to end", .serialized)
+struct EventsEndToEndTests {
+    @Test("an SSE subscriber that drops and reconnects with Last-Event-ID receives the whole log, in order, exactly once")
+    func resumeWithLastEventID() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("events")
+        let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0"])
+        let clip = try #require(try TestEnvironment.librivoxClips().first).url
+        let stream = server.baseURL.appendingPathComponent("api/v1/events").absoluteString
+        var ids = [try await server.submit(clip), try await server.submit(clip)]
+
+        // Read the first two events from the start of the log, then hang up.
+        let first = try await EventStreamClient.read(stream + "?after=0", count: 2)
+        #expect(first.map(\.event) == ["job.created", "job.created"])
+
+        // While nobody listens, more happens.
+        ids.append(try await server.submit(clip))
+        #expect(try await server.request("POST", "/api/v1/jobs/\(ids[0])/cancel").status == 200)
+        #expect(try await server.request("DELETE", "/api/v1/jobs/\(ids[1])").status == 204)
+
+        let log = try await Self.wholeLog(server)
+        #expect(log.count == 5)
+        let second = try await EventStreamClient.read(stream, lastEventID: first.last?.id, count: log.count - first.count)
+        let received = (first + second).compactMap { $0.id.flatMap(Int64.init) }
+        #expect(received == log.map(\.seq), "the union of both connections is the log, in order, without duplicates")
+        #expect((first + second).map(\.event) == log.map(\.type.rawValue))
+        let decoded = try (first + second).map { try EarshotJSON.decoder().decode(Event.self, from: Data($0.data.utf8)) }
+        #expect(decoded == log)
+
+        // Filters, and a live event arriving on an open stream.
+        async let cancellations = EventStreamClient.read(stream + "?types=job.cancelled,job.deleted&after=0", count: 2)
+        let filtered = try await cancellations
+        #expect(filtered.map(\.event) == ["job.cancelled", "job.deleted"])
+        let third = ids[2]
+        async let live = EventStreamClient.read(stream + "?types=job.cancelled&correlation_id=\(third)", count: 1)
+        // The subscription starts "from now", so wait until it is connected before acting.
+        try await Self.waitForSubscribers(server)
+        #expect(try await server.request("POST", "/api/v1/jobs/\(third)/cancel").status == 200)
+        let arrived = try await live
+        #expect(arrived.first?.event == "job.cancelled")
+        #expect(try await server.request("GET", "/api/v1/events?types=jobs.*").status == 400)
+        #expect(try await server.request("GET", "/api/v1/events?after=-3").status == 400)
+    }
+
+    /// Every event so far, through the paged JSON log.
+    static func wholeLog(_ server: ServerProcess) async throws -> [Event] {
+        var events: [Event] = []
+        var after: Int64 = 0
+        while true {
+            let page = try await server.request("GET", "/api/v1/events/log?after=\(after)&limit=2")
+            #expect(page.status == 200)
+            let decoded = try EarshotJSON.decoder().decode(LogPage.self, from: page.body)
+            if decoded.events.isEmpty { return events }
+            events += decoded.events
+            after = decoded.nextAfter
+        }
+    }
+
+    struct LogPage: Decodable {
+        var events: [Event]
+        var nextAfter: Int64
+    }
+
+    /// Waits until the server counts an open event stream (`earshot_event_subscribers`).
+    static func waitForSubscribers(_ server: ServerProcess, atLeast count: Int = 1) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let metrics = String(decoding: try await server.request("GET", "/metrics").body, as: UTF8.self)
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix("earshot_event_subscribers ") }
+            if let value = line?.split(separator: " ").last.flatMap({ Double($0) }), Int(value) >= count { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("no event subscriber connected")
+    }
+}
