@@ -45,6 +45,8 @@ public enum ConfigurationLoader {
         text("admin_token") { $0.adminToken = $1 },
         number("node_heartbeat_interval_seconds") { $0.nodeHeartbeatIntervalSeconds = $1 },
         number("node_heartbeat_timeout_seconds") { $0.nodeHeartbeatTimeoutSeconds = $1 },
+        number("event_retention_days") { $0.eventRetentionDays = $1 },
+        integer("event_retention_max_events") { $0.eventRetentionMaxEvents = $1 },
     ]
 
     /// The keys every layer accepts.

@@ -64,8 +64,7 @@ public enum EarshotServer {
 
         let services: [any Service] = [
             EngineLifecycleService(recognizers: recognizers, logger: logger),
-            LeaseSweeper(store: store, signal: signal, interval: .milliseconds(Int64(configuration.leaseSeconds * 500)), logger: logger),
-        ] + workers
+        ] + housekeeping(store: store, signal: signal, configuration: configuration, logger: logger) + workers
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "earshot"),
@@ -104,32 +103,4 @@ extension EarshotServer {
 public struct ConfigurationError: Error, CustomStringConvertible {
     public var problems: [String]
     public var description: String { "invalid configuration: " + problems.joined(separator: "; ") }
-}
-
-/// Re-queues jobs whose lease expired (a crashed or partitioned worker), so their state is right
-/// in the API even when no worker is claiming.
-struct LeaseSweeper: Service {
-    let store: any Store
-    let signal: WorkSignal
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            do {
-                let reclaimed = try await store.reclaimExpiredLeases(now: Date())
-                if !reclaimed.isEmpty {
-                    logger.warning("reclaimed expired leases", metadata: ["jobs": "\(reclaimed.map(\.rawValue))"])
-                    await signal.notify()
-                }
-            } catch {
-                logger.error("lease sweep failed", metadata: ["error": "\(error)"])
-            }
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
-        }
-    }
 }

@@ -34,6 +34,10 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     public var nodeHeartbeatIntervalSeconds = 15.0
     /// A node with no heartbeat for this long is shown offline.
     public var nodeHeartbeatTimeoutSeconds = 60.0
+    /// Events older than this are pruned from the log.
+    public var eventRetentionDays = 7.0
+    /// The log keeps at most this many (the newest) events.
+    public var eventRetentionMaxEvents = 1_000_000
 
     public init() {}
 
@@ -52,6 +56,8 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
         if nodeHeartbeatTimeoutSeconds <= nodeHeartbeatIntervalSeconds {
             problems.append("node_heartbeat_timeout_seconds must exceed node_heartbeat_interval_seconds")
         }
+        if eventRetentionDays <= 0 { problems.append("event_retention_days must be positive") }
+        if eventRetentionMaxEvents < 1000 { problems.append("event_retention_max_events must be at least 1000") }
         if adminToken.isEmpty, !Self.isLoopback(host) {
             problems.append("binding to \(host) needs an admin_token (nodes could otherwise register freely)")
         }

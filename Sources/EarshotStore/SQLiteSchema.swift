@@ -124,6 +124,11 @@ enum SQLiteSchema {
                 CREATE INDEX events_time ON events(time);
                 """)
         }
+        migrator.registerMigration("v5-node-presence") { db in
+            // Whether node.online was announced and node.offline not yet: presence events fire
+            // on transitions only.
+            try db.execute(sql: "ALTER TABLE nodes ADD COLUMN announced_online INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

@@ -39,7 +39,30 @@ extension SQLiteStore {
         return try await pool.write { db in
             try db.executeCached(sql: "UPDATE nodes SET last_heartbeat_at = ?, capabilities = ? WHERE id = ?",
                            arguments: [now.timeIntervalSince1970, encoded, nodeID])
-            return try Self.requireNode(db, id: nodeID)
+            let node = try Self.requireNode(db, id: nodeID)
+            try db.executeCached(sql: "UPDATE nodes SET announced_online = 1 WHERE id = ? AND announced_online = 0", arguments: [nodeID])
+            if db.changesCount > 0 {
+                try SQLiteEvents.append(db, NewEvent(
+                    type: .nodeOnline, source: Node.leaseHolder(forNodeID: nodeID), data: .node(NodeEventData(nodeId: nodeID, name: node.name))
+                ), now: now)
+            }
+            return node
+        }
+    }
+
+    public func markSilentNodesOffline(silentSince: Date, now: Date) async throws -> [String] {
+        try await pool.write { db in
+            let rows = try db.fetchAllCached(sql: """
+                UPDATE nodes SET announced_online = 0
+                WHERE announced_online = 1 AND (last_heartbeat_at IS NULL OR last_heartbeat_at < ?)
+                RETURNING id, name
+                """, arguments: [silentSince.timeIntervalSince1970])
+            for row in rows {
+                try SQLiteEvents.append(db, NewEvent(
+                    type: .nodeOffline, source: "server", data: .node(NodeEventData(nodeId: row["id"], name: row["name"]))
+                ), now: now)
+            }
+            return rows.map { $0["id"] }
         }
     }
 

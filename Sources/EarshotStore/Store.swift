@@ -59,7 +59,12 @@ public protocol NodeRegistry: Sendable {
     /// The node a key belongs to, or `nil` for an unknown or revoked key.
     func node(keyHash: String) async throws -> Node?
     func nodes() async throws -> [Node]
+    /// Records a heartbeat; the first one after registration or after the node went offline
+    /// appends `node.online`.
     func recordHeartbeat(nodeID: String, capabilities: NodeCapabilities, now: Date) async throws -> Node
+    /// Marks nodes silent since `silentSince` as offline, appending `node.offline` for each that
+    /// was online; returns their ids.
+    func markSilentNodesOffline(silentSince: Date, now: Date) async throws -> [String]
     func setNodeDisabled(_ id: String, disabled: Bool) async throws -> Node
     func deleteNode(_ id: String) async throws
 }

@@ -79,6 +79,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds without a heartbeat before a node shows offline (default 60; env EARSHOT_NODE_HEARTBEAT_TIMEOUT_SECONDS).")
     var nodeHeartbeatTimeoutSeconds: Double?
 
+    @Option(help: "Days the event log keeps events (default 7; env EARSHOT_EVENT_RETENTION_DAYS).")
+    var eventRetentionDays: Double?
+
+    @Option(help: "Most events the log keeps, the newest (default 1000000; env EARSHOT_EVENT_RETENTION_MAX_EVENTS).")
+    var eventRetentionMaxEvents: Int?
+
     /// Only the flags the user gave, keyed like the YAML file.
     var givenFlags: [String: String] {
         let pairs: [(String, String?)] = [
@@ -90,6 +96,8 @@ struct ServeCommand: AsyncParsableCommand {
             ("python", python), ("threads", threads.map(String.init)), ("log_level", logLevel), ("instance_name", instanceName),
             ("admin_token", adminToken), ("node_heartbeat_interval_seconds", nodeHeartbeatIntervalSeconds.map { "\($0)" }),
             ("node_heartbeat_timeout_seconds", nodeHeartbeatTimeoutSeconds.map { "\($0)" }),
+            ("event_retention_days", eventRetentionDays.map { "\($0)" }),
+            ("event_retention_max_events", eventRetentionMaxEvents.map(String.init)),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }

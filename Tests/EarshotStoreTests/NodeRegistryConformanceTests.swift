@@ -100,4 +100,23 @@ struct NodeRegistryConformanceTests {
         #expect(Set(all) == [kept.id, fresh.id])
         #expect(try await store.job(foreign.id).state == .running)
     }
+
+    @Test("presence events fire on transitions only: registered, online once, offline once, online again", arguments: StoreKind.allCases)
+    func presenceEvents(kind: StoreKind) async throws {
+        let store = try kind.makeFixture().open()
+        let node = try await store.createNode(makeNode("presence"), keyHash: "p")
+        let capabilities = NodeCapabilities(engines: ["faster-whisper"], models: ["tiny.en"], device: "cpu", slots: 1, freeSlots: 1)
+        _ = try await store.recordHeartbeat(nodeID: node.id, capabilities: capabilities, now: at(1))
+        _ = try await store.recordHeartbeat(nodeID: node.id, capabilities: capabilities, now: at(16))
+        #expect(try await store.markSilentNodesOffline(silentSince: at(10), now: at(20)).isEmpty, "heard from at 16")
+        #expect(try await store.markSilentNodesOffline(silentSince: at(30), now: at(80)) == [node.id])
+        #expect(try await store.markSilentNodesOffline(silentSince: at(40), now: at(90)).isEmpty, "already offline")
+        _ = try await store.recordHeartbeat(nodeID: node.id, capabilities: capabilities, now: at(100))
+        let events = try await store.events(after: 0, filter: try EventTypeFilter(parsing: "node.*"), correlationId: nil, limit: 10)
+        #expect(events.map(\.type) == [.nodeRegistered, .nodeOnline, .nodeOffline, .nodeOnline])
+        #expect(events.allSatisfy { event in
+            if case .node(let data) = event.data { return data.nodeId == node.id && data.name == "presence" }
+            return false
+        })
+    }
 }

@@ -1,0 +1,64 @@
+import EarshotCore
+import EarshotNode
+import EarshotStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs `action` at start and then every `interval` until shutdown; a failure is logged and
+/// the next round tries again.
+struct PeriodicService: Service {
+    let name: String
+    let interval: Duration
+    let logger: Logger
+    let action: @Sendable () async throws -> Void
+
+    func run() async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            do {
+                try await action()
+            } catch {
+                logger.error("\(name) failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
+        }
+    }
+}
+
+extension EarshotServer {
+    /// The server's periodic chores.
+    static func housekeeping(store: any Store, signal: WorkSignal, configuration: ServerConfiguration, logger: Logger) -> [any Service] {
+        [
+            // Re-queues jobs whose lease expired (a crashed or partitioned worker), so their state is
+            // right in the API even when no worker is claiming.
+            PeriodicService(name: "lease sweep", interval: .milliseconds(Int64(configuration.leaseSeconds * 500)), logger: logger) {
+                let reclaimed = try await store.reclaimExpiredLeases(now: Date())
+                if !reclaimed.isEmpty {
+                    logger.warning("reclaimed expired leases", metadata: ["jobs": "\(reclaimed.map(\.rawValue))"])
+                    await signal.notify()
+                }
+            },
+            // Turns silence into node.offline events, on the transition only.
+            PeriodicService(
+                name: "node presence", interval: .milliseconds(Int64(configuration.nodeHeartbeatIntervalSeconds * 1000)), logger: logger
+            ) {
+                let silent = try await store.markSilentNodesOffline(
+                    silentSince: Date().addingTimeInterval(-configuration.nodeHeartbeatTimeoutSeconds), now: Date()
+                )
+                if !silent.isEmpty { logger.notice("nodes went offline", metadata: ["node_ids": "\(silent)"]) }
+            },
+            // Keeps the event log within its retention; subscribers further behind get a resync.
+            PeriodicService(name: "event pruning", interval: .seconds(600), logger: logger) {
+                let pruned = try await store.pruneEvents(
+                    olderThan: Date().addingTimeInterval(-configuration.eventRetentionDays * 86_400),
+                    keepingAtMost: configuration.eventRetentionMaxEvents
+                )
+                if pruned > 0 { logger.info("pruned old events", metadata: ["count": "\(pruned)"]) }
+            },
+        ]
+    }
+}
