@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "EarshotEndToEndTests",
             dependencies: [
-                "EarshotCore", "EarshotServer", "EarshotStore",
+                "EarshotCore", "EarshotServer", "EarshotStore", "EarshotClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import EarshotClient
 import EarshotCore
 import Foundation
 import Testing
@@ -44,6 +45,43 @@ struct EventsEndToEndTests {
         #expect(arrived.first?.event == "job.cancelled")
         #expect(try await server.request("GET", "/api/v1/events?types=jobs.*").status == 400)
         #expect(try await server.request("GET", "/api/v1/events?after=-3").status == 400)
+    }
+
+    @Test("earshot events tail prints the log as JSON lines and resumes after a server restart without gaps or repeats")
+    func tailResumesAcrossRestart() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("events-tail")
+        let arguments = ["--workers", "0"]
+        var server = try await ServerProcess(dataDirectory: directory, extraArguments: arguments)
+        let port = try #require(server.baseURL.port)
+        let clip = try #require(try TestEnvironment.librivoxClips().first).url
+        for _ in 0..<2 { _ = try await server.submit(clip) }
+
+        let tail = Process()
+        tail.executableURL = TestEnvironment.earshotBinary
+        tail.arguments = ["events", "tail", "--server", server.baseURL.absoluteString, "--after", "0", "--count", "4", "--types", "job.*"]
+        let output = Pipe()
+        let errors = Pipe()
+        tail.standardOutput = output
+        tail.standardError = errors
+        try tail.run()
+        async let printed = output.fileHandleForReading.readToEndOnThread()
+        async let notices = errors.fileHandleForReading.readToEndOnThread()
+        try await Self.waitForSubscribers(server)
+
+        server.kill()
+        server = try await ServerProcess(dataDirectory: directory, port: port, extraArguments: arguments)
+        for _ in 0..<2 { _ = try await server.submit(clip) }
+        let lines = String(decoding: await printed, as: UTF8.self).split(separator: "\n")
+        tail.waitUntilExit()
+        #expect(tail.terminationStatus == 0)
+        let events = try lines.map { try EarshotJSON.decoder().decode(Event.self, from: Data($0.utf8)) }
+        #expect(events == Array(try await Self.wholeLog(server).prefix(4)))
+        #expect(events.map(\.seq) == [1, 2, 3, 4])
+        #expect(String(decoding: await notices, as: UTF8.self).contains("connection lost"))
+
+        let refused = try NodeProcess.runEarshot(["events", "tail", "--server", server.baseURL.absoluteString, "--types", "jobs.*"])
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("matches no event type"))
     }
 
     /// Every event so far, through the paged JSON log.

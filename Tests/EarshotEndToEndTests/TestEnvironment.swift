@@ -50,6 +50,17 @@ enum TestEnvironment {
     }
 }
 
+extension FileHandle {
+    /// Everything until end of file, read on a thread of its own: a blocking read on a task
+    /// would hold one of the few cooperative threads (2 on this machine) and can starve the test.
+    func readToEndOnThread() async -> Data {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: self.readDataToEndOfFile()) }
+            thread.start()
+        }
+    }
+}
+
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
