@@ -121,7 +121,7 @@ public struct HTTPWorkSource: WorkSource {
 
     public func wake() async {
         state.cancelClaims()
-        await signal.notify()
+        signal.notify()
     }
 
     func mediaURL(for job: Job) -> URL {

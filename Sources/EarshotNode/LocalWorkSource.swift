@@ -33,12 +33,12 @@ public struct LocalWorkSource: WorkSource {
     public func fail(_ lease: Lease, error: JobError, retryable: Bool) async throws {
         _ = try await mapLeaseLoss { try await store.fail(lease, error: error, retryable: retryable, now: Date()) }
         // A retry may already be claimable once its backoff passes; idle workers re-check then.
-        await signal.notify()
+        signal.notify()
     }
 
     public func release(_ lease: Lease) async throws {
         _ = try await mapLeaseLoss { try await store.release(lease, now: Date()) }
-        await signal.notify()
+        signal.notify()
     }
 
     public func mediaFile(for job: Job) async throws -> URL {
@@ -55,7 +55,7 @@ public struct LocalWorkSource: WorkSource {
     public func waitForWork(timeout: Duration) async {
         // Read the generation before looking at the queue: a job inserted after the look is
         // announced by a notify that bumps it, so the wait below cannot miss it.
-        let observed = await signal.generation
+        let observed = signal.generation
         var wait = timeout
         if let next = try? await store.nextClaimableTime() {
             let seconds = next.timeIntervalSinceNow
@@ -65,7 +65,7 @@ public struct LocalWorkSource: WorkSource {
         await signal.wait(timeout: wait, unlessNotifiedSince: observed)
     }
 
-    public func wake() async { await signal.notify() }
+    public func wake() async { signal.notify() }
 
     private func mapLeaseLoss<T>(_ body: () async throws -> T) async throws -> T {
         do {

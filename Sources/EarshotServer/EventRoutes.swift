@@ -111,7 +111,7 @@ struct EventRoutes: Sendable {
                         try await writer.write(ByteBuffer(string: chunk))
                         if events.count == Self.pageSize { continue }
                     }
-                    await store.eventSignal.wait(unlessChangedSince: observed, timeout: Self.keepAliveInterval)
+                    await store.eventSignal.wait(timeout: Self.keepAliveInterval, unlessNotifiedSince: observed)
                     if store.eventSignal.generation == observed, !Task.isCancelled {
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                     }

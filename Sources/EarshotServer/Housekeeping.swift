@@ -39,7 +39,7 @@ extension EarshotServer {
                 let reclaimed = try await store.reclaimExpiredLeases(now: Date())
                 if !reclaimed.isEmpty {
                     logger.warning("reclaimed expired leases", metadata: ["jobs": "\(reclaimed.map(\.rawValue))"])
-                    await signal.notify()
+                    signal.notify()
                 }
             },
             // Turns silence into node.offline events, on the transition only.

@@ -28,12 +28,12 @@ struct JobRoutes: Sendable {
         }
         group.post("jobs/{id}/retry") { _, context in
             let job = try await self.store.retry(try Self.jobID(context), now: Date())
-            await self.signal.notify()
+            self.signal.notify()
             return try jsonResponse(JobResponse(job))
         }
         group.post("jobs/{id}/reset") { _, context in
             let job = try await self.store.reset(try Self.jobID(context), now: Date())
-            await self.signal.notify()
+            self.signal.notify()
             return try jsonResponse(JobResponse(job))
         }
         group.delete("jobs/{id}") { _, context in
@@ -63,7 +63,7 @@ struct JobRoutes: Sendable {
             NewJob(priority: parameters.priority, options: parameters.options, media: info, maxAttempts: configuration.maxAttempts),
             now: Date()
         )
-        await signal.notify()
+        signal.notify()
         context.logger.info("job created", metadata: ["job_id": "\(job.id)", "bytes": "\(info.sizeBytes)"])
         var response = try jsonResponse(JobResponse(job), status: .created)
         response.headers[.location] = "/api/v1/jobs/\(job.id)"

@@ -38,7 +38,7 @@ struct NodeRoutes: Sendable {
                 context.logger.warning("node no longer runs jobs it holds; re-queued", metadata: [
                     "node": "\(node.name)", "job_ids": "\(abandoned.map(\.rawValue).joined(separator: ","))",
                 ])
-                await signal.notify()
+                signal.notify()
             }
             let running = try await store.runningJobs(heldBy: updated.leaseHolder)
             let state = updated.state(now: Date(), heartbeatTimeoutSeconds: configuration.nodeHeartbeatTimeoutSeconds, holdsJobs: !running.isEmpty)
@@ -89,7 +89,7 @@ struct NodeRoutes: Sendable {
             let report = try await decodeJSON(FailureReport.self, from: request, context: context)
             let lease = try await authorizedLease(node: node, jobID: id, reference: report.lease)
             let job = try await leaseCall { try await store.fail(lease, error: report.error, retryable: report.retryable, now: Date()) }
-            await signal.notify()
+            signal.notify()
             return try jsonResponse(JobResponse(job))
         }
         group.post("node/jobs/{id}/release") { request, context in
@@ -97,7 +97,7 @@ struct NodeRoutes: Sendable {
             let report = try await decodeJSON(ReleaseReport.self, from: request, context: context)
             let lease = try await authorizedLease(node: node, jobID: id, reference: report.lease)
             let job = try await leaseCall { try await store.release(lease, now: Date()) }
-            await signal.notify()
+            signal.notify()
             return try jsonResponse(JobResponse(job))
         }
         group.delete("node") { request, _ in
@@ -138,7 +138,7 @@ struct NodeRoutes: Sendable {
                 let deferral = await waitRoom.deferral(for: current.priority)
                 if deferral > .zero { try? await Task.sleep(for: deferral) }
             }
-            let observed = await signal.generation
+            let observed = signal.generation
             if let claimed = try await store.claimNext(holder: node.leaseHolder, leaseSeconds: configuration.leaseSeconds, models: body.models, now: Date()) {
                 context.logger.info("node claimed job", metadata: ["job_id": "\(claimed.job.id)", "node": "\(node.name)"])
                 return try jsonResponse(ClaimedWork(job: claimed.job, lease: claimed.lease))

@@ -61,11 +61,11 @@ enum SQLiteEvents {
 
 /// Wakes event readers when a transaction that appended events commits.
 final class EventCommitObserver: TransactionObserver {
-    let signal: EventSignal
+    let signal: ChangeSignal
     // Only touched on the writer's queue, one transaction at a time.
     private nonisolated(unsafe) var appended = false
 
-    init(signal: EventSignal) { self.signal = signal }
+    init(signal: ChangeSignal) { self.signal = signal }
 
     func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
         if case .insert(let table) = eventKind { return table == "events" }

@@ -12,7 +12,7 @@ public final class SQLiteStore: Store {
     let retryPolicy: RetryPolicy
     /// The file the store lives in.
     public let path: String
-    public let eventSignal = EventSignal()
+    public let eventSignal = ChangeSignal()
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     public init(path: String, retryPolicy: RetryPolicy = RetryPolicy()) throws {

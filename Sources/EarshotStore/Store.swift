@@ -101,7 +101,7 @@ public protocol Store: JobQueue, NodeRegistry {
     /// Returns how many were deleted.
     func pruneEvents(olderThan: Date, keepingAtMost: Int) async throws -> Int
     /// Notified after every commit that appended events, for readers waiting for new ones.
-    var eventSignal: EventSignal { get }
+    var eventSignal: ChangeSignal { get }
     /// Proves the store accepts writes (readiness probe).
     func checkWritable() async throws
 }

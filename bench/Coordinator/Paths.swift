@@ -26,7 +26,7 @@ extension CoordinatorPath {
         let job = SyntheticEngine.newJob()
         tracker.enqueued(job.id)
         _ = try await store.createJob(job, now: Date())
-        await signal.notify()
+        signal.notify()
     }
 }
 

@@ -133,15 +133,7 @@ func measure(_ path: any CoordinatorPath, nodes: Int, options: Options) async th
         let paced = tracker.result()
 
         group.cancelAll()
-        // Baseline nodes may sit in a work-signal wait, which cancellation does not interrupt.
-        let waker = Task {
-            while !Task.isCancelled {
-                await path.signal.notify()
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-        }
         try await group.waitForAll()
-        waker.cancel()
         return (saturated, paced, arrival)
     }
 }

@@ -1,8 +1,12 @@
 import Synchronization
 
-/// A counter bumped each time events are committed, that readers can wait on. Readers note the
-/// generation, read the log, and wait only if nothing was committed since: no wake-up is lost.
-public final class EventSignal: Sendable {
+/// Wakes waiting tasks when something changed: new work for idle workers and long-polling nodes,
+/// new events for stream subscribers.
+///
+/// Waiters read ``generation`` before they look, and pass it to ``wait(timeout:unlessNotifiedSince:)``:
+/// a notification that came in between returns the wait at once, so no wake-up is lost.
+/// ``notify()`` is synchronous, so it can be called from a database commit hook.
+public final class ChangeSignal: Sendable {
     private struct State {
         var generation: UInt64 = 0
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
@@ -13,7 +17,7 @@ public final class EventSignal: Sendable {
 
     public init() {}
 
-    /// The current generation.
+    /// Counts notifications.
     public var generation: UInt64 { state.withLock { $0.generation } }
 
     /// Bumps the generation and wakes every waiter.
@@ -26,9 +30,10 @@ public final class EventSignal: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Returns once the generation differs from `observed`, or after `timeout`, or when the
-    /// calling task is cancelled.
-    public func wait(unlessChangedSince observed: UInt64, timeout: Duration) async {
+    /// Returns at the next ``notify()``, after `timeout`, or when the calling task is cancelled,
+    /// whichever comes first; at once if a notification came after `observed`.
+    public func wait(timeout: Duration, unlessNotifiedSince observed: UInt64? = nil) async {
+        let observed = observed ?? generation
         let id = state.withLock { state -> UInt64 in
             state.nextWaiter &+= 1
             return state.nextWaiter
