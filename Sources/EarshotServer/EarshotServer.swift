@@ -5,6 +5,7 @@ import EarshotNode
 import EarshotStore
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -67,6 +68,7 @@ public enum EarshotServer {
         ] + housekeeping(store: store, signal: signal, configuration: configuration, logger: logger) + workers
         return Application(
             router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: router),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "earshot"),
             services: services,
             onServerRunning: { channel in
@@ -83,8 +85,8 @@ extension EarshotServer {
     public static func makeRouter(
         store: any Store, media: MediaStore, recognizers: [any SpeechRecognizer], signal: WorkSignal,
         configuration: ServerConfiguration, decoder: AudioDecoder = AudioDecoder()
-    ) -> Router<BasicRequestContext> {
-        let router = Router()
+    ) -> Router<BasicWebSocketRequestContext> {
+        let router = Router(context: BasicWebSocketRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
         HealthRoutes(store: store, recognizers: recognizers).register(on: router)
         MetricsRoute(store: store).register(on: router)
@@ -95,6 +97,7 @@ extension EarshotServer {
         NodeRoutes(store: store, media: media, signal: signal, configuration: configuration, waitRoom: waitRoom).register(on: api)
         QueueStatsRoute(store: store, waitRoom: waitRoom).register(on: api)
         EventRoutes(store: store).register(on: api)
+        EventSocketRoute(store: store, configuration: configuration).register(on: api)
         return router
     }
 }

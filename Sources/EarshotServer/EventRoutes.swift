@@ -26,13 +26,13 @@ struct EventRoutes: Sendable {
         group.get("events/log") { request, _ in try await page(request) }
     }
 
-    private struct Query {
+    struct Query {
         var filter: EventTypeFilter
         var correlationId: String?
         var after: Int64?
     }
 
-    private func parse(_ request: Request) throws -> Query {
+    static func parse(_ request: Request) throws -> Query {
         let parameters = request.uri.queryParameters
         let filter: EventTypeFilter
         do {
@@ -61,7 +61,7 @@ struct EventRoutes: Sendable {
 
     /// `GET /api/v1/events/log`: one page of past events, oldest first.
     private func page(_ request: Request) async throws -> Response {
-        let query = try parse(request)
+        let query = try Self.parse(request)
         var limit = 100
         if let text = request.uri.queryParameters["limit"] {
             guard let value = Int(String(text)), (1...Self.pageSize).contains(value) else {
@@ -77,7 +77,7 @@ struct EventRoutes: Sendable {
 
     /// `GET /api/v1/events`: Server-Sent Events from `Last-Event-ID` / `after` (default: from now).
     private func stream(_ request: Request) async throws -> Response {
-        let query = try parse(request)
+        let query = try Self.parse(request)
         let start: Int64 = if let after = query.after { after } else { try await store.latestEventSeq() }
         let store = self.store
         let oldest = try await store.oldestEventSeq()
@@ -133,7 +133,7 @@ struct EventRoutes: Sendable {
 extension EventRoutes {
     private static let subscriberCount = Mutex(0)
 
-    /// Open streams, as the `earshot_event_subscribers` gauge.
+    /// Open streams (SSE and WebSocket), as the `earshot_event_subscribers` gauge.
     static func adjustSubscribers(by delta: Int) {
         let count = subscriberCount.withLock { count in
             count += delta

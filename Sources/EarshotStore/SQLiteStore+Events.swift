@@ -10,6 +10,10 @@ extension SQLiteStore {
         }
     }
 
+    public func appendEvent(_ event: NewEvent, now: Date) async throws -> Event {
+        try await pool.write { db in try SQLiteEvents.append(db, event, now: now) }
+    }
+
     public func latestEventSeq() async throws -> Int64 {
         try await pool.read { db in
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) FROM events")) ?? 0

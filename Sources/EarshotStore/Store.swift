@@ -93,6 +93,9 @@ public protocol Store: JobQueue, NodeRegistry {
     /// Events with `seq` greater than `after`, of the types `filter` admits (and, if given, of
     /// one job or draft), oldest first, at most `limit`.
     func events(after seq: Int64, filter: EventTypeFilter, correlationId: String?, limit: Int) async throws -> [Event]
+    /// Appends an event that records no state change of the store's own (one a client published);
+    /// returns it stamped with `seq`, `id` and `time`.
+    func appendEvent(_ event: NewEvent, now: Date) async throws -> Event
     /// The highest `seq` in the log (0 when empty).
     func latestEventSeq() async throws -> Int64
     /// The lowest `seq` still in the log, if any: a reader behind it has missed pruned events.

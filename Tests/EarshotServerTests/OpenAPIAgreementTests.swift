@@ -5,6 +5,7 @@ import EarshotStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOEmbedded
@@ -609,7 +610,7 @@ struct TestServer {
     let directory: URL
     let store: SQLiteStore
     let routes: [Endpoint]
-    let responder: RouterResponder<BasicRequestContext>
+    let responder: RouterResponder<BasicWebSocketRequestContext>
 
     init(configuration: ServerConfiguration = ServerConfiguration()) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-openapi-\(UUID().uuidString)", isDirectory: true)
@@ -631,7 +632,7 @@ struct TestServer {
         )
         var logger = Logger(label: "earshot.openapi-test")
         logger.logLevel = .warning
-        let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: NIOAsyncTestingChannel(), logger: logger))
+        let context = BasicWebSocketRequestContext(source: ApplicationRequestContextSource(channel: NIOAsyncTestingChannel(), logger: logger))
         let response = try await responder.respond(to: request, context: context)
         let collector = BodyCollector()
         try await response.body.write(collector)

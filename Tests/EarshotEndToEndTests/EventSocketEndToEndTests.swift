@@ -1,0 +1,97 @@
+import EarshotCore
+import Foundation
+import HTTPTypes
+import Logging
+import Synchronization
+import Testing
+import WSClient
+
+/// `GET /api/v1/ws` against a real `earshot serve`, with a real WebSocket client.
+@Suite("Event WebSocket end to end", .serialized)
+struct EventSocketEndToEndTests {
+    static let adminToken = "ws-admin-token"
+
+    @Test("clients with a key publish permitted events, validated and stamped; subscribers receive them; others are refused")
+    func publishAndSubscribe() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("ws")
+        let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", Self.adminToken])
+        let nodeConfig = try NodeProcess.register(name: "capture", server: server, adminToken: Self.adminToken, directory: directory)
+        let saved = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: nodeConfig))) as? [String: Any])
+        let nodeKey = try #require(saved["api_key"] as? String)
+        let nodeID = try #require(saved["node_id"] as? String)
+        let base = "ws://127.0.0.1:\(server.baseURL.port ?? 0)/api/v1/ws"
+
+        // A read-only subscriber to drafts, connected before anything is published.
+        async let subscribed = Self.session(base + "?types=draft.*", expecting: 2, sending: [])
+        try await EventsEndToEndTests.waitForSubscribers(server)
+
+        // The publisher subscribes to something that will not happen, so only replies come back.
+        let replies = try await Self.session(base + "?types=node.offline", bearer: nodeKey, expecting: 5, sending: [
+            #"{"kind":"publish","request_id":"1","type":"draft.started","correlation_id":"d-1","data":{"draft_id":"d-1"}}"#,
+            #"{"kind":"publish","request_id":"2","type":"job.created","data":{"job_id":"x","state":"queued"}}"#,
+            #"{"kind":"publish","request_id":"3","type":"draft.ended","correlation_id":"d-1","data":{"nothing":true}}"#,
+            #"not json"#,
+            #"{"kind":"publish","request_id":"5","type":"draft.ended","correlation_id":"d-1","data":{"draft_id":"d-1"}}"#,
+        ])
+        func reply(_ id: String) -> Reply? { replies.first { $0.requestId == id } }
+        #expect(reply("1")?.kind == "published")
+        #expect(reply("1")?.event?.source == "node:\(nodeID)")
+        #expect((reply("1")?.event?.seq ?? 0) > 0)
+        #expect(reply("2")?.error?.code == "forbidden_type")
+        #expect(reply("3")?.error?.code == "invalid_event")
+        #expect(replies.contains { $0.requestId == nil && $0.error?.code == "invalid_message" })
+        #expect(reply("5")?.kind == "published")
+
+        let received = try await subscribed
+        #expect(received.map(\.kind) == ["event", "event"])
+        #expect(received.compactMap(\.event) == [reply("1")?.event, reply("5")?.event].compactMap { $0 })
+
+        // The published events are in the log like any other.
+        let log = try await EventsEndToEndTests.wholeLog(server)
+        #expect(log.filter { $0.type.family == "draft" }.map(\.correlationId) == ["d-1", "d-1"])
+
+        // Without a key nothing can be published; with a wrong key the upgrade is refused.
+        let anonymous = try await Self.session(base + "?types=node.offline", expecting: 1, sending: [
+            #"{"kind":"publish","request_id":"a","type":"draft.started","data":{"draft_id":"d-2"}}"#,
+        ])
+        #expect(anonymous.first?.error?.code == "unauthorized")
+        await #expect(throws: (any Error).self) {
+            _ = try await Self.session(base, bearer: "esk_" + String(repeating: "0", count: 64), expecting: 1, sending: [])
+        }
+    }
+
+    struct Reply: Decodable, Sendable {
+        struct Failure: Decodable, Sendable {
+            var code: String
+            var message: String
+        }
+
+        var kind: String
+        var requestId: String?
+        var event: Event?
+        var error: Failure?
+    }
+
+    /// Connects, sends `messages`, and collects replies until `count` arrived.
+    static func session(_ url: String, bearer: String? = nil, expecting count: Int, sending messages: [String]) async throws -> [Reply] {
+        var configuration = WebSocketClientConfiguration()
+        if let bearer { configuration.additionalHeaders[.authorization] = "Bearer \(bearer)" }
+        let collected = Mutex<[String]>([])
+        var logger = Logger(label: "ws-test")
+        logger.logLevel = .warning
+        _ = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+            for message in messages { try await outbound.write(.text(message)) }
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                guard case .text(let text) = message else { continue }
+                let done = collected.withLock { list -> Bool in
+                    list.append(text)
+                    return list.count >= count
+                }
+                if done { return }
+            }
+        }
+        let texts = collected.withLock { $0 }
+        guard texts.count >= count else { throw TestFailure("socket closed after \(texts.count) of \(count) messages") }
+        return try texts.map { try EarshotJSON.decoder().decode(Reply.self, from: Data($0.utf8)) }
+    }
+}
