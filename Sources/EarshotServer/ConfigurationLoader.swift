@@ -47,6 +47,7 @@ public enum ConfigurationLoader {
         number("node_heartbeat_timeout_seconds") { $0.nodeHeartbeatTimeoutSeconds = $1 },
         number("event_retention_days") { $0.eventRetentionDays = $1 },
         integer("event_retention_max_events") { $0.eventRetentionMaxEvents = $1 },
+        integer("event_subscriber_max_lag") { $0.eventSubscriberMaxLag = $1 },
     ]
 
     /// The keys every layer accepts.

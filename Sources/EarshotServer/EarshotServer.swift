@@ -96,7 +96,7 @@ extension EarshotServer {
         let waitRoom = ClaimWaitRoom()
         NodeRoutes(store: store, media: media, signal: signal, configuration: configuration, waitRoom: waitRoom).register(on: api)
         QueueStatsRoute(store: store, waitRoom: waitRoom).register(on: api)
-        EventRoutes(store: store).register(on: api)
+        EventRoutes(store: store, maxLag: configuration.eventSubscriberMaxLag).register(on: api)
         EventSocketRoute(store: store, configuration: configuration).register(on: api)
         return router
     }

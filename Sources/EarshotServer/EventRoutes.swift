@@ -16,6 +16,7 @@ import Synchronization
 /// with no gap and no duplicate.
 struct EventRoutes: Sendable {
     let store: any Store
+    let maxLag: Int
 
     static let keepAliveInterval: Duration = .seconds(15)
     static let pageSize = 500
@@ -80,6 +81,7 @@ struct EventRoutes: Sendable {
         let query = try Self.parse(request)
         let start: Int64 = if let after = query.after { after } else { try await store.latestEventSeq() }
         let store = self.store
+        let maxLag = Int64(self.maxLag)
         let oldest = try await store.oldestEventSeq()
         let body = ResponseBody { writer in
             Self.adjustSubscribers(by: 1)
@@ -98,6 +100,7 @@ struct EventRoutes: Sendable {
             try await withGracefulShutdownHandler {
                 while !Task.isCancelled, !Task.isShuttingDownGracefully {
                     let observed = store.eventSignal.generation
+                    let head = try await store.latestEventSeq()
                     let events = try await store.events(
                         after: last, filter: query.filter, correlationId: query.correlationId, limit: Self.pageSize
                     )
@@ -106,11 +109,16 @@ struct EventRoutes: Sendable {
                         for event in events {
                             let json = String(decoding: try encoder.encode(event), as: UTF8.self)
                             chunk += "id: \(event.seq)\nevent: \(event.type.rawValue)\ndata: \(json)\n\n"
-                            last = event.seq
                         }
                         try await writer.write(ByteBuffer(string: chunk))
-                        if events.count == Self.pageSize { continue }
                     }
+                    last = Self.scanned(upTo: last, page: events, head: head)
+                    if try await store.latestEventSeq() - last > maxLag {
+                        // Too far behind: say where to resume and end; the client reconnects from there.
+                        try await writer.write(ByteBuffer(string: "event: resync\ndata: {\"reason\":\"lagging\",\"resume_from\":\(last)}\n\n"))
+                        break
+                    }
+                    if events.count == Self.pageSize { continue }
                     await store.eventSignal.wait(timeout: Self.keepAliveInterval, unlessNotifiedSince: observed)
                     if store.eventSignal.generation == observed, !Task.isCancelled {
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
@@ -131,6 +139,15 @@ struct EventRoutes: Sendable {
 }
 
 extension EventRoutes {
+    /// How far a subscriber has read the log after a page: to the page's last event when the
+    /// page is full (more may follow), else to the head read before the query, because every
+    /// matching event up to it was in the page. Measuring lag from here, not from the last
+    /// matching event, keeps a narrowly filtered subscriber from looking behind.
+    static func scanned(upTo last: Int64, page: [Event], head: Int64) -> Int64 {
+        let lastSent = page.last?.seq ?? last
+        return page.count == pageSize ? lastSent : max(lastSent, head)
+    }
+
     private static let subscriberCount = Mutex(0)
 
     /// Open streams (SSE and WebSocket), as the `earshot_event_subscribers` gauge.

@@ -11,13 +11,12 @@ import NIOCore
 /// plugin failures). Published events are validated, stamped and logged like the server's own.
 ///
 /// Each connection reads the durable log at its own pace, so a slow one holds up nobody. One
-/// that falls more than ``maxLag`` events behind the head is told where to resume (`resync`)
-/// and closed: it reconnects with `after` and catches up from the log.
+/// that falls more than `event_subscriber_max_lag` events behind the head is told where to
+/// resume (`resync`) and closed: it reconnects with `after` and catches up from the log.
 struct EventSocketRoute: Sendable {
     let store: any Store
     let configuration: ServerConfiguration
 
-    static let maxLag: Int64 = 1000
     static let maxMessageBytes = 1 << 20
     /// Types a client may publish. `job.*`, `node.*` and `transcript.created` record the store's
     /// own state changes, so only the store writes them.
@@ -75,12 +74,13 @@ struct EventSocketRoute: Sendable {
         var last = start
         while !Task.isCancelled {
             let observed = store.eventSignal.generation
+            let head = try await store.latestEventSeq()
             let events = try await store.events(after: last, filter: query.filter, correlationId: query.correlationId, limit: EventRoutes.pageSize)
             for event in events {
                 try await send(.event(event), outbound)
-                last = event.seq
             }
-            if try await store.latestEventSeq() - last > Self.maxLag {
+            last = EventRoutes.scanned(upTo: last, page: events, head: head)
+            if try await store.latestEventSeq() - last > Int64(configuration.eventSubscriberMaxLag) {
                 // Returning ends the handler, which closes the socket.
                 try await send(.resync(resumeFrom: last), outbound)
                 return
@@ -123,7 +123,8 @@ struct EventSocketRoute: Sendable {
     }
 
     private func send(_ message: SocketMessage, _ outbound: WebSocketOutboundWriter) async throws {
-        try await outbound.write(.text(String(decoding: try EarshotJSON.encoder().encode(message), as: UTF8.self)))
+        // Fragmented to the frame size, so clients with default limits can take large events.
+        try await outbound.writeTextMessage(String(decoding: try EarshotJSON.encoder().encode(message), as: UTF8.self))
     }
 }
 

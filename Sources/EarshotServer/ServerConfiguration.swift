@@ -38,6 +38,9 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     public var eventRetentionDays = 7.0
     /// The log keeps at most this many (the newest) events.
     public var eventRetentionMaxEvents = 1_000_000
+    /// A stream subscriber this many events behind the newest is sent `resync` and disconnected,
+    /// to catch up from the log by reconnecting.
+    public var eventSubscriberMaxLag = 1000
 
     public init() {}
 
@@ -57,6 +60,7 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
             problems.append("node_heartbeat_timeout_seconds must exceed node_heartbeat_interval_seconds")
         }
         if eventRetentionDays <= 0 { problems.append("event_retention_days must be positive") }
+        if eventSubscriberMaxLag < 1 { problems.append("event_subscriber_max_lag must be at least 1") }
         if eventRetentionMaxEvents < 1000 { problems.append("event_retention_max_events must be at least 1000") }
         if adminToken.isEmpty, !Self.isLoopback(host) {
             problems.append("binding to \(host) needs an admin_token (nodes could otherwise register freely)")

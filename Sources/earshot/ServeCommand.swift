@@ -85,6 +85,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most events the log keeps, the newest (default 1000000; env EARSHOT_EVENT_RETENTION_MAX_EVENTS).")
     var eventRetentionMaxEvents: Int?
 
+    @Option(help: "Events a stream subscriber may fall behind before it is told to resync (default 1000).")
+    var eventSubscriberMaxLag: Int?
+
     /// Only the flags the user gave, keyed like the YAML file.
     var givenFlags: [String: String] {
         let pairs: [(String, String?)] = [
@@ -98,6 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("node_heartbeat_timeout_seconds", nodeHeartbeatTimeoutSeconds.map { "\($0)" }),
             ("event_retention_days", eventRetentionDays.map { "\($0)" }),
             ("event_retention_max_events", eventRetentionMaxEvents.map(String.init)),
+            ("event_subscriber_max_lag", eventSubscriberMaxLag.map(String.init)),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }

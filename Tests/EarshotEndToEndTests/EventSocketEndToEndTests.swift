@@ -60,6 +60,62 @@ struct EventSocketEndToEndTests {
         }
     }
 
+    @Test("a stalled subscriber never holds up the others; past the lag limit it gets resync and resumes from the log")
+    func slowSubscriberIsCutOff() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("ws-slow")
+        let server = try await ServerProcess(
+            dataDirectory: directory, extraArguments: ["--workers", "0", "--event-subscriber-max-lag", "50"]
+        )
+        let base = "ws://127.0.0.1:\(server.baseURL.port ?? 0)/api/v1/ws?types=plugin.failed"
+        let count = 400
+        // ~50 kB each, 20 MB in all: more than loopback socket buffers hold for a reader that stops.
+        let filler = String(repeating: "x", count: 50_000)
+        let messages = (0..<count).map { index in
+            #"{"kind":"publish","request_id":"\#(index)","type":"plugin.failed","data":{"plugin":"load","message":"\#(filler)"}}"#
+        }
+
+        let release = AsyncStream<Void>.makeStream()
+        async let slow = Self.stalledSession(base, releasedBy: release.stream)
+        async let fast = withThrowingTaskGroup(of: [Reply].self) { group in
+            for _ in 0..<3 { group.addTask { try await Self.session(base, expecting: count, sending: []) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        try await EventsEndToEndTests.waitForSubscribers(server, atLeast: 4)
+        let acks = try await Self.session(base.replacingOccurrences(of: "plugin.failed", with: "node.offline"), expecting: count, sending: messages)
+        #expect(acks.allSatisfy { $0.kind == "published" })
+
+        // Every fast subscriber has every event, in order, while the slow one has not read a byte.
+        let fastResults = try await fast
+        let published = acks.compactMap(\.event?.seq)
+        for result in fastResults { #expect(result.compactMap(\.event?.seq) == published) }
+
+        release.continuation.yield()
+        let slowMessages = try await slow
+        let resync = try #require(slowMessages.last, "the slow subscriber is told to resync")
+        #expect(resync.kind == "resync")
+        let resumeFrom = try #require(resync.resumeFrom)
+        let seen = slowMessages.compactMap(\.event?.seq)
+        #expect(seen.count < count, "it was cut off before the end")
+        #expect(seen.allSatisfy { $0 <= resumeFrom })
+        // Reconnecting from where it was told, it gets the rest: nothing lost, nothing twice.
+        let rest = try await Self.session(base + "&after=\(resumeFrom)", expecting: published.filter { $0 > resumeFrom }.count, sending: [])
+        #expect(seen + rest.compactMap(\.event?.seq) == published)
+    }
+
+    /// A subscriber that connects and reads nothing until released, then reads until the server closes.
+    static func stalledSession(_ url: String, releasedBy release: AsyncStream<Void>) async throws -> [Reply] {
+        let collected = Mutex<[String]>([])
+        var logger = Logger(label: "ws-test-slow")
+        logger.logLevel = .warning
+        _ = try await WebSocketClient.connect(url: url, logger: logger) { inbound, _, _ in
+            for await _ in release { break }
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                if case .text(let text) = message { collected.withLock { $0.append(text) } }
+            }
+        }
+        return try collected.withLock { $0 }.map { try EarshotJSON.decoder().decode(Reply.self, from: Data($0.utf8)) }
+    }
+
     struct Reply: Decodable, Sendable {
         struct Failure: Decodable, Sendable {
             var code: String
@@ -70,6 +126,7 @@ struct EventSocketEndToEndTests {
         var requestId: String?
         var event: Event?
         var error: Failure?
+        var resumeFrom: Int64?
     }
 
     /// Connects, sends `messages`, and collects replies until `count` arrived.
@@ -80,7 +137,7 @@ struct EventSocketEndToEndTests {
         var logger = Logger(label: "ws-test")
         logger.logLevel = .warning
         _ = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
-            for message in messages { try await outbound.write(.text(message)) }
+            for message in messages { try await outbound.writeTextMessage(message) }
             for try await message in inbound.messages(maxSize: 1 << 20) {
                 guard case .text(let text) = message else { continue }
                 let done = collected.withLock { list -> Bool in
