@@ -180,7 +180,14 @@ struct ServerEndToEndTests {
             ids.append(try await server.submit(long))
             for clip in clips { ids.append(try await server.submit(clip.url)) }
             _ = try await server.waitForJob(ids[0], until: [.running])
+            // Kill it with uploads in flight: whichever were committed must have their event, and no other.
+            let clip = clips[0].url
+            async let burst: [String?] = withTaskGroup(of: String?.self) { group in
+                for _ in 0..<6 { group.addTask { try? await server.submit(clip) } }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
             server.kill()
+            _ = await burst
         }
         let restarted = try await ServerProcess(dataDirectory: directory)
         for id in ids {
@@ -190,6 +197,24 @@ struct ServerEndToEndTests {
         let first = try await restarted.request("GET", "/api/v1/jobs/\(ids[0])/attempts").json()
         let outcomes = (first["attempts"] as? [[String: Any]])?.compactMap { $0["outcome"] as? String }
         #expect(outcomes == ["expired", "succeeded"], "the killed attempt is recorded and the job re-run")
+
+        // The event log agrees with the state: each job has its job.created, each job.created its
+        // job, and each job's last state event says what the job is now.
+        let log = try await EventsEndToEndTests.wholeLog(restarted)
+        let listed = try await restarted.request("GET", "/api/v1/jobs?limit=200").json()["jobs"] as? [[String: Any]] ?? []
+        let jobStates = Dictionary(uniqueKeysWithValues: listed.compactMap { job in
+            (job["id"] as? String).map { ($0, job["state"] as? String ?? "") }
+        })
+        #expect(Set(log.filter { $0.type == .jobCreated }.compactMap(\.correlationId)) == Set(jobStates.keys))
+        for (id, state) in jobStates {
+            let lastState = log.last { event in
+                guard event.correlationId == id, case .job = event.data, event.type != .jobProgress else { return false }
+                return true
+            }
+            if case .job(let data)? = lastState?.data { #expect(data.state.rawValue == state, "\(id)") }
+        }
+        let retried = log.first { $0.correlationId == ids[0] && $0.type == .jobRetried }
+        if case .job(let data)? = retried?.data { #expect(data.reason == "lease_expired") } else { Issue.record("no job.retried for the killed attempt") }
     }
 
     @Test("SIGTERM releases the running job's lease; the next start finishes it")
