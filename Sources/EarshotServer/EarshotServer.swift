@@ -96,8 +96,9 @@ extension EarshotServer {
         let waitRoom = ClaimWaitRoom()
         NodeRoutes(store: store, media: media, signal: signal, configuration: configuration, waitRoom: waitRoom).register(on: api)
         QueueStatsRoute(store: store, waitRoom: waitRoom).register(on: api)
-        EventRoutes(store: store, maxLag: configuration.eventSubscriberMaxLag).register(on: api)
-        EventSocketRoute(store: store, configuration: configuration).register(on: api)
+        let feed = EventFeed(store: store)
+        EventRoutes(store: store, feed: feed, maxLag: configuration.eventSubscriberMaxLag).register(on: api)
+        EventSocketRoute(store: store, feed: feed, configuration: configuration).register(on: api)
         return router
     }
 }

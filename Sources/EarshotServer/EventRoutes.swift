@@ -16,6 +16,7 @@ import Synchronization
 /// with no gap and no duplicate.
 struct EventRoutes: Sendable {
     let store: any Store
+    let feed: EventFeed
     let maxLag: Int
 
     static let keepAliveInterval: Duration = .seconds(15)
@@ -81,6 +82,7 @@ struct EventRoutes: Sendable {
         let query = try Self.parse(request)
         let start: Int64 = if let after = query.after { after } else { try await store.latestEventSeq() }
         let store = self.store
+        let feed = self.feed
         let maxLag = Int64(self.maxLag)
         let oldest = try await store.oldestEventSeq()
         let body = ResponseBody { writer in
@@ -100,8 +102,7 @@ struct EventRoutes: Sendable {
             try await withGracefulShutdownHandler {
                 while !Task.isCancelled, !Task.isShuttingDownGracefully {
                     let observed = store.eventSignal.generation
-                    let head = try await store.latestEventSeq()
-                    let events = try await store.events(
+                    let (events, scanned) = try await feed.read(
                         after: last, filter: query.filter, correlationId: query.correlationId, limit: Self.pageSize
                     )
                     if !events.isEmpty {
@@ -112,8 +113,8 @@ struct EventRoutes: Sendable {
                         }
                         try await writer.write(ByteBuffer(string: chunk))
                     }
-                    last = Self.scanned(upTo: last, page: events, head: head)
-                    if try await store.latestEventSeq() - last > maxLag {
+                    last = scanned
+                    if feed.head - last > maxLag {
                         // Too far behind: say where to resume and end; the client reconnects from there.
                         try await writer.write(ByteBuffer(string: "event: resync\ndata: {\"reason\":\"lagging\",\"resume_from\":\(last)}\n\n"))
                         break

@@ -15,6 +15,7 @@ import NIOCore
 /// resume (`resync`) and closed: it reconnects with `after` and catches up from the log.
 struct EventSocketRoute: Sendable {
     let store: any Store
+    let feed: EventFeed
     let configuration: ServerConfiguration
 
     static let maxMessageBytes = 1 << 20
@@ -74,13 +75,14 @@ struct EventSocketRoute: Sendable {
         var last = start
         while !Task.isCancelled {
             let observed = store.eventSignal.generation
-            let head = try await store.latestEventSeq()
-            let events = try await store.events(after: last, filter: query.filter, correlationId: query.correlationId, limit: EventRoutes.pageSize)
+            let (events, scanned) = try await feed.read(
+                after: last, filter: query.filter, correlationId: query.correlationId, limit: EventRoutes.pageSize
+            )
             for event in events {
                 try await send(.event(event), outbound)
             }
-            last = EventRoutes.scanned(upTo: last, page: events, head: head)
-            if try await store.latestEventSeq() - last > Int64(configuration.eventSubscriberMaxLag) {
+            last = scanned
+            if feed.head - last > Int64(configuration.eventSubscriberMaxLag) {
                 // Returning ends the handler, which closes the socket.
                 try await send(.resync(resumeFrom: last), outbound)
                 return

@@ -15,7 +15,7 @@ enum SQLiteEvents {
             """, arguments: [id, now.timeIntervalSince1970, event.type.rawValue, event.correlationId, event.causationId, event.source,
                              String(decoding: data, as: UTF8.self)])
         return Event(
-            seq: db.lastInsertedRowID, id: id, time: now, type: event.type, correlationId: event.correlationId,
+            seq: db.lastInsertedRowID, id: id, time: JobRow.date(now.timeIntervalSince1970), type: event.type, correlationId: event.correlationId,
             causationId: event.causationId, source: event.source, data: event.data
         )
     }

@@ -1,0 +1,106 @@
+import EarshotCore
+import EarshotStore
+import Synchronization
+
+/// The newest events, held in memory for every stream subscriber of this server.
+///
+/// Without it each of N subscribers queries the store after every commit; with it one refresh
+/// per commit reads the new events once and the N subscribers filter them in memory. A
+/// subscriber further behind than the window reads from the store as before.
+final class EventFeed: Sendable {
+    private struct State {
+        /// Oldest first, contiguous in the sense that nothing after `events.first` is missing.
+        var events: [Event] = []
+        /// Every event with seq <= this has been considered; the window covers (floor, head].
+        var head: Int64 = 0
+        var floor: Int64 = 0
+        var generation: UInt64?
+        var refreshing: Task<Void, any Error>?
+    }
+
+    let store: any Store
+    let capacity: Int
+    private let state = Mutex(State())
+
+    init(store: any Store, capacity: Int = 10_000) {
+        self.store = store
+        self.capacity = capacity
+    }
+
+    /// The newest seq the window has seen (as of the last refresh).
+    var head: Int64 { state.withLock { $0.head } }
+
+    /// Matching events after `after`, at most `limit`, and how far the log was scanned: the same
+    /// contract as reading the store page by page (see ``EventRoutes/scanned(upTo:page:head:)``).
+    func read(after: Int64, filter: EventTypeFilter, correlationId: String?, limit: Int) async throws -> (events: [Event], scanned: Int64) {
+        try await refresh()
+        let cached: (events: [Event], scanned: Int64)? = state.withLock { state in
+            guard state.generation != nil, after >= state.floor else { return nil }
+            var found: [Event] = []
+            var scanned = max(after, state.head)
+            for event in state.events where event.seq > after {
+                guard filter.matches(event.type), correlationId == nil || event.correlationId == correlationId else { continue }
+                found.append(event)
+                if found.count == limit {
+                    scanned = event.seq
+                    break
+                }
+            }
+            return (found, scanned)
+        }
+        if let cached { return cached }
+        let head = try await store.latestEventSeq()
+        let page = try await store.events(after: after, filter: filter, correlationId: correlationId, limit: limit)
+        return (page, EventRoutes.scanned(upTo: after, page: page, head: head))
+    }
+
+    /// Brings the window up to the store's newest event, once per commit however many callers
+    /// ask at the same time.
+    private func refresh() async throws {
+        let current = store.eventSignal.generation
+        let task: Task<Void, any Error>? = state.withLock { state in
+            if state.generation == current { return nil }
+            if let running = state.refreshing { return running }
+            let task = Task { try await self.load(generation: current) }
+            state.refreshing = task
+            return task
+        }
+        guard let task else { return }
+        try await task.value
+        // A commit that landed while that refresh ran is picked up by the caller's next read.
+    }
+
+    private func load(generation: UInt64) async throws {
+        defer { state.withLock { $0.refreshing = nil } }
+        let isFirst = state.withLock { $0.generation == nil }
+        var head = state.withLock { $0.head }
+        if isFirst {
+            // Start empty at the current end: older events are read from the store.
+            head = try await store.latestEventSeq()
+            state.withLock { state in
+                state.head = head
+                state.floor = head
+                state.generation = generation
+            }
+            return
+        }
+        var fresh: [Event] = []
+        while true {
+            let page = try await store.events(after: head, filter: .all, correlationId: nil, limit: 1000)
+            fresh += page
+            head = page.last?.seq ?? head
+            if page.count < 1000 { break }
+        }
+        let capacity = self.capacity
+        state.withLock { state in
+            state.events += fresh
+            if state.events.count > capacity {
+                let dropped = state.events.count - capacity
+                state.floor = state.events[dropped - 1].seq
+                state.events.removeFirst(dropped)
+            }
+            state.head = max(state.head, head)
+            state.generation = generation
+        }
+    }
+}
