@@ -3,7 +3,7 @@ SWIFT ?= swift
 ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test setup setup-tests build build-release bench bench-engine bench-coordinator clean
+.PHONY: run test setup setup-tests build build-release bench bench-engine bench-coordinator bench-events clean
 
 setup:
 	./scripts/setup.sh
@@ -24,8 +24,8 @@ test: setup-tests
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# Both benchmarks; each writes its own section of docs/benchmarks.md.
-bench: bench-engine bench-coordinator
+# All benchmarks; each writes its own section of docs/benchmarks.md.
+bench: bench-engine bench-coordinator bench-events
 
 bench-engine: setup-tests build-release
 	.venv/bin/python bench/engine_overhead.py --earshot .build/release/earshot
@@ -34,6 +34,11 @@ bench-engine: setup-tests build-release
 bench-coordinator:
 	$(SWIFT) build -c release --product earshot-bench
 	.build/release/earshot-bench $(BENCH_ARGS)
+
+# Event fan-out latency over SSE at 1, 100 and 1000 subscribers.
+bench-events:
+	$(SWIFT) build -c release --product earshot-bench
+	.build/release/earshot-bench events $(BENCH_ARGS)
 
 clean:
 	rm -rf .build

@@ -1,5 +1,6 @@
 import EarshotCore
 import EarshotStore
+import Foundation
 import Synchronization
 
 /// The newest events, held in memory for every stream subscriber of this server.
@@ -8,9 +9,20 @@ import Synchronization
 /// per commit reads the new events once and the N subscribers filter them in memory. A
 /// subscriber further behind than the window reads from the store as before.
 final class EventFeed: Sendable {
+    /// An event with its JSON, encoded once for every subscriber.
+    struct Entry: Sendable {
+        var event: Event
+        var json: String
+
+        init(_ event: Event, encoder: JSONEncoder) throws {
+            self.event = event
+            json = String(decoding: try encoder.encode(event), as: UTF8.self)
+        }
+    }
+
     private struct State {
         /// Oldest first, contiguous in the sense that nothing after `events.first` is missing.
-        var events: [Event] = []
+        var events: [Entry] = []
         /// Every event with seq <= this has been considered; the window covers (floor, head].
         var head: Int64 = 0
         var floor: Int64 = 0
@@ -32,15 +44,16 @@ final class EventFeed: Sendable {
 
     /// Matching events after `after`, at most `limit`, and how far the log was scanned: the same
     /// contract as reading the store page by page (see ``EventRoutes/scanned(upTo:page:head:)``).
-    func read(after: Int64, filter: EventTypeFilter, correlationId: String?, limit: Int) async throws -> (events: [Event], scanned: Int64) {
+    func read(after: Int64, filter: EventTypeFilter, correlationId: String?, limit: Int) async throws -> (events: [Entry], scanned: Int64) {
         try await refresh()
-        let cached: (events: [Event], scanned: Int64)? = state.withLock { state in
+        let cached: (events: [Entry], scanned: Int64)? = state.withLock { state in
             guard state.generation != nil, after >= state.floor else { return nil }
-            var found: [Event] = []
+            var found: [Entry] = []
             var scanned = max(after, state.head)
-            for event in state.events where event.seq > after {
+            for entry in state.events where entry.event.seq > after {
+                let event = entry.event
                 guard filter.matches(event.type), correlationId == nil || event.correlationId == correlationId else { continue }
-                found.append(event)
+                found.append(entry)
                 if found.count == limit {
                     scanned = event.seq
                     break
@@ -51,7 +64,8 @@ final class EventFeed: Sendable {
         if let cached { return cached }
         let head = try await store.latestEventSeq()
         let page = try await store.events(after: after, filter: filter, correlationId: correlationId, limit: limit)
-        return (page, EventRoutes.scanned(upTo: after, page: page, head: head))
+        let encoder = EarshotJSON.encoder()
+        return (try page.map { try Entry($0, encoder: encoder) }, EventRoutes.scanned(upTo: after, page: page, head: head))
     }
 
     /// Brings the window up to the store's newest event, once per commit however many callers
@@ -84,10 +98,11 @@ final class EventFeed: Sendable {
             }
             return
         }
-        var fresh: [Event] = []
+        var fresh: [Entry] = []
+        let encoder = EarshotJSON.encoder()
         while true {
             let page = try await store.events(after: head, filter: .all, correlationId: nil, limit: 1000)
-            fresh += page
+            fresh += try page.map { try Entry($0, encoder: encoder) }
             head = page.last?.seq ?? head
             if page.count < 1000 { break }
         }
@@ -96,7 +111,7 @@ final class EventFeed: Sendable {
             state.events += fresh
             if state.events.count > capacity {
                 let dropped = state.events.count - capacity
-                state.floor = state.events[dropped - 1].seq
+                state.floor = state.events[dropped - 1].event.seq
                 state.events.removeFirst(dropped)
             }
             state.head = max(state.head, head)

@@ -96,7 +96,6 @@ struct EventRoutes: Sendable {
                 try await writer.write(ByteBuffer(string: "event: resync\ndata: \(notice)\n\n"))
             }
             var last = start
-            let encoder = EarshotJSON.encoder()
             // At shutdown the stream ends (the client reconnects with Last-Event-ID); waking every
             // waiting stream is how each notices.
             try await withGracefulShutdownHandler {
@@ -107,9 +106,8 @@ struct EventRoutes: Sendable {
                     )
                     if !events.isEmpty {
                         var chunk = ""
-                        for event in events {
-                            let json = String(decoding: try encoder.encode(event), as: UTF8.self)
-                            chunk += "id: \(event.seq)\nevent: \(event.type.rawValue)\ndata: \(json)\n\n"
+                        for entry in events {
+                            chunk += "id: \(entry.event.seq)\nevent: \(entry.event.type.rawValue)\ndata: \(entry.json)\n\n"
                         }
                         try await writer.write(ByteBuffer(string: chunk))
                     }

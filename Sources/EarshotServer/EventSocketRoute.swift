@@ -78,8 +78,9 @@ struct EventSocketRoute: Sendable {
             let (events, scanned) = try await feed.read(
                 after: last, filter: query.filter, correlationId: query.correlationId, limit: EventRoutes.pageSize
             )
-            for event in events {
-                try await send(.event(event), outbound)
+            for entry in events {
+                // The event's JSON is encoded once per server, not once per subscriber.
+                try await outbound.writeTextMessage(#"{"event":"# + entry.json + #","kind":"event"}"#)
             }
             last = scanned
             if feed.head - last > Int64(configuration.eventSubscriberMaxLag) {

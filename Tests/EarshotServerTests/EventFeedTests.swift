@@ -25,15 +25,17 @@ struct EventFeedTests {
         for name in ["a", "b", "c", "d"] { published.append(try await publish(name)) }
         let all = try await feed.read(after: before.seq, filter: .all, correlationId: nil, limit: 10)
         // Capacity 3: the first new event fell out of the window, so this came from the store.
-        #expect(all.events == published && all.scanned == published.last?.seq)
+        #expect(all.events.map(\.event) == published && all.scanned == published.last?.seq)
         let windowed = try await feed.read(after: published[0].seq, filter: .all, correlationId: nil, limit: 2)
-        #expect(windowed.events == Array(published[1...2]) && windowed.scanned == published[2].seq)
+        #expect(windowed.events.map(\.event) == Array(published[1...2]) && windowed.scanned == published[2].seq)
         let filtered = try await feed.read(after: published[0].seq, filter: .all, correlationId: "d", limit: 10)
-        #expect(filtered.events == [published[3]] && filtered.scanned == published[3].seq)
+        #expect(filtered.events.map(\.event) == [published[3]] && filtered.scanned == published[3].seq)
         let none = try await feed.read(after: published[0].seq, filter: try EventTypeFilter(parsing: "job.*"), correlationId: nil, limit: 10)
         #expect(none.events.isEmpty && none.scanned == published[3].seq, "scanned past what did not match")
         let fromStore = try await feed.read(after: 0, filter: .all, correlationId: nil, limit: 10)
-        #expect(fromStore.events == [before] + published)
+        #expect(fromStore.events.map(\.event) == [before] + published)
         #expect(feed.head == published[3].seq)
+        let encoded = try all.events.map { String(decoding: try EarshotJSON.encoder().encode($0.event), as: UTF8.self) }
+        #expect(all.events.map(\.json) == encoded, "each entry carries its event's JSON")
     }
 }

@@ -101,15 +101,11 @@ struct Report {
     }
 
     func section(date: Date = Date()) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
         let lines: [String] = [
             Self.start,
             "## Coordinator: claim+complete cycles with a synthetic engine",
             "",
-            "- Date: \(formatter.string(from: date))",
+            "- Date: \(DocsSection.utcDate(date))",
             "- Machine: \(machine.summary); load average at start \(machine.loadAverage)",
             "- Build: \(build) (`swift build -c release --product earshot-bench`); stores: SQLite (WAL, `synchronous = FULL`, the default) on \(machine.filesystem) (`stat -f` type)",
             "- Engine: **synthetic** — every claimed job is answered at once with the same one-segment transcript; no audio is read or transcribed. These figures are coordinator cost only.",
@@ -128,15 +124,30 @@ struct Report {
     }
 
     func writeSection(to path: String) throws {
+        try DocsSection.replace(start: Self.start, end: Self.end, with: section(), in: path)
+    }
+}
+
+/// Replaces one generated section of a Markdown file (between its start and end markers), or
+/// appends it; hand-written text outside the markers is kept.
+enum DocsSection {
+    static func replace(start: String, end: String, with section: String, in path: String) throws {
         let url = URL(fileURLWithPath: path)
         var text = (try? String(contentsOf: url, encoding: .utf8)) ?? "# Benchmarks\n"
-        let section = section()
-        if let startRange = text.range(of: Self.start), let endRange = text.range(of: Self.end), startRange.lowerBound < endRange.upperBound {
+        if let startRange = text.range(of: start), let endRange = text.range(of: end), startRange.lowerBound < endRange.upperBound {
             text.replaceSubrange(startRange.lowerBound..<endRange.upperBound, with: section)
         } else {
             text = text.trimmingCharacters(in: .newlines) + "\n\n" + section + "\n"
         }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    static func utcDate(_ date: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
+        return formatter.string(from: date)
     }
 }

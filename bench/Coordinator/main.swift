@@ -201,8 +201,12 @@ func run(_ options: Options) async throws {
 }
 
 do {
-    let options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
-    try await run(options)
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    if arguments.first == "events" {
+        try await runFanout(try FanoutOptions.parse(Array(arguments.dropFirst())))
+    } else {
+        try await run(try Options.parse(arguments))
+    }
 } catch let error as UsageError {
     log("earshot-bench: \(error)\n\(Options.usage)")
     exit(2)
