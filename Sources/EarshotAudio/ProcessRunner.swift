@@ -13,8 +13,9 @@ public enum ProcessRunner {
         public var standardErrorText: String { String(decoding: standardError, as: UTF8.self) }
     }
 
-    /// Runs `executable` (looked up on `PATH` when it has no slash) with `arguments`.
-    public static func run(_ executable: String, _ arguments: [String]) async throws -> Result {
+    /// Runs `executable` (looked up on `PATH` when it has no slash) with `arguments`, feeding it
+    /// `input` on standard input when given (else an empty one).
+    public static func run(_ executable: String, _ arguments: [String], input: Data? = nil) async throws -> Result {
         let process = Process()
         if executable.contains("/") {
             process.executableURL = URL(fileURLWithPath: executable)
@@ -27,7 +28,8 @@ public enum ProcessRunner {
         let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
+        let stdin = input.map { _ in Pipe() }
+        process.standardInput = stdin ?? FileHandle.nullDevice
 
         let outputDrain = PipeDrain(stdout.fileHandleForReading)
         let errorDrain = PipeDrain(stderr.fileHandleForReading)
@@ -37,6 +39,15 @@ public enum ProcessRunner {
         // The parent's copies of the write ends must close, or the drains never see EOF.
         try? stdout.fileHandleForWriting.close()
         try? stderr.fileHandleForWriting.close()
+        if let stdin, let input {
+            try? stdin.fileHandleForReading.close()
+            let writer = stdin.fileHandleForWriting
+            // On its own thread: a child that reads slowly (or not at all) must not block us.
+            Thread.detachNewThread {
+                try? writer.write(contentsOf: input)
+                try? writer.close()
+            }
+        }
 
         let exitStatus = await withTaskCancellationHandler {
             await exit.wait()

@@ -60,7 +60,9 @@ public enum ConfigurationLoader {
         var configuration = ServerConfiguration()
         let byKey = Dictionary(uniqueKeysWithValues: settings.map { ($0.key, $0) })
         if let configFile {
-            for (key, value) in try yamlValues(at: configFile) {
+            let (values, plugins) = try yamlValues(at: configFile)
+            configuration.plugins = plugins
+            for (key, value) in values {
                 guard let setting = byKey[key] else {
                     throw InvalidValue(description: "\(configFile): unknown key '\(key)'; known keys: \(keys.joined(separator: ", "))")
                 }
@@ -77,8 +79,8 @@ public enum ConfigurationLoader {
         return configuration
     }
 
-    /// Reads a flat YAML mapping; lists become comma-separated text.
-    static func yamlValues(at path: String) throws -> [String: String] {
+    /// Reads a flat YAML mapping (lists become comma-separated text) and its `plugins` list.
+    static func yamlValues(at path: String) throws -> (values: [String: String], plugins: [PluginSpec]) {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -91,12 +93,17 @@ public enum ConfigurationLoader {
         } catch {
             throw InvalidValue(description: "\(path) is not valid YAML: \(error)")
         }
-        guard let loaded else { return [:] }
+        guard let loaded else { return ([:], []) }
         guard let mapping = loaded as? [String: Any] else {
             throw InvalidValue(description: "\(path) must be a mapping of setting: value")
         }
         var values: [String: String] = [:]
+        var plugins: [PluginSpec] = []
         for (key, value) in mapping {
+            if key == "plugins" {
+                plugins = try PluginSpec.parse(value, file: path)
+                continue
+            }
             switch value {
             case let list as [Any]: values[key] = list.map { "\($0)" }.joined(separator: ",")
             case let nested as [String: Any]:
@@ -104,7 +111,7 @@ public enum ConfigurationLoader {
             default: values[key] = "\(value)"
             }
         }
-        return values
+        return (values, plugins)
     }
 
     private static func text(_ key: String, _ set: @escaping @Sendable (inout ServerConfiguration, String) -> Void) -> Setting {

@@ -59,13 +59,21 @@ public enum EarshotServer {
             )
         }
 
+        let plugins: [any Plugin]
+        do {
+            plugins = try configuration.plugins.map { try $0.makePlugin() }
+        } catch {
+            throw ConfigurationError(problems: ["plugins: \(error)"])
+        }
+        let pluginHost = PluginHost(plugins: plugins, store: store, logger: logger)
         let router = makeRouter(
-            store: store, media: media, recognizers: recognizers, signal: signal, configuration: configuration, decoder: decoder
+            store: store, media: media, recognizers: recognizers, signal: signal, configuration: configuration, decoder: decoder,
+            plugins: pluginHost
         )
 
         let services: [any Service] = [
             EngineLifecycleService(recognizers: recognizers, logger: logger),
-        ] + housekeeping(store: store, signal: signal, configuration: configuration, logger: logger) + workers
+        ] + housekeeping(store: store, signal: signal, configuration: configuration, logger: logger) + [pluginHost] + workers
         return Application(
             router: router,
             server: .http1WebSocketUpgrade(webSocketRouter: router),
@@ -84,7 +92,7 @@ extension EarshotServer {
     /// routes against the OpenAPI document without starting engines.
     public static func makeRouter(
         store: any Store, media: MediaStore, recognizers: [any SpeechRecognizer], signal: WorkSignal,
-        configuration: ServerConfiguration, decoder: AudioDecoder = AudioDecoder()
+        configuration: ServerConfiguration, decoder: AudioDecoder = AudioDecoder(), plugins: PluginHost? = nil
     ) -> Router<BasicWebSocketRequestContext> {
         let router = Router(context: BasicWebSocketRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
@@ -99,6 +107,7 @@ extension EarshotServer {
         let feed = EventFeed(store: store)
         EventRoutes(store: store, feed: feed, maxLag: configuration.eventSubscriberMaxLag).register(on: api)
         EventSocketRoute(store: store, feed: feed, configuration: configuration).register(on: api)
+        api.get("plugins") { _, _ in try jsonResponse(PluginList(plugins: plugins?.status ?? [])) }
         return router
     }
 }

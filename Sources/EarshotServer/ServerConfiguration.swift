@@ -41,6 +41,8 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     /// A stream subscriber this many events behind the newest is sent `resync` and disconnected,
     /// to catch up from the log by reconnecting.
     public var eventSubscriberMaxLag = 1000
+    /// Plugins to run, from the configuration file's `plugins` list.
+    public var plugins: [PluginSpec] = []
 
     public init() {}
 

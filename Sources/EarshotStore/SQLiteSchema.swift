@@ -129,6 +129,9 @@ enum SQLiteSchema {
             // on transitions only.
             try db.execute(sql: "ALTER TABLE nodes ADD COLUMN announced_online INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v6-plugin-cursors") { db in
+            try db.execute(sql: "CREATE TABLE plugin_cursors (plugin TEXT PRIMARY KEY, seq INTEGER NOT NULL)")
+        }
         return migrator
     }
 }

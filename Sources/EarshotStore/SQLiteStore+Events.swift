@@ -14,6 +14,20 @@ extension SQLiteStore {
         try await pool.write { db in try SQLiteEvents.append(db, event, now: now) }
     }
 
+    public func pluginCursor(_ plugin: String) async throws -> Int64? {
+        try await pool.read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM plugin_cursors WHERE plugin = ?"), arguments: [plugin])
+        }
+    }
+
+    public func setPluginCursor(_ plugin: String, seq: Int64) async throws {
+        try await pool.write { db in
+            try db.executeCached(sql: """
+                INSERT INTO plugin_cursors (plugin, seq) VALUES (?, ?) ON CONFLICT (plugin) DO UPDATE SET seq = excluded.seq
+                """, arguments: [plugin, seq])
+        }
+    }
+
     public func latestEventSeq() async throws -> Int64 {
         try await pool.read { db in
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) FROM events")) ?? 0

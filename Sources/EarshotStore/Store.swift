@@ -103,6 +103,9 @@ public protocol Store: JobQueue, NodeRegistry {
     /// Deletes events older than `olderThan`, and the oldest beyond the newest `keepingAtMost`.
     /// Returns how many were deleted.
     func pruneEvents(olderThan: Date, keepingAtMost: Int) async throws -> Int
+    /// Where a plugin's event cursor stands (the seq of the last event it handled), nil if new.
+    func pluginCursor(_ plugin: String) async throws -> Int64?
+    func setPluginCursor(_ plugin: String, seq: Int64) async throws
     /// Notified after every commit that appended events, for readers waiting for new ones.
     var eventSignal: ChangeSignal { get }
     /// Proves the store accepts writes (readiness probe).

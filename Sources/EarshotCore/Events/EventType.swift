@@ -40,6 +40,9 @@ public struct EventTypeFilter: Sendable, Hashable {
 
     private init(families: Set<String>) { self.families = families }
 
+    /// Exactly these types.
+    public init(types: Set<EventType>) { self.types = types }
+
     /// Parses a comma-separated list of `family.*`, exact type names or `*` (an empty list means
     /// everything); throws on the first pattern that matches no event type.
     public init(parsing text: String) throws(EventFilterError) {

@@ -1,0 +1,166 @@
+import EarshotCore
+import EarshotStore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// How a plugin is doing, for `GET /api/v1/plugins`.
+public struct PluginStatus: Codable, Sendable, Hashable {
+    public enum State: String, Codable, Sendable {
+        case starting, running, retrying, disabled
+    }
+
+    public var name: String
+    public var state: State
+    /// The seq of the last event it handled.
+    public var cursor: Int64
+    public var consecutiveFailures: Int
+    public var lastError: String?
+}
+
+/// Runs plugins, each in its own task, so a throwing or slow one affects no other.
+public final class PluginHost: Service, Sendable {
+    public struct Policy: Sendable {
+        /// Delays between retries of a failing `start` or `handle`.
+        public var backoff: [Duration] = [.seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30)]
+        /// Consecutive failures after which a plugin is disabled.
+        public var maxConsecutiveFailures = 5
+        /// A `handle` running longer than this counts as a failure.
+        public var handleTimeout: Duration = .seconds(60)
+
+        public init() {}
+    }
+
+    let plugins: [any Plugin]
+    let store: any Store
+    let policy: Policy
+    let logger: Logger
+    private let statuses: Mutex<[String: PluginStatus]>
+
+    public init(plugins: [any Plugin], store: any Store, policy: Policy = Policy(), logger: Logger) {
+        self.plugins = plugins
+        self.store = store
+        self.policy = policy
+        self.logger = logger
+        statuses = Mutex(Dictionary(uniqueKeysWithValues: plugins.map {
+            ($0.name, PluginStatus(name: $0.name, state: .starting, cursor: 0, consecutiveFailures: 0))
+        }))
+    }
+
+    /// Every plugin's status, by name.
+    public var status: [PluginStatus] { statuses.withLock { $0.values.sorted { $0.name < $1.name } } }
+
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            for plugin in plugins {
+                group.addTask { await self.drive(plugin) }
+            }
+            // Stop every plugin at shutdown; its cursor keeps its place for the next start.
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+    }
+
+    private func drive(_ plugin: any Plugin) async {
+        var logger = logger
+        logger[metadataKey: "plugin"] = "\(plugin.name)"
+        let context = PluginContext(store: store)
+        do {
+            try await attempt(plugin, logger: logger) { try await plugin.start() }
+            // A new plugin starts with what happens from now on, not the whole history.
+            var cursor: Int64 = if let saved = try await store.pluginCursor(plugin.name) { saved } else { try await store.latestEventSeq() }
+            update(plugin.name) { $0.state = .running; $0.cursor = cursor }
+            while !Task.isCancelled {
+                let observed = store.eventSignal.generation
+                let events = try await store.events(after: cursor, filter: plugin.subscription, correlationId: nil, limit: 100)
+                for event in events {
+                    try await attempt(plugin, logger: logger) {
+                        try await withTimeout(policy.handleTimeout) { try await plugin.handle(event, context: context) }
+                    }
+                    cursor = event.seq
+                    try await store.setPluginCursor(plugin.name, seq: cursor)
+                    update(plugin.name) { $0.cursor = cursor }
+                }
+                if events.isEmpty { await store.eventSignal.wait(timeout: .seconds(30), unlessNotifiedSince: observed) }
+            }
+        } catch is CancellationError {
+            return
+        } catch let disabled as PluginDisabled {
+            logger.error("plugin disabled", metadata: ["error": "\(disabled.reason)"])
+            update(plugin.name) { $0.state = .disabled }
+            let message = "disabled after \(policy.maxConsecutiveFailures) consecutive failures: \(disabled.reason)"
+            _ = try? await store.appendEvent(
+                NewEvent(type: .pluginFailed, source: "plugin:\(plugin.name)", data: .plugin(PluginEventData(plugin: plugin.name, message: message))),
+                now: Date()
+            )
+        } catch {
+            logger.error("plugin stopped", metadata: ["error": "\(error)"])
+            update(plugin.name) { $0.state = .disabled; $0.lastError = "\(error)" }
+        }
+    }
+
+    /// Runs `body` until it succeeds, backing off between failures; throws ``PluginDisabled``
+    /// once the plugin has failed `maxConsecutiveFailures` times in a row.
+    private func attempt(_ plugin: any Plugin, logger: Logger, _ body: () async throws -> Void) async throws {
+        while true {
+            try Task.checkCancellation()
+            do {
+                try await body()
+                update(plugin.name) { $0.consecutiveFailures = 0; if $0.state == .retrying { $0.state = .running } }
+                return
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                let failures = update(plugin.name) { status in
+                    status.consecutiveFailures += 1
+                    status.lastError = "\(error)"
+                    status.state = .retrying
+                }.consecutiveFailures
+                logger.warning("plugin failed", metadata: ["error": "\(error)", "consecutive_failures": "\(failures)"])
+                if failures >= policy.maxConsecutiveFailures { throw PluginDisabled(reason: "\(error)") }
+                try await Task.sleep(for: policy.backoff[min(failures - 1, policy.backoff.count - 1)])
+            }
+        }
+    }
+
+    @discardableResult
+    private func update(_ name: String, _ change: (inout PluginStatus) -> Void) -> PluginStatus {
+        statuses.withLock { statuses in
+            var status = statuses[name] ?? PluginStatus(name: name, state: .starting, cursor: 0, consecutiveFailures: 0)
+            change(&status)
+            statuses[name] = status
+            return status
+        }
+    }
+}
+
+/// `GET /api/v1/plugins`.
+struct PluginList: Encodable {
+    var plugins: [PluginStatus]
+}
+
+struct PluginDisabled: Error {
+    var reason: String
+}
+
+/// Raised when a plugin's `handle` outlives its time limit.
+struct PluginTimeout: Error, CustomStringConvertible {
+    var limit: Duration
+    var description: String { "did not finish within \(limit)" }
+}
+
+/// Runs `body`, cancelling it and throwing ``PluginTimeout`` after `limit`.
+func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        let first = try await group.next() ?? nil
+        group.cancelAll()
+        guard let first else { throw PluginTimeout(limit: limit) }
+        return first
+    }
+}

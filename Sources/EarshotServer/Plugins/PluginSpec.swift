@@ -1,0 +1,89 @@
+import EarshotCore
+import Foundation
+
+/// A plugin as the YAML configuration describes it:
+///
+/// ```yaml
+/// plugins:
+///   - type: export-folder
+///     directory: /srv/transcripts
+///     formats: [md, srt]
+///   - type: exec
+///     name: notify
+///     command: [notify-send, Earshot]
+///     types: job.succeeded,job.failed
+///     timeout_seconds: 10
+/// ```
+public enum PluginSpec: Sendable, Hashable, Codable {
+    case exportFolder(name: String, directory: String, formats: [ExportFormat])
+    case exec(name: String, command: [String], types: String, timeoutSeconds: Double)
+
+    public var name: String {
+        switch self {
+        case .exportFolder(let name, _, _), .exec(let name, _, _, _): name
+        }
+    }
+
+    func makePlugin() throws -> any Plugin {
+        switch self {
+        case .exportFolder(let name, let directory, let formats):
+            return ExportFolderPlugin(name: name, directory: URL(fileURLWithPath: directory, isDirectory: true), formats: formats)
+        case .exec(let name, let command, let types, let timeoutSeconds):
+            return ExecPlugin(
+                name: name, command: command, subscription: try EventTypeFilter(parsing: types),
+                timeout: .milliseconds(Int64(timeoutSeconds * 1000))
+            )
+        }
+    }
+
+    /// Reads the `plugins` list of a configuration file; every problem names the entry.
+    static func parse(_ value: Any, file: String) throws -> [PluginSpec] {
+        guard let entries = value as? [Any] else { throw ConfigurationLoader.InvalidValue(description: "\(file): 'plugins' must be a list") }
+        var specs: [PluginSpec] = []
+        for (index, entry) in entries.enumerated() {
+            let label = "\(file): plugins[\(index)]"
+            guard let fields = entry as? [String: Any] else { throw ConfigurationLoader.InvalidValue(description: "\(label) must be a mapping") }
+            func text(_ key: String) -> String? { fields[key].map { "\($0)" } }
+            let type = text("type") ?? ""
+            let name = text("name") ?? type
+            guard name.range(of: "^[a-z0-9][a-z0-9_-]{0,62}$", options: .regularExpression) != nil else {
+                throw ConfigurationLoader.InvalidValue(description: "\(label): name '\(name)' must be lowercase letters, digits, '-' or '_'")
+            }
+            guard !specs.contains(where: { $0.name == name }) else {
+                throw ConfigurationLoader.InvalidValue(description: "\(label): a plugin named '\(name)' is already configured; give each a distinct name")
+            }
+            switch type {
+            case "export-folder":
+                guard let directory = text("directory"), !directory.isEmpty else {
+                    throw ConfigurationLoader.InvalidValue(description: "\(label): export-folder needs a directory")
+                }
+                let names = (fields["formats"] as? [Any])?.map { "\($0)" } ?? text("formats")?.split(separator: ",").map(String.init) ?? ["md"]
+                var formats: [ExportFormat] = []
+                for formatName in names {
+                    guard let format = ExportFormat(rawValue: formatName.trimmingCharacters(in: .whitespaces)) else {
+                        throw ConfigurationLoader.InvalidValue(description: "\(label): unknown format '\(formatName)'; use \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    formats.append(format)
+                }
+                specs.append(.exportFolder(name: name, directory: directory, formats: formats))
+            case "exec":
+                let command = (fields["command"] as? [Any])?.map { "\($0)" } ?? []
+                guard !command.isEmpty, !command[0].isEmpty else {
+                    throw ConfigurationLoader.InvalidValue(description: "\(label): exec needs a command, a list such as [notify-send, Earshot]")
+                }
+                let types = (fields["types"] as? [Any])?.map { "\($0)" }.joined(separator: ",") ?? text("types") ?? "job.succeeded"
+                do {
+                    _ = try EventTypeFilter(parsing: types)
+                } catch {
+                    throw ConfigurationLoader.InvalidValue(description: "\(label): \(error.description)")
+                }
+                let timeout = text("timeout_seconds").flatMap(Double.init) ?? 30
+                guard timeout > 0, timeout.isFinite else { throw ConfigurationLoader.InvalidValue(description: "\(label): timeout_seconds must be positive") }
+                specs.append(.exec(name: name, command: command, types: types, timeoutSeconds: timeout))
+            default:
+                throw ConfigurationLoader.InvalidValue(description: "\(label): unknown plugin type '\(type)'; use export-folder or exec")
+            }
+        }
+        return specs
+    }
+}
