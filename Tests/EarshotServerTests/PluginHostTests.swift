@@ -2,6 +2,8 @@ import EarshotCore
 @testable import EarshotServer
 import EarshotStore
 import Foundation
+import HTTPTypes
+import Hummingbird
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -131,6 +133,76 @@ struct PluginHostTests {
         }
     }
 
+    @Test("webhook: a signed POST to a real local server; a failure is retried until it is accepted")
+    func webhookRetriesAndSigns() async throws {
+        let server = try TestServer()
+        defer { server.cleanUp() }
+        let store = server.store
+        let received = Mutex<[(headers: HTTPFields, body: [UInt8])]>([])
+        let router = Router()
+        router.post("hook") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let count = received.withLock { list in
+                list.append((request.headers, Array(body.readableBytesView)))
+                return list.count
+            }
+            return Response(status: count == 1 ? .internalServerError : .noContent)
+        }
+        let (ports, portIn) = AsyncStream<Int>.makeStream()
+        let receiver = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in portIn.yield(channel.localAddress?.port ?? 0) }, logger: Logger(label: "hook")
+        )
+        let receiverGroup = ServiceGroup(configuration: .init(services: [receiver], logger: Logger(label: "hook")))
+        let receiverTask = Task { try await receiverGroup.run() }
+        var port = 0
+        for await bound in ports {
+            port = bound
+            break
+        }
+        let plugin = try PluginSpec.webhook(
+            name: "hook", url: "http://127.0.0.1:\(port)/hook", secret: "s3cret", types: "draft.*", timeoutSeconds: 5
+        ).makePlugin()
+        let host = PluginHost(plugins: [plugin], store: store, policy: Self.fastPolicy, logger: Logger(label: "test"))
+        let event = try await Self.running(host) {
+            try await Self.eventually("the webhook running") { host.status.allSatisfy { $0.state == .running } }
+            let event = try await Self.draft(store, "hooked")
+            try await Self.eventually("two deliveries") { received.withLock { $0.count } >= 2 && host.status.first?.cursor == event.seq }
+            return event
+        }
+        await receiverGroup.triggerGracefulShutdown()
+        try await receiverTask.value
+
+        let deliveries = received.withLock { $0 }
+        #expect(deliveries.count == 2, "one refusal, one retry, then nothing more")
+        #expect(host.status.first?.deliveries?.map(\.status) == [500, 204])
+        for delivery in deliveries {
+            #expect(delivery.headers[HTTPField.Name("X-Earshot-Event")!] == "draft.started")
+            #expect(delivery.headers[HTTPField.Name("X-Earshot-Delivery")!] == event.id)
+            let sent = try EarshotJSON.decoder().decode(Event.self, from: Data(delivery.body))
+            #expect(sent.seq == event.seq && sent.id == event.id && sent.data == event.data)
+            // Checked with openssl, not with our own HMAC.
+            let signature = delivery.headers[HTTPField.Name("X-Earshot-Signature")!]
+            #expect(signature == "sha256=" + (try Self.opensslHMAC(key: "s3cret", message: delivery.body)))
+        }
+    }
+
+    static func opensslHMAC(key: String, message: [UInt8]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl", "dgst", "-sha256", "-hmac", key, "-r"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        try input.fileHandleForWriting.write(contentsOf: message)
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return String(text.prefix { !$0.isWhitespace })
+    }
+
     @Test("the configuration file's plugins list is read and checked")
     func configuration() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-plugins-\(UUID().uuidString)")
@@ -157,6 +229,7 @@ struct PluginHostTests {
         ])
         for (yaml, problem) in [
             ("plugins:\n  - type: webhooks\n", "unknown plugin type"),
+            ("plugins:\n  - type: webhook\n    url: ftp://x/y\n", "needs an http(s) url"),
             ("plugins:\n  - type: export-folder\n", "needs a directory"),
             ("plugins:\n  - type: exec\n    command: [x]\n    types: jobs.*\n", "matches no event type"),
             ("plugins:\n  - type: export-folder\n    directory: /x\n    formats: [docx]\n", "unknown format"),

@@ -17,6 +17,8 @@ public struct PluginStatus: Codable, Sendable, Hashable {
     public var cursor: Int64
     public var consecutiveFailures: Int
     public var lastError: String?
+    /// A webhook's latest deliveries, newest last.
+    public var deliveries: [WebhookDelivery]?
 }
 
 /// Runs plugins, each in its own task, so a throwing or slow one affects no other.
@@ -49,7 +51,16 @@ public final class PluginHost: Service, Sendable {
     }
 
     /// Every plugin's status, by name.
-    public var status: [PluginStatus] { statuses.withLock { $0.values.sorted { $0.name < $1.name } } }
+    public var status: [PluginStatus] {
+        let deliveries = Dictionary(uniqueKeysWithValues: plugins.compactMap { plugin in
+            (plugin as? WebhookPlugin).map { (plugin.name, $0.deliveries) }
+        })
+        return statuses.withLock { $0.values.sorted { $0.name < $1.name } }.map { status in
+            var status = status
+            status.deliveries = deliveries[status.name]
+            return status
+        }
+    }
 
     public func run() async throws {
         await withDiscardingTaskGroup { group in

@@ -13,14 +13,19 @@ import Foundation
 ///     command: [notify-send, Earshot]
 ///     types: job.succeeded,job.failed
 ///     timeout_seconds: 10
+///   - type: webhook
+///     url: https://hooks.example.com/earshot
+///     secret: s3cret
+///     types: [job.succeeded, job.failed]
 /// ```
 public enum PluginSpec: Sendable, Hashable, Codable {
     case exportFolder(name: String, directory: String, formats: [ExportFormat])
     case exec(name: String, command: [String], types: String, timeoutSeconds: Double)
+    case webhook(name: String, url: String, secret: String?, types: String, timeoutSeconds: Double)
 
     public var name: String {
         switch self {
-        case .exportFolder(let name, _, _), .exec(let name, _, _, _): name
+        case .exportFolder(let name, _, _), .exec(let name, _, _, _), .webhook(let name, _, _, _, _): name
         }
     }
 
@@ -31,6 +36,11 @@ public enum PluginSpec: Sendable, Hashable, Codable {
         case .exec(let name, let command, let types, let timeoutSeconds):
             return ExecPlugin(
                 name: name, command: command, subscription: try EventTypeFilter(parsing: types),
+                timeout: .milliseconds(Int64(timeoutSeconds * 1000))
+            )
+        case .webhook(let name, let url, let secret, let types, let timeoutSeconds):
+            return WebhookPlugin(
+                name: name, url: url, secret: secret, subscription: try EventTypeFilter(parsing: types),
                 timeout: .milliseconds(Int64(timeoutSeconds * 1000))
             )
         }
@@ -66,24 +76,44 @@ public enum PluginSpec: Sendable, Hashable, Codable {
                     formats.append(format)
                 }
                 specs.append(.exportFolder(name: name, directory: directory, formats: formats))
+            case "webhook":
+                guard let url = text("url"), let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
+                      parsed.host?.isEmpty == false
+                else {
+                    throw ConfigurationLoader.InvalidValue(description: "\(label): webhook needs an http(s) url")
+                }
+                let types = try Self.types(fields, label: label)
+                let timeout = try Self.timeout(text("timeout_seconds"), label: label)
+                specs.append(.webhook(name: name, url: url, secret: text("secret"), types: types, timeoutSeconds: timeout))
             case "exec":
                 let command = (fields["command"] as? [Any])?.map { "\($0)" } ?? []
                 guard !command.isEmpty, !command[0].isEmpty else {
                     throw ConfigurationLoader.InvalidValue(description: "\(label): exec needs a command, a list such as [notify-send, Earshot]")
                 }
-                let types = (fields["types"] as? [Any])?.map { "\($0)" }.joined(separator: ",") ?? text("types") ?? "job.succeeded"
-                do {
-                    _ = try EventTypeFilter(parsing: types)
-                } catch {
-                    throw ConfigurationLoader.InvalidValue(description: "\(label): \(error.description)")
-                }
-                let timeout = text("timeout_seconds").flatMap(Double.init) ?? 30
-                guard timeout > 0, timeout.isFinite else { throw ConfigurationLoader.InvalidValue(description: "\(label): timeout_seconds must be positive") }
+                let types = try Self.types(fields, label: label)
+                let timeout = try Self.timeout(fields["timeout_seconds"].map { "\($0)" }, label: label)
                 specs.append(.exec(name: name, command: command, types: types, timeoutSeconds: timeout))
             default:
-                throw ConfigurationLoader.InvalidValue(description: "\(label): unknown plugin type '\(type)'; use export-folder or exec")
+                throw ConfigurationLoader.InvalidValue(description: "\(label): unknown plugin type '\(type)'; use export-folder, exec or webhook")
             }
         }
         return specs
+    }
+
+    /// `types` as a list or comma-separated text (default `job.succeeded`), checked.
+    private static func types(_ fields: [String: Any], label: String) throws -> String {
+        let types = (fields["types"] as? [Any])?.map { "\($0)" }.joined(separator: ",") ?? fields["types"].map { "\($0)" } ?? "job.succeeded"
+        do {
+            _ = try EventTypeFilter(parsing: types)
+        } catch {
+            throw ConfigurationLoader.InvalidValue(description: "\(label): \(error.description)")
+        }
+        return types
+    }
+
+    private static func timeout(_ text: String?, label: String) throws -> Double {
+        let timeout = text.flatMap(Double.init) ?? 30
+        guard timeout > 0, timeout.isFinite else { throw ConfigurationLoader.InvalidValue(description: "\(label): timeout_seconds must be positive") }
+        return timeout
     }
 }
