@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_tests=${1:-}
-packages=(ffmpeg libsqlite3-dev)
-if [ "$want_tests" = "--tests" ]; then packages+=(pocketsphinx-testdata); fi
+# zlib1g-dev: compress-nio (WebSocket compression) links libz.
+packages=(ffmpeg libsqlite3-dev zlib1g-dev)
+# openssl: the webhook test checks signatures with `openssl dgst -hmac`, independently of our HMAC.
+if [ "$want_tests" = "--tests" ]; then packages+=(pocketsphinx-testdata openssl); fi
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then packages+=(python3-venv); fi
 
 missing=()
