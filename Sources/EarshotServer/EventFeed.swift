@@ -43,7 +43,7 @@ final class EventFeed: Sendable {
     var head: Int64 { state.withLock { $0.head } }
 
     /// Matching events after `after`, at most `limit`, and how far the log was scanned: the same
-    /// contract as reading the store page by page (see ``EventRoutes/scanned(upTo:page:head:)``).
+    /// contract as reading the store page by page (see ``EventRoutes/scanned(upTo:page:limit:head:)``).
     func read(after: Int64, filter: EventTypeFilter, correlationId: String?, limit: Int) async throws -> (events: [Entry], scanned: Int64) {
         try await refresh()
         let cached: (events: [Entry], scanned: Int64)? = state.withLock { state in
@@ -65,7 +65,7 @@ final class EventFeed: Sendable {
         let head = try await store.latestEventSeq()
         let page = try await store.events(after: after, filter: filter, correlationId: correlationId, limit: limit)
         let encoder = EarshotJSON.encoder()
-        return (try page.map { try Entry($0, encoder: encoder) }, EventRoutes.scanned(upTo: after, page: page, head: head))
+        return (try page.map { try Entry($0, encoder: encoder) }, EventRoutes.scanned(upTo: after, page: page, limit: limit, head: head))
     }
 
     /// Brings the window up to the store's newest event, once per commit however many callers

@@ -138,13 +138,13 @@ struct EventRoutes: Sendable {
 }
 
 extension EventRoutes {
-    /// How far a subscriber has read the log after a page: to the page's last event when the
-    /// page is full (more may follow), else to the head read before the query, because every
+    /// How far a subscriber has read the log after a page of at most `limit` events: to the page's
+    /// last event when the page is full (more may follow), else to the head read before the query, because every
     /// matching event up to it was in the page. Measuring lag from here, not from the last
     /// matching event, keeps a narrowly filtered subscriber from looking behind.
-    static func scanned(upTo last: Int64, page: [Event], head: Int64) -> Int64 {
+    static func scanned(upTo last: Int64, page: [Event], limit: Int, head: Int64) -> Int64 {
         let lastSent = page.last?.seq ?? last
-        return page.count == pageSize ? lastSent : max(lastSent, head)
+        return page.count >= limit ? lastSent : max(lastSent, head)
     }
 
     private static let subscriberCount = Mutex(0)

@@ -32,6 +32,9 @@ struct EventFeedTests {
         #expect(filtered.events.map(\.event) == [published[3]] && filtered.scanned == published[3].seq)
         let none = try await feed.read(after: published[0].seq, filter: try EventTypeFilter(parsing: "job.*"), correlationId: nil, limit: 10)
         #expect(none.events.isEmpty && none.scanned == published[3].seq, "scanned past what did not match")
+        // A full page from the store has read only as far as its last event.
+        let firstPage = try await feed.read(after: 0, filter: .all, correlationId: nil, limit: 2)
+        #expect(firstPage.events.map(\.event.seq) == [before.seq, published[0].seq] && firstPage.scanned == published[0].seq)
         let fromStore = try await feed.read(after: 0, filter: .all, correlationId: nil, limit: 10)
         #expect(fromStore.events.map(\.event) == [before] + published)
         #expect(feed.head == published[3].seq)

@@ -83,11 +83,16 @@ struct PluginHostTests {
         // A new host on the same store: the recorder resumes after what it handled, nothing twice.
         let again = Recorder()
         let restarted = PluginHost(plugins: [again], store: store, policy: Self.fastPolicy, logger: Logger(label: "test"))
-        let later = try await Self.draft(store, "while-stopped").seq
-        try await Self.running(restarted) {
-            try await Self.eventually("the restarted recorder caught up") { again.seen.withLock { $0 } == [later] }
+        // More than one page (100) of events arrives while it is stopped, interleaved with others.
+        var later: [Int64] = []
+        for index in 0..<150 {
+            later.append(try await Self.draft(store, "while-stopped-\(index)").seq)
+            _ = try await store.appendEvent(NewEvent(type: .draftEnded, source: "test", data: .draft(DraftEventData(draftId: "x"))), now: Date())
         }
-        #expect(published.allSatisfy { $0 < later })
+        try await Self.running(restarted) {
+            try await Self.eventually("the restarted recorder caught up") { again.seen.withLock { $0 } == later }
+        }
+        #expect(published.allSatisfy { $0 < later[0] })
     }
 
     @Test("export-folder writes each finished transcript atomically; exec runs a command with the event on stdin")

@@ -79,12 +79,23 @@ public final class PluginHost: Service, Sendable {
         let context = PluginContext(store: store)
         do {
             try await attempt(plugin, logger: logger) { try await plugin.start() }
-            // A new plugin starts with what happens from now on, not the whole history.
-            var cursor: Int64 = if let saved = try await store.pluginCursor(plugin.name) { saved } else { try await store.latestEventSeq() }
+            var cursor: Int64
+            if let saved = try await store.pluginCursor(plugin.name) {
+                cursor = saved
+            } else {
+                // A new plugin starts with what happens from now on, not the whole history; saved at
+                // once, so a restart before its first event loses nothing in between.
+                cursor = try await store.latestEventSeq()
+                try await store.setPluginCursor(plugin.name, seq: cursor)
+            }
             update(plugin.name) { $0.state = .running; $0.cursor = cursor }
+            // How far the log has been read: past events the plugin does not subscribe to too, so a
+            // narrow subscription does not rescan them after every commit.
+            var scanned = cursor
             while !Task.isCancelled {
                 let observed = store.eventSignal.generation
-                let events = try await store.events(after: cursor, filter: plugin.subscription, correlationId: nil, limit: 100)
+                let head = try await store.latestEventSeq()
+                let events = try await store.events(after: scanned, filter: plugin.subscription, correlationId: nil, limit: 100)
                 for event in events {
                     try await attempt(plugin, logger: logger) {
                         try await withTimeout(policy.handleTimeout) { try await plugin.handle(event, context: context) }
@@ -93,7 +104,8 @@ public final class PluginHost: Service, Sendable {
                     try await store.setPluginCursor(plugin.name, seq: cursor)
                     update(plugin.name) { $0.cursor = cursor }
                 }
-                if events.isEmpty { await store.eventSignal.wait(timeout: .seconds(30), unlessNotifiedSince: observed) }
+                scanned = EventRoutes.scanned(upTo: scanned, page: events, limit: 100, head: head)
+                if events.count < 100 { await store.eventSignal.wait(timeout: .seconds(30), unlessNotifiedSince: observed) }
             }
         } catch is CancellationError {
             return
