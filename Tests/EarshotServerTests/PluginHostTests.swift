@@ -15,7 +15,7 @@ struct PluginHostTests {
         let name = "broken"
         let subscription = EventTypeFilter.all
         func start() async throws {}
-        func handle(_ event: Event, context: PluginContext) async throws { throw PluginConfigurationError("boom") }
+        func handle(_ event: Event, context: PluginContext) async throws { throw PluginError("boom") }
     }
 
     final class Recorder: Plugin, Sendable {
@@ -31,6 +31,7 @@ struct PluginHostTests {
         policy.backoff = [.milliseconds(5)]
         policy.maxConsecutiveFailures = 3
         policy.handleTimeout = .seconds(10)
+        policy.pageSize = 4
         return policy
     }
 
@@ -46,12 +47,13 @@ struct PluginHostTests {
     }
 
     static func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
+        // Generous: the suite runs beside end-to-end tests that keep the disk and both CPUs busy.
+        let deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline {
             if try await condition() { return }
             try await Task.sleep(for: .milliseconds(10))
         }
-        throw PluginConfigurationError("timed out waiting for \(what)")
+        throw PluginError("timed out waiting for \(what)")
     }
 
     static func draft(_ store: any Store, _ id: String) async throws -> Event {
@@ -83,9 +85,9 @@ struct PluginHostTests {
         // A new host on the same store: the recorder resumes after what it handled, nothing twice.
         let again = Recorder()
         let restarted = PluginHost(plugins: [again], store: store, policy: Self.fastPolicy, logger: Logger(label: "test"))
-        // More than one page (100) of events arrives while it is stopped, interleaved with others.
+        // Several pages (of 4) arrive while it is stopped, interleaved with events it does not want.
         var later: [Int64] = []
-        for index in 0..<150 {
+        for index in 0..<10 {
             later.append(try await Self.draft(store, "while-stopped-\(index)").seq)
             _ = try await store.appendEvent(NewEvent(type: .draftEnded, source: "test", data: .draft(DraftEventData(draftId: "x"))), now: Date())
         }

@@ -11,7 +11,7 @@ struct ExecPlugin: Plugin {
     let timeout: Duration
 
     func start() async throws {
-        guard command.first?.isEmpty == false else { throw PluginConfigurationError("\(name): command is empty") }
+        guard command.first?.isEmpty == false else { throw PluginError("\(name): command is empty") }
     }
 
     func handle(_ event: Event, context: PluginContext) async throws {
@@ -21,13 +21,13 @@ struct ExecPlugin: Plugin {
             try await ProcessRunner.run(command[0], Array(command.dropFirst()), input: input)
         }
         guard result.status == 0, !result.killedBySignal else {
-            throw PluginConfigurationError("\(command[0]) exited with status \(result.status): \(result.standardErrorText.suffix(500))")
+            throw PluginError("\(command[0]) exited with status \(result.status): \(result.standardErrorText.suffix(500))")
         }
     }
 }
 
-/// A plugin entry in the configuration that cannot be used.
-struct PluginConfigurationError: Error, CustomStringConvertible {
+/// Why a plugin could not start or handle an event.
+struct PluginError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }

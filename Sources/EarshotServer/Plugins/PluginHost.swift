@@ -30,6 +30,8 @@ public final class PluginHost: Service, Sendable {
         public var maxConsecutiveFailures = 5
         /// A `handle` running longer than this counts as a failure.
         public var handleTimeout: Duration = .seconds(60)
+        /// Events read from the log at a time.
+        public var pageSize = 100
 
         public init() {}
     }
@@ -95,7 +97,7 @@ public final class PluginHost: Service, Sendable {
             while !Task.isCancelled {
                 let observed = store.eventSignal.generation
                 let head = try await store.latestEventSeq()
-                let events = try await store.events(after: scanned, filter: plugin.subscription, correlationId: nil, limit: 100)
+                let events = try await store.events(after: scanned, filter: plugin.subscription, correlationId: nil, limit: policy.pageSize)
                 for event in events {
                     try await attempt(plugin, logger: logger) {
                         try await withTimeout(policy.handleTimeout) { try await plugin.handle(event, context: context) }
@@ -104,8 +106,8 @@ public final class PluginHost: Service, Sendable {
                     try await store.setPluginCursor(plugin.name, seq: cursor)
                     update(plugin.name) { $0.cursor = cursor }
                 }
-                scanned = EventRoutes.scanned(upTo: scanned, page: events, limit: 100, head: head)
-                if events.count < 100 { await store.eventSignal.wait(timeout: .seconds(30), unlessNotifiedSince: observed) }
+                scanned = EventRoutes.scanned(upTo: scanned, page: events, limit: policy.pageSize, head: head)
+                if events.count < policy.pageSize { await store.eventSignal.wait(timeout: .seconds(30), unlessNotifiedSince: observed) }
             }
         } catch is CancellationError {
             return

@@ -55,9 +55,9 @@ final class WebhookPlugin: Plugin, Sendable {
             delivery.status = Int(response.status.code)
             guard (200..<300).contains(response.status.code) else {
                 delivery.error = "HTTP \(response.status.code)"
-                throw PluginConfigurationError("\(url) answered HTTP \(response.status.code)")
+                throw PluginError("\(url) answered HTTP \(response.status.code)")
             }
-        } catch let error as PluginConfigurationError {
+        } catch let error as PluginError {
             throw error
         } catch {
             delivery.error = "\(error)"
