@@ -4,7 +4,9 @@ import EarshotStore
 /// Something that reacts to events: a webhook, a folder of exports, a command to run.
 ///
 /// The ``PluginHost`` feeds each plugin the events it subscribes to, in log order, one at a time,
-/// from where it left off (its cursor survives restarts). A `handle` that throws or times out is
+/// from where it left off (its cursor survives restarts). Delivery is at least once: an event
+/// handled just before a stop, whose cursor was not saved yet, is offered again after a restart,
+/// so handlers should be idempotent (webhooks carry the event id for that). A `handle` that throws or times out is
 /// retried with backoff; after too many consecutive failures the plugin is disabled and a
 /// `plugin.failed` event says why. One plugin's trouble never reaches another.
 public protocol Plugin: Sendable {
