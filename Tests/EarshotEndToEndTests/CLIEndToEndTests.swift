@@ -10,7 +10,7 @@ struct CLIEndToEndTests {
         var stderr: String
     }
 
-    func earshot(_ arguments: [String]) throws -> Run {
+    func earshot(_ arguments: [String]) async throws -> Run {
         let process = Process()
         process.executableURL = TestEnvironment.earshotBinary
         process.arguments = arguments
@@ -25,19 +25,19 @@ struct CLIEndToEndTests {
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()
-        process.waitUntilExit()
+        let status = await process.exitStatus()
         return Run(
-            status: process.terminationStatus,
+            status: status,
             stdout: try String(contentsOf: out, encoding: .utf8),
             stderr: try String(contentsOf: err, encoding: .utf8)
         )
     }
 
     @Test("transcribe writes a valid VTT with the right words")
-    func writesVTT() throws {
+    func writesVTT() async throws {
         let output = try TestEnvironment.temporaryDirectory("cli-vtt")
         let clip = try TestEnvironment.librivoxClips()[3]
-        let run = try earshot(["transcribe", clip.url.path, "--format", "vtt", "-o", output.path])
+        let run = try await earshot(["transcribe", clip.url.path, "--format", "vtt", "-o", output.path])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         let vttURL = output.appendingPathComponent(clip.url.deletingPathExtension().lastPathComponent + ".vtt")
         let vtt = try String(contentsOf: vttURL, encoding: .utf8)
@@ -54,9 +54,9 @@ struct CLIEndToEndTests {
     }
 
     @Test("text goes to stdout; a missing file fails with a one-line reason and non-zero exit")
-    func failuresAreReported() throws {
+    func failuresAreReported() async throws {
         let clip = try TestEnvironment.librivoxClips()[0]
-        let run = try earshot(["transcribe", clip.url.path, "/nonexistent/talk.mp3"])
+        let run = try await earshot(["transcribe", clip.url.path, "/nonexistent/talk.mp3"])
         #expect(run.status != 0)
         #expect(run.stderr.contains("earshot: /nonexistent/talk.mp3: no such file"))
         let result = WordErrorRate.errors(reference: clip.reference, hypothesis: run.stdout)
@@ -64,16 +64,16 @@ struct CLIEndToEndTests {
     }
 
     @Test("serve --help documents every setting; bad settings fail before starting")
-    func serveHelpAndValidation() throws {
-        let help = try earshot(["serve", "--help"])
+    func serveHelpAndValidation() async throws {
+        let help = try await earshot(["serve", "--help"])
         #expect(help.status == 0)
         for flag in ["--host", "--port", "--data-dir", "--workers", "--model", "--config", "--max-upload-bytes", "--lease-seconds"] {
             #expect(help.stdout.contains(flag), "\(flag) missing from help")
         }
-        let bad = try earshot(["serve", "--port", "70000"])
+        let bad = try await earshot(["serve", "--port", "70000"])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("port must be 0...65535"))
-        let version = try earshot(["version"])
+        let version = try await earshot(["version"])
         #expect(version.stdout.hasPrefix("earshot "))
     }
 }

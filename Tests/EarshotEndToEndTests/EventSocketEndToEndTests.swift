@@ -15,7 +15,7 @@ struct EventSocketEndToEndTests {
     func publishAndSubscribe() async throws {
         let directory = try TestEnvironment.temporaryDirectory("ws")
         let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", Self.adminToken])
-        let nodeConfig = try NodeProcess.register(name: "capture", server: server, adminToken: Self.adminToken, directory: directory)
+        let nodeConfig = try await NodeProcess.register(name: "capture", server: server, adminToken: Self.adminToken, directory: directory)
         let saved = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: nodeConfig))) as? [String: Any])
         let nodeKey = try #require(saved["api_key"] as? String)
         let nodeID = try #require(saved["node_id"] as? String)

@@ -68,18 +68,17 @@ struct EventsEndToEndTests {
         async let notices = errors.fileHandleForReading.readToEndOnThread()
         try await Self.waitForSubscribers(server)
 
-        server.kill()
+        await server.kill()
         server = try await ServerProcess(dataDirectory: directory, port: port, extraArguments: arguments)
         for _ in 0..<2 { _ = try await server.submit(clip) }
         let lines = String(decoding: await printed, as: UTF8.self).split(separator: "\n")
-        tail.waitUntilExit()
-        #expect(tail.terminationStatus == 0)
+        #expect(await tail.exitStatus() == 0)
         let events = try lines.map { try EarshotJSON.decoder().decode(Event.self, from: Data($0.utf8)) }
         #expect(events == Array(try await Self.wholeLog(server).prefix(4)))
         #expect(events.map(\.seq) == [1, 2, 3, 4])
         #expect(String(decoding: await notices, as: UTF8.self).contains("connection lost"))
 
-        let refused = try NodeProcess.runEarshot(["events", "tail", "--server", server.baseURL.absoluteString, "--types", "jobs.*"])
+        let refused = try await NodeProcess.runEarshot(["events", "tail", "--server", server.baseURL.absoluteString, "--types", "jobs.*"])
         #expect(refused.status != 0)
         #expect(refused.output.contains("matches no event type"))
     }

@@ -14,7 +14,7 @@ struct NodeEndToEndTests {
         let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", Self.adminToken])
         var nodes: [NodeProcess] = []
         for name in ["alpha", "beta"] {
-            let config = try NodeProcess.register(name: name, server: server, adminToken: Self.adminToken, directory: directory)
+            let config = try await NodeProcess.register(name: name, server: server, adminToken: Self.adminToken, directory: directory)
             let attributes = try FileManager.default.attributesOfItem(atPath: config)
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "the key file is private")
             nodes.append(try await NodeProcess(name: name, configPath: config, directory: directory))
@@ -49,14 +49,14 @@ struct NodeEndToEndTests {
         let server = try await ServerProcess(
             dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", Self.adminToken, "--lease-seconds", "3"]
         )
-        let victimConfig = try NodeProcess.register(name: "victim", server: server, adminToken: Self.adminToken, directory: directory)
-        let survivorConfig = try NodeProcess.register(name: "survivor", server: server, adminToken: Self.adminToken, directory: directory)
+        let victimConfig = try await NodeProcess.register(name: "victim", server: server, adminToken: Self.adminToken, directory: directory)
+        let survivorConfig = try await NodeProcess.register(name: "survivor", server: server, adminToken: Self.adminToken, directory: directory)
         let victim = try await NodeProcess(name: "victim", configPath: victimConfig, directory: directory)
-        let id = try await server.submit(try TestEnvironment.longRecording(times: 4, in: directory))
+        let id = try await server.submit(try await TestEnvironment.longRecording(times: 4, in: directory))
         let running = try await server.waitForJob(id, until: [.running])
         let holder = try #require((running["lease"] as? [String: Any])?["holder"] as? String)
         let victimAttempt = try #require((try await server.request("GET", "/api/v1/jobs/\(id)/attempts").json()["attempts"] as? [[String: Any]])?.last)
-        victim.kill()
+        await victim.kill()
 
         let survivor = try await NodeProcess(name: "survivor", configPath: survivorConfig, directory: directory)
         let job = try await server.waitForJob(id)
@@ -89,10 +89,10 @@ struct NodeEndToEndTests {
     func partialSegmentsAndGracefulNodeShutdown() async throws {
         let directory = try TestEnvironment.temporaryDirectory("node-partial")
         let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", Self.adminToken])
-        let firstConfig = try NodeProcess.register(name: "first", server: server, adminToken: Self.adminToken, directory: directory)
-        let secondConfig = try NodeProcess.register(name: "second", server: server, adminToken: Self.adminToken, directory: directory)
+        let firstConfig = try await NodeProcess.register(name: "first", server: server, adminToken: Self.adminToken, directory: directory)
+        let secondConfig = try await NodeProcess.register(name: "second", server: server, adminToken: Self.adminToken, directory: directory)
         let first = try await NodeProcess(name: "first", configPath: firstConfig, directory: directory, extraArguments: ["--shutdown-grace", "0"])
-        let id = try await server.submit(try TestEnvironment.longRecording(times: 8, in: directory))
+        let id = try await server.submit(try await TestEnvironment.longRecording(times: 8, in: directory))
         _ = try await server.waitForJob(id, until: [.running])
 
         // Text arrives while the job runs (nodes send new segments with each ~1 s heartbeat).
@@ -106,7 +106,7 @@ struct NodeEndToEndTests {
         #expect(try await server.request("GET", "/api/v1/jobs/\(id)/segments?after=-1").status == 400)
 
         // SIGTERM with no grace: the node releases its lease before exiting, cleanly.
-        #expect(first.terminate() == 0, "node log: \(first.log.suffix(2000))")
+        #expect(await first.terminate() == 0, "node log: \(first.log.suffix(2000))")
         let released = try await server.request("GET", "/api/v1/jobs/\(id)/attempts").json()["attempts"] as? [[String: Any]] ?? []
         #expect(released.compactMap { $0["outcome"] as? String } == ["released"])
         let requeued = try await server.request("GET", "/api/v1/jobs/\(id)").json()
@@ -145,13 +145,13 @@ struct NodeEndToEndTests {
         let arguments = ["--workers", "0", "--admin-token", Self.adminToken]
         var server = try await ServerProcess(dataDirectory: directory, extraArguments: arguments)
         let port = try #require(server.baseURL.port)
-        let config = try NodeProcess.register(name: "steady", server: server, adminToken: Self.adminToken, directory: directory)
+        let config = try await NodeProcess.register(name: "steady", server: server, adminToken: Self.adminToken, directory: directory)
         let node = try await NodeProcess(name: "steady", configPath: config, directory: directory)
-        var ids = [try await server.submit(try TestEnvironment.longRecording(times: 4, in: directory))]
+        var ids = [try await server.submit(try await TestEnvironment.longRecording(times: 4, in: directory))]
         for clip in try TestEnvironment.librivoxClips() { ids.append(try await server.submit(clip.url)) }
         _ = try await server.waitForJob(ids[0], until: [.running])
 
-        server.kill()
+        await server.kill()
         server = try await ServerProcess(dataDirectory: directory, port: port, extraArguments: arguments)
         for id in ids {
             let job = try await server.waitForJob(id)
@@ -167,18 +167,18 @@ struct NodeEndToEndTests {
     func statusAndUnregister() async throws {
         let directory = try TestEnvironment.temporaryDirectory("node-status")
         let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", Self.adminToken])
-        let config = try NodeProcess.register(name: "solo", server: server, adminToken: Self.adminToken, directory: directory)
-        let status = try NodeProcess.runEarshot(["node", "status", "--config", config])
+        let config = try await NodeProcess.register(name: "solo", server: server, adminToken: Self.adminToken, directory: directory)
+        let status = try await NodeProcess.runEarshot(["node", "status", "--config", config])
         #expect(status.status == 0)
         #expect(status.output.contains("Connected"))
-        let unregister = try NodeProcess.runEarshot(["node", "unregister", "--config", config])
+        let unregister = try await NodeProcess.runEarshot(["node", "unregister", "--config", config])
         #expect(unregister.status == 0)
         #expect(!FileManager.default.fileExists(atPath: config))
         let list = try await server.request("GET", "/api/v1/nodes", bearer: Self.adminToken).json()["nodes"] as? [[String: Any]]
         #expect(list?.isEmpty == true)
-        let missing = try NodeProcess.runEarshot(["node", "status", "--config", config])
+        let missing = try await NodeProcess.runEarshot(["node", "status", "--config", config])
         #expect(missing.status != 0)
-        let badToken = try NodeProcess.runEarshot(["node", "register", "--server", server.baseURL.absoluteString, "--name", "x", "--token", "nope", "--config", config])
+        let badToken = try await NodeProcess.runEarshot(["node", "register", "--server", server.baseURL.absoluteString, "--name", "x", "--token", "nope", "--config", config])
         #expect(badToken.status != 0)
     }
 }

@@ -9,9 +9,9 @@ final class NodeProcess: @unchecked Sendable {
     let logURL: URL
 
     /// Registers a node named `name` with the server and returns its saved config path.
-    static func register(name: String, server: ServerProcess, adminToken: String, directory: URL) throws -> String {
+    static func register(name: String, server: ServerProcess, adminToken: String, directory: URL) async throws -> String {
         let config = directory.appendingPathComponent("\(name).json").path
-        let run = try runEarshot(["node", "register", "--server", server.baseURL.absoluteString, "--name", name, "--token", adminToken, "--config", config])
+        let run = try await runEarshot(["node", "register", "--server", server.baseURL.absoluteString, "--name", name, "--token", adminToken, "--config", config])
         guard run.status == 0 else { throw TestFailure("node register failed: \(run.output)") }
         return config
     }
@@ -34,7 +34,7 @@ final class NodeProcess: @unchecked Sendable {
         try process.run()
         self.process = process
         let handle = stdout.fileHandleForReading
-        let started = await Task.detached { () -> Bool in
+        let started = await onOwnThread { () -> Bool in
             var buffer = Data()
             while true {
                 let chunk = handle.availableData
@@ -42,7 +42,7 @@ final class NodeProcess: @unchecked Sendable {
                 buffer.append(chunk)
                 if String(decoding: buffer, as: UTF8.self).contains("started") { return true }
             }
-        }.value
+        }
         guard started else {
             throw TestFailure("node \(name) did not start: \((try? String(contentsOf: logURL, encoding: .utf8))?.suffix(2000) ?? "")")
         }
@@ -50,26 +50,23 @@ final class NodeProcess: @unchecked Sendable {
 
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
-    func kill() {
+    func kill() async {
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = await process.exitStatus()
     }
 
     /// Sends SIGTERM and returns the exit status once the node has shut down.
-    func terminate() -> Int32 {
+    func terminate() async -> Int32 {
         process.terminate()
-        process.waitUntilExit()
-        return process.terminationStatus
+        return await process.exitStatus()
     }
 
     deinit {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        // Only a failed test gets here; Foundation reaps the child, so there is nothing to wait for.
+        if process.isRunning { process.terminate() }
     }
 
-    static func runEarshot(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    static func runEarshot(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = TestEnvironment.earshotBinary
         process.arguments = arguments
@@ -77,8 +74,8 @@ final class NodeProcess: @unchecked Sendable {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        let output = await pipe.fileHandleForReading.readToEndOnThread()
+        let status = await process.exitStatus()
+        return (status, String(decoding: output, as: UTF8.self))
     }
 }

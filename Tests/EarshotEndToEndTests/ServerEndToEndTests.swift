@@ -151,7 +151,7 @@ struct ServerEndToEndTests {
     func cancelRunning() async throws {
         let directory = try TestEnvironment.temporaryDirectory("cancel")
         let server = try await ServerProcess(dataDirectory: directory)
-        let long = try TestEnvironment.longRecording(times: 12, in: directory)  // ≈ 5 minutes
+        let long = try await TestEnvironment.longRecording(times: 12, in: directory)  // ≈ 5 minutes
         let longID = try await server.submit(long)
         _ = try await server.waitForJob(longID, until: [.running])
         let cancelled = try await server.request("POST", "/api/v1/jobs/\(longID)/cancel")
@@ -173,7 +173,7 @@ struct ServerEndToEndTests {
     func killAndRestart() async throws {
         let directory = try TestEnvironment.temporaryDirectory("restart")
         let clips = try TestEnvironment.librivoxClips()
-        let long = try TestEnvironment.longRecording(times: 4, in: directory)
+        let long = try await TestEnvironment.longRecording(times: 4, in: directory)
         var ids: [String] = []
         do {
             let server = try await ServerProcess(dataDirectory: directory)
@@ -186,7 +186,7 @@ struct ServerEndToEndTests {
                 for _ in 0..<6 { group.addTask { try? await server.submit(clip) } }
                 return await group.reduce(into: []) { $0.append($1) }
             }
-            server.kill()
+            await server.kill()
             _ = await burst
         }
         let restarted = try await ServerProcess(dataDirectory: directory)
@@ -220,13 +220,13 @@ struct ServerEndToEndTests {
     @Test("SIGTERM releases the running job's lease; the next start finishes it")
     func gracefulShutdown() async throws {
         let directory = try TestEnvironment.temporaryDirectory("sigterm")
-        let long = try TestEnvironment.longRecording(times: 6, in: directory)
+        let long = try await TestEnvironment.longRecording(times: 6, in: directory)
         let id: String
         do {
             let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--shutdown-grace-seconds", "0.2"])
             id = try await server.submit(long)
             _ = try await server.waitForJob(id, until: [.running])
-            #expect(server.terminate() == 0)
+            #expect(await server.terminate() == 0)
         }
         let store = try SQLiteStore(path: directory.appendingPathComponent("earshot.sqlite").path)
         let job = try await store.job(try #require(JobID(validating: id)))
@@ -243,7 +243,7 @@ struct ServerEndToEndTests {
     func engineCrash() async throws {
         let directory = try TestEnvironment.temporaryDirectory("crash")
         let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--retry-base-seconds", "0.2"])
-        let long = try TestEnvironment.longRecording(times: 4, in: directory)
+        let long = try await TestEnvironment.longRecording(times: 4, in: directory)
         let id = try await server.submit(long)
         _ = try await server.waitForJob(id, until: [.running])
         let engines = server.engineProcessIDs()

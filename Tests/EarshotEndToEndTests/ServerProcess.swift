@@ -30,7 +30,7 @@ final class ServerProcess: @unchecked Sendable {
         self.process = process
         // The server prints its address once the socket is bound; read up to that line.
         let handle = stdout.fileHandleForReading
-        let line = await Task.detached { () -> String? in
+        let line = await onOwnThread { () -> String? in
             var buffer = Data()
             while true {
                 let chunk = handle.availableData
@@ -40,7 +40,7 @@ final class ServerProcess: @unchecked Sendable {
                     return String(line)
                 }
             }
-        }.value
+        }
         guard let line, let address = line.split(separator: " ").last, let url = URL(string: String(address)) else {
             process.terminate()
             throw TestFailure("server did not start: \(try String(contentsOf: logURL, encoding: .utf8).suffix(2000))")
@@ -71,23 +71,20 @@ final class ServerProcess: @unchecked Sendable {
 
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
-    func kill() {
+    func kill() async {
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = await process.exitStatus()
     }
 
     /// Sends SIGTERM and waits for the process to exit; returns its exit status.
-    func terminate() -> Int32 {
+    func terminate() async -> Int32 {
         process.terminate()
-        process.waitUntilExit()
-        return process.terminationStatus
+        return await process.exitStatus()
     }
 
     deinit {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        // Only a failed test gets here; Foundation reaps the child, so there is nothing to wait for.
+        if process.isRunning { process.terminate() }
     }
 
     // MARK: - HTTP

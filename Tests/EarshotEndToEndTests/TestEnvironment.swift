@@ -34,7 +34,7 @@ enum TestEnvironment {
     }
 
     /// A longer recording: the five clips concatenated `times` times (≈ 24.7 s each round).
-    static func longRecording(times: Int, in directory: URL) throws -> URL {
+    static func longRecording(times: Int, in directory: URL) async throws -> URL {
         let list = directory.appendingPathComponent("concat.txt")
         let clips = try librivoxClips().map(\.url)
         let lines = (0..<times).flatMap { _ in clips.map { "file '\($0.path)'" } }
@@ -44,19 +44,33 @@ enum TestEnvironment {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "concat", "-safe", "0", "-i", list.path, "-c", "copy", output.path]
         try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure("ffmpeg concat failed") }
+        guard await process.exitStatus() == 0 else { throw TestFailure("ffmpeg concat failed") }
         return output
     }
 }
 
+/// Runs blocking work (a pipe read, a process wait) on a thread of its own. On a task it would
+/// hold one of the few cooperative threads (2 on this machine): every test in the process runs
+/// on them, and a plugin's or a client's timeout would fire seconds late.
+func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: work()) }
+    }
+}
+
 extension FileHandle {
-    /// Everything until end of file, read on a thread of its own: a blocking read on a task
-    /// would hold one of the few cooperative threads (2 on this machine) and can starve the test.
+    /// Everything until end of file, read on a thread of its own.
     func readToEndOnThread() async -> Data {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: self.readDataToEndOfFile()) }
-            thread.start()
+        await onOwnThread { self.readDataToEndOfFile() }
+    }
+}
+
+extension Process {
+    /// Waits (on a thread of its own) for the process to exit; returns its status.
+    func exitStatus() async -> Int32 {
+        await onOwnThread {
+            self.waitUntilExit()
+            return self.terminationStatus
         }
     }
 }
