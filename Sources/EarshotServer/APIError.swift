@@ -50,6 +50,7 @@ public struct APIError: HTTPResponseError, Sendable {
             case .leaseLost: return APIError(.conflict, "lease_stale", error.description)
             case .nodeNotFound(let id): return APIError(.notFound, "not_found", "node \(id) does not exist")
             case .duplicateNodeName: return APIError(.conflict, "duplicate_name", error.description)
+            case .mediaRemoved: return APIError(.conflict, "media_removed", error.description)
             }
         case let error as HTTPError:
             let code = switch error.status.code {

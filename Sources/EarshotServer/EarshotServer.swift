@@ -65,7 +65,7 @@ public enum EarshotServer {
         } catch {
             throw ConfigurationError(problems: ["plugins: \(error)"])
         }
-        let pluginHost = PluginHost(plugins: plugins, store: store, logger: logger)
+        let pluginHost = PluginHost(plugins: plugins, store: store, media: media, logger: logger)
         let router = makeRouter(
             store: store, media: media, recognizers: recognizers, signal: signal, configuration: configuration, decoder: decoder,
             plugins: pluginHost

@@ -11,6 +11,7 @@ struct JobResponse: Encodable, Sendable {
         var sizeBytes: Int64
         var durationSeconds: Double?
         var sha256: String
+        var removedAt: Date?
     }
 
     struct LeaseInfo: Encodable, Sendable {
@@ -50,7 +51,7 @@ struct JobResponse: Encodable, Sendable {
         maxAttempts = job.maxAttempts
         media = Media(
             filename: job.media.filename, contentType: job.media.contentType, sizeBytes: job.media.sizeBytes,
-            durationSeconds: job.media.durationSeconds, sha256: job.media.sha256
+            durationSeconds: job.media.durationSeconds, sha256: job.media.sha256, removedAt: job.media.removedAt
         )
         error = job.lastError
         if let holder = job.leaseHolder, let expiry = job.leaseExpiresAt {

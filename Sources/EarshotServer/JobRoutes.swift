@@ -38,7 +38,7 @@ struct JobRoutes: Sendable {
         }
         group.delete("jobs/{id}") { _, context in
             let deleted = try await self.store.delete(try Self.jobID(context))
-            if !deleted.mediaStillReferenced { self.media.remove(deleted.job.media.sha256) }
+            if !deleted.mediaStillReferenced { self.media.removeUnlessPinned(deleted.job.media.sha256) }
             return Response(status: .noContent)
         }
         group.get("jobs/{id}/transcript") { request, context in try await self.transcript(request, context: context) }
@@ -47,6 +47,7 @@ struct JobRoutes: Sendable {
 
     private func create(_ request: Request, context: some RequestContext) async throws -> Response {
         let upload = try await UploadReceiver(media: media, maxBytes: configuration.maxUploadBytes).receive(request)
+        defer { media.unpin(upload.media.sha256) }
         let parameters: UploadParameters
         do {
             parameters = try UploadParameters.parse(upload.fields, configuration: configuration)
@@ -73,7 +74,7 @@ struct JobRoutes: Sendable {
     /// A rejected upload's media is removed unless an existing job already uses the same content.
     private func releaseIfUnreferenced(_ sha256: String) {
         Task {
-            if (try? await store.isMediaReferenced(sha256)) == false { media.remove(sha256) }
+            if (try? await store.isMediaReferenced(sha256)) == false { media.removeUnlessPinned(sha256) }
         }
     }
 

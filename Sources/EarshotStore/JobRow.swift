@@ -9,7 +9,7 @@ enum JobRow {
         id, state, priority, model, language, beam_size, word_timestamps, media_sha256, media_filename,
         media_content_type, media_size, media_duration, progress, attempts_used, max_attempts,
         lease_holder, lease_expires_at, not_before, created_at, updated_at, started_at, finished_at,
-        error_code, error_message, lease_token, seq
+        error_code, error_message, lease_token, seq, media_removed_at
         """
 
     /// Reads a row selected with ``columns``, by position: looking columns up by name costs a
@@ -27,7 +27,7 @@ enum JobRow {
             ),
             media: MediaInfo(
                 sha256: row[7], filename: row[8], contentType: row[9],
-                sizeBytes: row[10], durationSeconds: row[11]
+                sizeBytes: row[10], durationSeconds: row[11], removedAt: optionalDate(row[26])
             ),
             progress: row[12],
             attemptsUsed: row[13],

@@ -132,6 +132,11 @@ enum SQLiteSchema {
         migrator.registerMigration("v6-plugin-cursors") { db in
             try db.execute(sql: "CREATE TABLE plugin_cursors (plugin TEXT PRIMARY KEY, seq INTEGER NOT NULL)")
         }
+        migrator.registerMigration("v7-media-retention") { db in
+            // Set on every job of a media file when the cleanup plugin deletes it; cleared when
+            // the same content is uploaded again.
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN media_removed_at REAL")
+        }
         return migrator
     }
 }

@@ -16,6 +16,11 @@ extension SQLiteStore {
                     newJob.media.contentType, newJob.media.sizeBytes, newJob.media.durationSeconds, newJob.maxAttempts,
                     seconds, seconds,
                 ])
+            // The same content is on disk again: earlier jobs that shared it may be retried.
+            try db.executeCached(
+                sql: "UPDATE jobs SET media_removed_at = NULL WHERE media_sha256 = ? AND media_removed_at IS NOT NULL",
+                arguments: [newJob.media.sha256]
+            )
             let job = try JobRow.require(db, id: newJob.id)
             try SQLiteEvents.appendJob(db, .jobCreated, job, source: "server", now: now)
             return job
@@ -91,6 +96,7 @@ extension SQLiteStore {
             guard job.state == .failed || job.state == .cancelled else {
                 throw StoreError.invalidTransition(id, from: job.state, action: "retry")
             }
+            guard job.media.removedAt == nil else { throw StoreError.mediaRemoved(id) }
             try db.executeCached(sql: """
                 UPDATE jobs SET state = 'queued', attempts_used = 0, progress = 0, not_before = NULL, finished_at = NULL,
                     error_code = NULL, error_message = NULL, updated_at = ?
@@ -107,7 +113,9 @@ extension SQLiteStore {
             let job = try JobRow.require(db, id: id)
             try db.executeCached(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id.rawValue])
             try SQLiteEvents.appendJob(db, .jobDeleted, job, source: "server", now: Date())
-            let references = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM jobs WHERE media_sha256 = ?"), arguments: [job.media.sha256]) ?? 0
+            let references = try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM jobs WHERE media_sha256 = ? AND media_removed_at IS NULL"), arguments: [job.media.sha256]
+            ) ?? 0
             return DeletedJob(job: job, mediaStillReferenced: references > 0)
         }
     }
@@ -138,7 +146,38 @@ extension SQLiteStore {
 
     public func isMediaReferenced(_ sha256: String) async throws -> Bool {
         try await pool.read { db in
-            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE media_sha256 = ?)"), arguments: [sha256]) ?? false
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE media_sha256 = ? AND media_removed_at IS NULL)"), arguments: [sha256]
+            ) ?? false
+        }
+    }
+
+    public func mediaDueForRemoval(finishedBefore: Date, limit: Int) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(db.cachedStatement(sql: """
+                SELECT media_sha256 FROM jobs
+                GROUP BY media_sha256
+                HAVING SUM(state NOT IN ('succeeded', 'failed', 'cancelled')) = 0
+                    AND MAX(finished_at) < ? AND SUM(media_removed_at IS NULL) > 0
+                ORDER BY MAX(finished_at) LIMIT ?
+                """), arguments: [finishedBefore.timeIntervalSince1970, limit])
+        }
+    }
+
+    public func markMediaRemoved(_ sha256: String, finishedBefore: Date, source: String, now: Date) async throws -> Bool {
+        try await pool.write { db in
+            let inUse = try Bool.fetchOne(db.cachedStatement(sql: """
+                SELECT EXISTS (SELECT 1 FROM jobs WHERE media_sha256 = ?
+                    AND (state NOT IN ('succeeded', 'failed', 'cancelled') OR finished_at IS NULL OR finished_at >= ?))
+                """), arguments: [sha256, finishedBefore.timeIntervalSince1970]) ?? true
+            guard !inUse else { return false }
+            let marked = try db.fetchAllCached(sql: """
+                UPDATE jobs SET media_removed_at = ? WHERE media_sha256 = ? AND media_removed_at IS NULL RETURNING \(JobRow.columns)
+                """, arguments: [now.timeIntervalSince1970, sha256]).map(JobRow.job(from:))
+            for job in marked {
+                try SQLiteEvents.appendJob(db, .jobMediaRemoved, job, source: source, reason: "retention", now: now)
+            }
+            return !marked.isEmpty
         }
     }
 

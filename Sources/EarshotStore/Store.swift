@@ -77,7 +77,8 @@ public protocol Store: JobQueue, NodeRegistry {
     func jobs(_ query: JobQuery) async throws -> JobPage
     func attempts(of id: JobID) async throws -> [Attempt]
     func cancel(_ id: JobID, now: Date) async throws -> Job
-    /// Re-queues a failed or cancelled job with a fresh set of attempts.
+    /// Re-queues a failed or cancelled job with a fresh set of attempts; refused with
+    /// ``StoreError/mediaRemoved(_:)`` once its media is gone.
     func retry(_ id: JobID, now: Date) async throws -> Job
     /// Removes the job with its attempts and transcript. The caller removes the media when
     /// `mediaStillReferenced` is false.
@@ -88,8 +89,17 @@ public protocol Store: JobQueue, NodeRegistry {
     func stateCounts() async throws -> [JobState: Int]
     /// Jobs that succeeded since `since`, and the audio they covered.
     func throughput(since: Date) async throws -> (jobs: Int, audioSeconds: Double)
-    /// Whether any job still uses the media with this content hash.
+    /// Whether any job still uses the media with this content hash (jobs whose media was removed
+    /// by retention do not count).
     func isMediaReferenced(_ sha256: String) async throws -> Bool
+    /// Content hashes whose every job finished before `finishedBefore` and whose media is not yet
+    /// removed: what the cleanup plugin may delete.
+    func mediaDueForRemoval(finishedBefore: Date, limit: Int) async throws -> [String]
+    /// Atomically checks that every job of `sha256` finished before `finishedBefore` and marks
+    /// their media removed. Returns false (and changes nothing) when one is queued, running,
+    /// retried or finished since: the file is in use and must stay. Each job gets a
+    /// `job.media_removed` event from `source`.
+    func markMediaRemoved(_ sha256: String, finishedBefore: Date, source: String, now: Date) async throws -> Bool
     /// Events with `seq` greater than `after`, of the types `filter` admits (and, if given, of
     /// one job or draft), oldest first, at most `limit`.
     func events(after seq: Int64, filter: EventTypeFilter, correlationId: String?, limit: Int) async throws -> [Event]
@@ -156,6 +166,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidCursor(String)
     case nodeNotFound(String)
     case duplicateNodeName(String)
+    case mediaRemoved(JobID)
 
     public var description: String {
         switch self {
@@ -165,6 +176,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidCursor(let cursor): "invalid cursor \(cursor)"
         case .nodeNotFound(let id): "node \(id) not found"
         case .duplicateNodeName(let name): "a node named '\(name)' is already registered"
+        case .mediaRemoved(let id): "the media of job \(id) was removed by the retention policy; upload it again"
         }
     }
 }

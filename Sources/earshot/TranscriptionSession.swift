@@ -37,6 +37,7 @@ struct TranscriptionSession {
         }
         guard !isDirectory.boolValue else { throw ValidationErrorText("is a directory") }
         let stored = try media.ingest(fileAt: url)
+        defer { media.unpin(stored.sha256) }
         guard stored.sizeBytes > 0 else { throw ValidationErrorText("the file is empty") }
         let info = MediaInfo(
             sha256: stored.sha256, filename: url.lastPathComponent, contentType: nil, sizeBytes: stored.sizeBytes,

@@ -609,6 +609,7 @@ final class ConformanceRecorder {
 struct TestServer {
     let directory: URL
     let store: SQLiteStore
+    let media: MediaStore
     let routes: [Endpoint]
     let responder: RouterResponder<BasicWebSocketRequestContext>
 
@@ -617,7 +618,7 @@ struct TestServer {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         _ = EarshotMetrics.registry  // as the server does, before any metric handle is made
         store = try SQLiteStore(path: directory.appendingPathComponent("earshot.sqlite").path)
-        let media = try MediaStore(root: directory.appendingPathComponent("media", isDirectory: true))
+        media = try MediaStore(root: directory.appendingPathComponent("media", isDirectory: true))
         let router = EarshotServer.makeRouter(
             store: store, media: media, recognizers: [], signal: WorkSignal(), configuration: configuration
         )

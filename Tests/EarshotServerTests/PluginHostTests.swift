@@ -66,7 +66,7 @@ struct PluginHostTests {
         defer { server.cleanUp() }
         let store = server.store
         let recorder = Recorder()
-        let host = PluginHost(plugins: [AlwaysFails(), recorder], store: store, policy: Self.fastPolicy, logger: Logger(label: "test"))
+        let host = PluginHost(plugins: [AlwaysFails(), recorder], store: store, media: server.media, policy: Self.fastPolicy, logger: Logger(label: "test"))
         let published = try await Self.running(host) {
             try await Self.eventually("plugins running") { host.status.allSatisfy { $0.state == .running } }
             var published: [Int64] = []
@@ -88,7 +88,7 @@ struct PluginHostTests {
 
         // A new host on the same store: the recorder resumes after what it handled, nothing twice.
         let again = Recorder()
-        let restarted = PluginHost(plugins: [again], store: store, policy: Self.fastPolicy, logger: Logger(label: "test"))
+        let restarted = PluginHost(plugins: [again], store: store, media: server.media, policy: Self.fastPolicy, logger: Logger(label: "test"))
         // Several pages (of 4) arrive while it is stopped, interleaved with events it does not want.
         var later: [Int64] = []
         for index in 0..<10 {
@@ -112,7 +112,7 @@ struct PluginHostTests {
             PluginSpec.exportFolder(name: "exports", directory: exports.path, formats: [.md, .srt]).makePlugin(),
             PluginSpec.exec(name: "append", command: ["sh", "-c", "cat >> '\(log.path)'"], types: "job.succeeded", timeoutSeconds: 10).makePlugin(),
         ]
-        let host = PluginHost(plugins: plugins, store: store, policy: Self.fastPolicy, logger: Logger(label: "test"))
+        let host = PluginHost(plugins: plugins, store: store, media: server.media, policy: Self.fastPolicy, logger: Logger(label: "test"))
         try await Self.running(host) {
             try await Self.eventually("plugins running") { host.status.allSatisfy { $0.state == .running } }
             let job = try await store.createJob(
@@ -174,7 +174,7 @@ struct PluginHostTests {
         let plugin = try PluginSpec.webhook(
             name: "hook", url: "http://127.0.0.1:\(port)/hook", secret: "s3cret", types: "draft.*", timeoutSeconds: 5
         ).makePlugin()
-        let host = PluginHost(plugins: [plugin], store: store, policy: Self.fastPolicy, logger: Logger(label: "test"))
+        let host = PluginHost(plugins: [plugin], store: store, media: server.media, policy: Self.fastPolicy, logger: Logger(label: "test"))
         let event = try await Self.running(host) {
             try await Self.eventually("the webhook running") { host.status.allSatisfy { $0.state == .running } }
             let event = try await Self.draft(store, "hooked")

@@ -19,8 +19,19 @@ struct MediaStoreTests {
         // No temporary upload files are left behind.
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("incoming").path).isEmpty)
 
-        media.remove(first.sha256)
+        // Both ingests pinned the file until their jobs exist: it cannot be deleted under them.
+        #expect(media.removeUnlessPinned(first.sha256) == false)
+        media.unpin(first.sha256)
+        #expect(media.removeUnlessPinned(first.sha256) == false)
+        media.unpin(second.sha256)
+        #expect(media.removeUnlessPinned(first.sha256))
         #expect(!media.contains(first.sha256))
+        // A copy of the store sees the same pins.
+        let again = try media.ingest(fileAt: source)
+        let copy = media
+        #expect(copy.removeUnlessPinned(again.sha256) == false)
+        copy.unpin(again.sha256)
+        #expect(media.removeUnlessPinned(again.sha256))
     }
 
     @Test("an aborted upload leaves nothing behind")

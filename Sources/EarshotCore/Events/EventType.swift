@@ -14,6 +14,8 @@ public enum EventType: String, Codable, Sendable, CaseIterable, Hashable {
     /// a release at shutdown, a reset, or a manual retry (`data.reason` says which).
     case jobRetried = "job.retried"
     case jobDeleted = "job.deleted"
+    /// The job's media file was deleted by the `cleanup` plugin's retention (`data.reason`).
+    case jobMediaRemoved = "job.media_removed"
     case nodeRegistered = "node.registered"
     case nodeOnline = "node.online"
     case nodeOffline = "node.offline"

@@ -1,5 +1,6 @@
 import EarshotCore
 import EarshotStore
+import Logging
 
 /// Something that reacts to events: a webhook, a folder of exports, a command to run.
 ///
@@ -18,9 +19,22 @@ public protocol Plugin: Sendable {
     func start() async throws
     /// Reacts to one event. Throwing means "not handled": the same event is offered again.
     func handle(_ event: Event, context: PluginContext) async throws
+    /// How often ``sweep(context:)`` runs (first right after `start`); `nil`, the default, for
+    /// plugins that only react to events. Time-based work (retention) belongs here.
+    var sweepInterval: Duration? { get }
+    /// Periodic work; a throw counts as a failure like a throwing `handle`.
+    func sweep(context: PluginContext) async throws
+}
+
+extension Plugin {
+    public var sweepInterval: Duration? { nil }
+    public func sweep(context: PluginContext) async throws {}
 }
 
 /// What a plugin may use while handling an event.
 public struct PluginContext: Sendable {
     public let store: any Store
+    public let media: MediaStore
+    /// Tagged with the plugin's name.
+    public let logger: Logger
 }

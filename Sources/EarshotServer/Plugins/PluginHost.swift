@@ -38,13 +38,15 @@ public final class PluginHost: Service, Sendable {
 
     let plugins: [any Plugin]
     let store: any Store
+    let media: MediaStore
     let policy: Policy
     let logger: Logger
     private let statuses: Mutex<[String: PluginStatus]>
 
-    public init(plugins: [any Plugin], store: any Store, policy: Policy = Policy(), logger: Logger) {
+    public init(plugins: [any Plugin], store: any Store, media: MediaStore, policy: Policy = Policy(), logger: Logger) {
         self.plugins = plugins
         self.store = store
+        self.media = media
         self.policy = policy
         self.logger = logger
         statuses = Mutex(Dictionary(uniqueKeysWithValues: plugins.map {
@@ -78,7 +80,7 @@ public final class PluginHost: Service, Sendable {
     private func drive(_ plugin: any Plugin) async {
         var logger = logger
         logger[metadataKey: "plugin"] = "\(plugin.name)"
-        let context = PluginContext(store: store)
+        let context = PluginContext(store: store, media: media, logger: logger)
         do {
             try await attempt(plugin, logger: logger) { try await plugin.start() }
             var cursor: Int64
@@ -94,7 +96,14 @@ public final class PluginHost: Service, Sendable {
             // How far the log has been read: past events the plugin does not subscribe to too, so a
             // narrow subscription does not rescan them after every commit.
             var scanned = cursor
+            var nextSweep = plugin.sweepInterval.map { _ in ContinuousClock.now }
             while !Task.isCancelled {
+                if let due = nextSweep, let interval = plugin.sweepInterval, ContinuousClock.now >= due {
+                    try await attempt(plugin, logger: logger) {
+                        try await withTimeout(policy.handleTimeout) { try await plugin.sweep(context: context) }
+                    }
+                    nextSweep = ContinuousClock.now + interval
+                }
                 let observed = store.eventSignal.generation
                 let head = try await store.latestEventSeq()
                 let events = try await store.events(after: scanned, filter: plugin.subscription, correlationId: nil, limit: policy.pageSize)
@@ -107,7 +116,10 @@ public final class PluginHost: Service, Sendable {
                     update(plugin.name) { $0.cursor = cursor }
                 }
                 scanned = EventRoutes.scanned(upTo: scanned, page: events, limit: policy.pageSize, head: head)
-                if events.count < policy.pageSize { await store.eventSignal.wait(timeout: .seconds(30), unlessNotifiedSince: observed) }
+                if events.count < policy.pageSize {
+                    let untilSweep = nextSweep.map { ContinuousClock.now.duration(to: $0) } ?? .seconds(30)
+                    await store.eventSignal.wait(timeout: max(.zero, min(.seconds(30), untilSweep)), unlessNotifiedSince: observed)
+                }
             }
         } catch is CancellationError {
             return

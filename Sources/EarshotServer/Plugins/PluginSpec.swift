@@ -17,15 +17,19 @@ import Foundation
 ///     url: https://hooks.example.com/earshot
 ///     secret: s3cret
 ///     types: [job.succeeded, job.failed]
+///   - type: cleanup
+///     retention_days: 30
+///     interval_minutes: 60
 /// ```
 public enum PluginSpec: Sendable, Hashable, Codable {
     case exportFolder(name: String, directory: String, formats: [ExportFormat])
     case exec(name: String, command: [String], types: String, timeoutSeconds: Double)
     case webhook(name: String, url: String, secret: String?, types: String, timeoutSeconds: Double)
+    case cleanup(name: String, retentionSeconds: Double, intervalSeconds: Double)
 
     public var name: String {
         switch self {
-        case .exportFolder(let name, _, _), .exec(let name, _, _, _), .webhook(let name, _, _, _, _): name
+        case .exportFolder(let name, _, _), .exec(let name, _, _, _), .webhook(let name, _, _, _, _), .cleanup(let name, _, _): name
         }
     }
 
@@ -42,6 +46,10 @@ public enum PluginSpec: Sendable, Hashable, Codable {
             return WebhookPlugin(
                 name: name, url: url, secret: secret, subscription: try EventTypeFilter(parsing: types),
                 timeout: .milliseconds(Int64(timeoutSeconds * 1000))
+            )
+        case .cleanup(let name, let retentionSeconds, let intervalSeconds):
+            return CleanupPlugin(
+                name: name, retention: .milliseconds(Int64(retentionSeconds * 1000)), interval: .milliseconds(Int64(intervalSeconds * 1000))
             )
         }
     }
@@ -93,8 +101,12 @@ public enum PluginSpec: Sendable, Hashable, Codable {
                 let types = try Self.types(fields, label: label)
                 let timeout = try Self.timeout(fields["timeout_seconds"].map { "\($0)" }, label: label)
                 specs.append(.exec(name: name, command: command, types: types, timeoutSeconds: timeout))
+            case "cleanup":
+                let retentionDays = try Self.number(text("retention_days"), default: 30, label: label, key: "retention_days", allowZero: true)
+                let intervalMinutes = try Self.number(text("interval_minutes"), default: 60, label: label, key: "interval_minutes", allowZero: false)
+                specs.append(.cleanup(name: name, retentionSeconds: retentionDays * 86_400, intervalSeconds: intervalMinutes * 60))
             default:
-                throw ConfigurationLoader.InvalidValue(description: "\(label): unknown plugin type '\(type)'; use export-folder, exec or webhook")
+                throw ConfigurationLoader.InvalidValue(description: "\(label): unknown plugin type '\(type)'; use export-folder, exec, webhook or cleanup")
             }
         }
         return specs
@@ -109,6 +121,14 @@ public enum PluginSpec: Sendable, Hashable, Codable {
             throw ConfigurationLoader.InvalidValue(description: "\(label): \(error.description)")
         }
         return types
+    }
+
+    private static func number(_ text: String?, default value: Double, label: String, key: String, allowZero: Bool) throws -> Double {
+        guard let text else { return value }
+        guard let number = Double(text), number.isFinite, allowZero ? number >= 0 : number > 0 else {
+            throw ConfigurationLoader.InvalidValue(description: "\(label): \(key) must be a \(allowZero ? "non-negative" : "positive") number")
+        }
+        return number
     }
 
     private static func timeout(_ text: String?, label: String) throws -> Double {
