@@ -50,10 +50,14 @@ final class EventFeed: Sendable {
             guard state.generation != nil, after >= state.floor else { return nil }
             var found: [Entry] = []
             var scanned = max(after, state.head)
-            for entry in state.events where entry.event.seq > after {
-                let event = entry.event
+            // The window is ordered by seq: start at the first newer event instead of walking the
+            // window from its oldest, which under many subscribers costs O(window) per read.
+            var index = Self.firstIndex(after: after, in: state.events)
+            while index < state.events.count {
+                let event = state.events[index].event
+                index += 1
                 guard filter.matches(event.type), correlationId == nil || event.correlationId == correlationId else { continue }
-                found.append(entry)
+                found.append(state.events[index - 1])
                 if found.count == limit {
                     scanned = event.seq
                     break
@@ -66,6 +70,17 @@ final class EventFeed: Sendable {
         let page = try await store.events(after: after, filter: filter, correlationId: correlationId, limit: limit)
         let encoder = EarshotJSON.encoder()
         return (try page.map { try Entry($0, encoder: encoder) }, EventRoutes.scanned(upTo: after, page: page, limit: limit, head: head))
+    }
+
+    /// The index of the first entry with seq greater than `seq` (binary search; entries ascend by seq).
+    static func firstIndex(after seq: Int64, in entries: [Entry]) -> Int {
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].event.seq <= seq { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// Brings the window up to the store's newest event, once per commit however many callers
@@ -109,7 +124,9 @@ final class EventFeed: Sendable {
         let capacity = self.capacity
         state.withLock { state in
             state.events += fresh
-            if state.events.count > capacity {
+            // Trimmed a quarter at a time: dropping one entry per commit would shift the whole
+            // window on every commit once it is full.
+            if state.events.count > capacity + capacity / 4 {
                 let dropped = state.events.count - capacity
                 state.floor = state.events[dropped - 1].event.seq
                 state.events.removeFirst(dropped)

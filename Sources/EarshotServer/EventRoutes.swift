@@ -83,7 +83,7 @@ struct EventRoutes: Sendable {
         let start: Int64 = if let after = query.after { after } else { try await store.latestEventSeq() }
         let store = self.store
         let feed = self.feed
-        let maxLag = Int64(self.maxLag)
+        let maxLag = self.maxLag
         let oldest = try await store.oldestEventSeq()
         let body = ResponseBody { writer in
             Self.adjustSubscribers(by: 1)
@@ -95,32 +95,25 @@ struct EventRoutes: Sendable {
                 let notice = #"{"reason":"pruned","resume_from":\#(oldest - 1)}"#
                 try await writer.write(ByteBuffer(string: "event: resync\ndata: \(notice)\n\n"))
             }
-            var last = start
+            var subscription = EventSubscription(store: store, feed: feed, query: query, maxLag: maxLag, from: start)
             // At shutdown the stream ends (the client reconnects with Last-Event-ID); waking every
             // waiting stream is how each notices.
             try await withGracefulShutdownHandler {
-                while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                    let observed = store.eventSignal.generation
-                    let (events, scanned) = try await feed.read(
-                        after: last, filter: query.filter, correlationId: query.correlationId, limit: Self.pageSize
-                    )
-                    if !events.isEmpty {
+                streaming: while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                    switch try await subscription.next() {
+                    case .events(let events):
+                        guard !events.isEmpty else { continue }
                         var chunk = ""
                         for entry in events {
                             chunk += "id: \(entry.event.seq)\nevent: \(entry.event.type.rawValue)\ndata: \(entry.json)\n\n"
                         }
                         try await writer.write(ByteBuffer(string: chunk))
-                    }
-                    last = scanned
-                    if feed.head - last > maxLag {
-                        // Too far behind: say where to resume and end; the client reconnects from there.
-                        try await writer.write(ByteBuffer(string: "event: resync\ndata: {\"reason\":\"lagging\",\"resume_from\":\(last)}\n\n"))
-                        break
-                    }
-                    if events.count == Self.pageSize { continue }
-                    await store.eventSignal.wait(timeout: Self.keepAliveInterval, unlessNotifiedSince: observed)
-                    if store.eventSignal.generation == observed, !Task.isCancelled {
-                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    case .idle:
+                        if !Task.isCancelled { try await writer.write(ByteBuffer(string: ": keep-alive\n\n")) }
+                    case .lagging(let resumeFrom):
+                        // Say where to resume and end; the client reconnects from there.
+                        try await writer.write(ByteBuffer(string: "event: resync\ndata: {\"reason\":\"lagging\",\"resume_from\":\(resumeFrom)}\n\n"))
+                        break streaming
                     }
                 }
             } onGracefulShutdown: {

@@ -11,8 +11,9 @@ import NIOCore
 /// plugin failures). Published events are validated, stamped and logged like the server's own.
 ///
 /// Each connection reads the durable log at its own pace, so a slow one holds up nobody. One
-/// that falls more than `event_subscriber_max_lag` events behind the head is told where to
-/// resume (`resync`) and closed: it reconnects with `after` and catches up from the log.
+/// that falls more than `event_subscriber_max_lag` events behind the head, and keeps losing
+/// ground, is told where to resume (`resync`) and closed: it reconnects with `after` and
+/// catches up from the log (see ``EventSubscription``).
 struct EventSocketRoute: Sendable {
     let store: any Store
     let feed: EventFeed
@@ -72,24 +73,21 @@ struct EventSocketRoute: Sendable {
     }
 
     private func pushEvents(after start: Int64, query: EventRoutes.Query, outbound: WebSocketOutboundWriter) async throws {
-        var last = start
+        var subscription = EventSubscription(store: store, feed: feed, query: query, maxLag: configuration.eventSubscriberMaxLag, from: start)
         while !Task.isCancelled {
-            let observed = store.eventSignal.generation
-            let (events, scanned) = try await feed.read(
-                after: last, filter: query.filter, correlationId: query.correlationId, limit: EventRoutes.pageSize
-            )
-            for entry in events {
-                // The event's JSON is encoded once per server, not once per subscriber.
-                try await outbound.writeTextMessage(#"{"event":"# + entry.json + #","kind":"event"}"#)
-            }
-            last = scanned
-            if feed.head - last > Int64(configuration.eventSubscriberMaxLag) {
+            switch try await subscription.next() {
+            case .events(let events):
+                for entry in events {
+                    // The event's JSON is encoded once per server, not once per subscriber.
+                    try await outbound.writeTextMessage(#"{"event":"# + entry.json + #","kind":"event"}"#)
+                }
+            case .idle:
+                continue
+            case .lagging(let resumeFrom):
                 // Returning ends the handler, which closes the socket.
-                try await send(.resync(resumeFrom: last), outbound)
+                try await send(.resync(resumeFrom: resumeFrom), outbound)
                 return
             }
-            if events.count == EventRoutes.pageSize { continue }
-            await store.eventSignal.wait(timeout: EventRoutes.keepAliveInterval, unlessNotifiedSince: observed)
         }
     }
 

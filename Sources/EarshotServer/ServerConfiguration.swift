@@ -38,8 +38,8 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     public var eventRetentionDays = 7.0
     /// The log keeps at most this many (the newest) events.
     public var eventRetentionMaxEvents = 1_000_000
-    /// A stream subscriber this many events behind the newest is sent `resync` and disconnected,
-    /// to catch up from the log by reconnecting.
+    /// A stream subscriber this many events behind the newest, and falling further behind, is sent
+    /// `resync` and disconnected, to catch up from the log by reconnecting.
     public var eventSubscriberMaxLag = 1000
     /// Plugins to run, from the configuration file's `plugins` list.
     public var plugins: [PluginSpec] = []

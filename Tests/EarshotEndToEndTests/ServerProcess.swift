@@ -69,6 +69,13 @@ final class ServerProcess: @unchecked Sendable {
         }
     }
 
+    /// A memory figure of the server process from `/proc/<pid>/status` (`VmRSS`, `VmHWM` for the peak), in KiB.
+    func memoryKiB(_ field: String) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
     func kill() async {
