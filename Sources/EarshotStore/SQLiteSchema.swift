@@ -137,6 +137,27 @@ enum SQLiteSchema {
             // the same content is uploaded again.
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN media_removed_at REAL")
         }
+        migrator.registerMigration("v8-segment-search") { db in
+            // An external-content FTS5 index over segment text, kept in step by triggers (they also
+            // fire for the cascade when a transcript or job is deleted). `remove_diacritics` lets
+            // "cafe" find "café".
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE segments_fts USING fts5(
+                    text, content='segments', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+                );
+                CREATE TRIGGER segments_fts_insert AFTER INSERT ON segments BEGIN
+                    INSERT INTO segments_fts(rowid, text) VALUES (new.rowid, new.text);
+                END;
+                CREATE TRIGGER segments_fts_delete AFTER DELETE ON segments BEGIN
+                    INSERT INTO segments_fts(segments_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+                END;
+                CREATE TRIGGER segments_fts_update AFTER UPDATE OF text ON segments BEGIN
+                    INSERT INTO segments_fts(segments_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+                    INSERT INTO segments_fts(rowid, text) VALUES (new.rowid, new.text);
+                END;
+                INSERT INTO segments_fts(segments_fts) VALUES ('rebuild');
+                """)
+        }
         return migrator
     }
 }

@@ -89,6 +89,8 @@ public protocol Store: JobQueue, NodeRegistry {
     func stateCounts() async throws -> [JobState: Int]
     /// Jobs that succeeded since `since`, and the audio they covered.
     func throughput(since: Date) async throws -> (jobs: Int, audioSeconds: Double)
+    /// Full-text search over stored transcripts' segments, best match first, `limit` per page.
+    func searchTranscripts(_ terms: SearchTerms, limit: Int, cursor: String?) async throws -> SearchPage
     /// Whether any job still uses the media with this content hash (jobs whose media was removed
     /// by retention do not count).
     func isMediaReferenced(_ sha256: String) async throws -> Bool

@@ -221,6 +221,13 @@ struct OpenAPIAgreementTests {
         _ = try await exchange(.post, "\(item)/cancel", "\(jobs)/\(first)/cancel", expect: 409, code: "invalid_state")
         _ = try await exchange(.post, "\(item)/retry", "\(jobs)/\(first)/retry", expect: 409, code: "invalid_state")
         _ = try await exchange(.get, "\(item)/attempts", "\(jobs)/\(first)/attempts", expect: 200)
+        let search = "/api/v1/search"
+        let found = try await exchange(.get, search, "\(search)?q=HELLO&limit=1", expect: 200)
+        #expect(found.json?["hits"]?.array?.first?["job_id"]?.string == first)
+        #expect(found.json?["hits"]?.array?.first?["snippet_html"]?.string == "<mark>Hello</mark> there.")
+        _ = try await exchange(.get, search, "\(search)?q=%22%2A%29", expect: 400, code: "invalid_query")
+        _ = try await exchange(.get, search, "\(search)?q=hello&limit=500", expect: 400, code: "invalid_limit")
+        _ = try await exchange(.get, search, "\(search)?q=hello&cursor=x", expect: 400, code: "invalid_cursor")
         let finalText = try await exchange(.get, "\(item)/segments", "\(jobs)/\(first)/segments?after=1", expect: 200)
         #expect(finalText.json?["final"] == .bool(true) && finalText.json?["first_index"] == .integer(1))
 

@@ -1,0 +1,51 @@
+import EarshotCore
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    /// Marks around matched words in FTS5 snippets: control characters never found in transcripts.
+    private static let matchOpen: Character = "\u{2}"
+    private static let matchClose: Character = "\u{3}"
+
+    public func searchTranscripts(_ terms: SearchTerms, limit: Int, cursor: String?) async throws -> SearchPage {
+        let offset: Int
+        if let cursor {
+            guard let value = Int(cursor), value > 0 else { throw StoreError.invalidCursor(cursor) }
+            offset = value
+        } else {
+            offset = 0
+        }
+        // Each word quoted (so it is never FTS syntax), all required, the last also as a prefix.
+        let expression = terms.words.enumerated().map { index, word in
+            "\"\(word)\"" + (index == terms.words.count - 1 ? "*" : "")
+        }.joined(separator: " ")
+        return try await pool.read { db in
+            let rows = try db.fetchAllCached(sql: """
+                SELECT s.job_id, t.title, s.idx, s.start, s."end",
+                    snippet(segments_fts, 0, char(2), char(3), '…', 24), bm25(segments_fts)
+                FROM segments_fts
+                JOIN segments s ON s.rowid = segments_fts.rowid
+                JOIN transcripts t ON t.job_id = s.job_id
+                WHERE segments_fts MATCH ?
+                ORDER BY bm25(segments_fts), t.created_at DESC, s.idx
+                LIMIT ? OFFSET ?
+                """, arguments: [expression, limit + 1, offset])
+            let hits = rows.prefix(limit).map { row in
+                let rank: Double = row[6]
+                var snippet = SnippetPart.parts(ofMarked: row[5], open: Self.matchOpen, close: Self.matchClose)
+                // Recognized segments usually begin with a space.
+                if let first = snippet.first, !first.match {
+                    snippet[0].text = String(first.text.drop { $0.isWhitespace })
+                    if snippet[0].text.isEmpty { snippet.removeFirst() }
+                }
+                return SearchHit(
+                    jobId: JobID(rawValue: row[0]), title: row[1], segment: row[2], start: row[3], end: row[4],
+                    snippet: snippet,
+                    // bm25 is lower for better matches; the API says higher is better.
+                    score: -rank
+                )
+            }
+            return SearchPage(hits: Array(hits), nextCursor: rows.count > limit ? String(offset + limit) : nil)
+        }
+    }
+}
