@@ -60,25 +60,6 @@ public struct SnippetPart: Codable, Sendable, Hashable {
     }
 }
 
-/// Escaping for text placed in HTML element content or quoted attribute values.
-public enum HTMLText {
-    public static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
-}
-
 /// A page of search results, best first.
 public struct SearchPage: Sendable, Hashable {
     public var hits: [SearchHit]
