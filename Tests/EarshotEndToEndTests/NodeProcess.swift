@@ -33,17 +33,7 @@ final class NodeProcess: @unchecked Sendable {
         process.standardError = try FileHandle(forWritingTo: logURL)
         try process.run()
         self.process = process
-        let handle = stdout.fileHandleForReading
-        let started = await onOwnThread { () -> Bool in
-            var buffer = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { return false }
-                buffer.append(chunk)
-                if String(decoding: buffer, as: UTF8.self).contains("started") { return true }
-            }
-        }
-        guard started else {
+        guard await stdout.fileHandleForReading.firstLine(containing: "started") != nil else {
             throw TestFailure("node \(name) did not start: \((try? String(contentsOf: logURL, encoding: .utf8))?.suffix(2000) ?? "")")
         }
     }

@@ -29,18 +29,7 @@ final class ServerProcess: @unchecked Sendable {
         try process.run()
         self.process = process
         // The server prints its address once the socket is bound; read up to that line.
-        let handle = stdout.fileHandleForReading
-        let line = await onOwnThread { () -> String? in
-            var buffer = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { return nil }
-                buffer.append(chunk)
-                if let text = String(data: buffer, encoding: .utf8), let line = text.split(separator: "\n").first(where: { $0.contains("listening on") }) {
-                    return String(line)
-                }
-            }
-        }
+        let line = await stdout.fileHandleForReading.firstLine(containing: "listening on")
         guard let line, let address = line.split(separator: " ").last, let url = URL(string: String(address)) else {
             process.terminate()
             throw TestFailure("server did not start: \(try String(contentsOf: logURL, encoding: .utf8).suffix(2000))")

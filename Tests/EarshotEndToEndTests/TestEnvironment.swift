@@ -63,6 +63,21 @@ extension FileHandle {
     func readToEndOnThread() async -> Data {
         await onOwnThread { self.readDataToEndOfFile() }
     }
+
+    /// Reads (on a thread of its own) until a line containing `marker` arrives; nil at end of file.
+    func firstLine(containing marker: String) async -> String? {
+        await onOwnThread {
+            var buffer = Data()
+            while true {
+                let chunk = self.availableData
+                if chunk.isEmpty { return nil }
+                buffer.append(chunk)
+                if let line = String(decoding: buffer, as: UTF8.self).split(separator: "\n").first(where: { $0.contains(marker) }) {
+                    return String(line)
+                }
+            }
+        }
+    }
 }
 
 extension Process {

@@ -13,7 +13,8 @@ import Metrics
 /// upload of the same content holds a pin on it (see ``MediaStore``).
 struct CleanupPlugin: Plugin {
     let name: String
-    let retention: Duration
+    /// Seconds a finished job's media is kept (compared with stored finish times, which are dates).
+    let retention: TimeInterval
     let interval: Duration
 
     private static let removedFiles = Counter(label: "earshot_media_files_removed_total")
@@ -26,13 +27,13 @@ struct CleanupPlugin: Plugin {
     func start() async throws {}
 
     func handle(_ event: Event, context: PluginContext) async throws {
-        guard retention == .zero, case .job(let data) = event.data else { return }
+        guard retention == 0, case .job(let data) = event.data else { return }
         guard let job = try? await context.store.job(data.jobId), job.state.isTerminal, job.media.removedAt == nil else { return }
         try await remove(job.media.sha256, finishedBefore: Date(), context: context)
     }
 
     func sweep(context: PluginContext) async throws {
-        let cutoff = Date(timeIntervalSinceNow: -retention.seconds)
+        let cutoff = Date(timeIntervalSinceNow: -retention)
         // Each pass marks what it returns, so the next query starts past it.
         while true {
             let due = try await context.store.mediaDueForRemoval(finishedBefore: cutoff, limit: 100)
@@ -51,13 +52,5 @@ struct CleanupPlugin: Plugin {
         Self.removedFiles.increment()
         Self.removedBytes.increment(by: Int64(size))
         context.logger.info("media removed", metadata: ["sha256": "\(sha256)", "bytes": "\(size)"])
-    }
-}
-
-extension Duration {
-    /// The duration in (fractional) seconds.
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }

@@ -49,7 +49,7 @@ public enum PluginSpec: Sendable, Hashable, Codable {
             )
         case .cleanup(let name, let retentionSeconds, let intervalSeconds):
             return CleanupPlugin(
-                name: name, retention: .milliseconds(Int64(retentionSeconds * 1000)), interval: .milliseconds(Int64(intervalSeconds * 1000))
+                name: name, retention: retentionSeconds, interval: .milliseconds(Int64(intervalSeconds * 1000))
             )
         }
     }
