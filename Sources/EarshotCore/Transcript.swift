@@ -23,14 +23,21 @@ public struct Segment: Codable, Sendable, Hashable {
     public var avgLogprob: Double?
     public var noSpeechProb: Double?
     public var words: [Word]?
+    /// The recognizer's text, present once the segment was revised (`text` is then the winning
+    /// revision's, and `words` still time the original).
+    public var originalText: String?
 
-    public init(start: Double, end: Double, text: String, avgLogprob: Double? = nil, noSpeechProb: Double? = nil, words: [Word]? = nil) {
+    public init(
+        start: Double, end: Double, text: String, avgLogprob: Double? = nil, noSpeechProb: Double? = nil, words: [Word]? = nil,
+        originalText: String? = nil
+    ) {
         self.start = start
         self.end = end
         self.text = text
         self.avgLogprob = avgLogprob
         self.noSpeechProb = noSpeechProb
         self.words = words
+        self.originalText = originalText
     }
 }
 

@@ -51,6 +51,8 @@ public struct APIError: HTTPResponseError, Sendable {
             case .nodeNotFound(let id): return APIError(.notFound, "not_found", "node \(id) does not exist")
             case .duplicateNodeName: return APIError(.conflict, "duplicate_name", error.description)
             case .mediaRemoved: return APIError(.conflict, "media_removed", error.description)
+            case .transcriptNotFound: return APIError(.notFound, "transcript_not_found", error.description)
+            case .segmentNotFound: return APIError(.notFound, "segment_not_found", error.description)
             }
         case let error as HTTPError:
             let code = switch error.status.code {

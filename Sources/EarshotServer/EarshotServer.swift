@@ -105,6 +105,7 @@ extension EarshotServer {
         NodeRoutes(store: store, media: media, signal: signal, configuration: configuration, waitRoom: waitRoom).register(on: api)
         QueueStatsRoute(store: store, waitRoom: waitRoom).register(on: api)
         SearchRoute(store: store).register(on: api)
+        TranscriptRoutes(store: store).register(on: api)
         let feed = EventFeed(store: store)
         EventRoutes(store: store, feed: feed, maxLag: configuration.eventSubscriberMaxLag).register(on: api)
         EventSocketRoute(store: store, feed: feed, configuration: configuration).register(on: api)

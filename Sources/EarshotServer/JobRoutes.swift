@@ -3,6 +3,7 @@ import EarshotCore
 import EarshotNode
 import EarshotStore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -43,6 +44,21 @@ struct JobRoutes: Sendable {
         }
         group.get("jobs/{id}/transcript") { request, context in try await self.transcript(request, context: context) }
         group.get("jobs/{id}/segments") { request, context in try await self.segments(request, context: context) }
+        group.get("jobs/{id}/media") { request, context in try await self.mediaFile(request, context: context) }
+    }
+
+    /// The uploaded file, for players (seeking uses `Range`).
+    private func mediaFile(_ request: Request, context: some RequestContext) async throws -> Response {
+        let job = try await store.job(try Self.jobID(context))
+        guard job.media.removedAt == nil, media.contains(job.media.sha256) else {
+            throw APIError(.gone, "media_removed", "the media of job \(job.id) is no longer stored")
+        }
+        var response = try await MediaFileResponse.make(
+            path: media.url(for: job.media.sha256).path, size: Int(job.media.sizeBytes),
+            contentType: MediaFileResponse.servedType(uploaded: job.media.contentType), request: request, context: context
+        )
+        response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        return response
     }
 
     private func create(_ request: Request, context: some RequestContext) async throws -> Response {

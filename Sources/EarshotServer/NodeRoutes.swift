@@ -163,38 +163,10 @@ struct NodeRoutes: Sendable {
         }
         let job = try await store.job(id)
         try checkHolder(job: job, node: node, token: token)
-        let path = media.url(for: job.media.sha256).path
-        let size = Int(job.media.sizeBytes)
-        var headers: HTTPFields = [.contentType: "application/octet-stream", .acceptRanges: "bytes"]
-        var range = 0...(size - 1)
-        var status = HTTPResponse.Status.ok
-        if let header = request.headers[.range] {
-            guard let parsed = Self.parseRange(header, size: size) else {
-                throw APIError(.rangeNotSatisfiable, "invalid_range", "cannot serve \(header) of \(size) bytes", headers: [.contentRange: "bytes */\(size)"])
-            }
-            range = parsed
-            status = .partialContent
-            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
-        }
-        headers[.contentLength] = String(range.count)
-        let body = try await FileIO().loadFile(path: path, range: range, context: context)
-        return Response(status: status, headers: headers, body: body)
-    }
-
-    /// `bytes=N-`, `bytes=N-M` or `bytes=-K` (last K bytes), clamped to the file.
-    static func parseRange(_ header: String, size: Int) -> ClosedRange<Int>? {
-        guard header.hasPrefix("bytes="), size > 0 else { return nil }
-        let spec = header.dropFirst("bytes=".count)
-        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
-        let startText = spec[..<dash]
-        let endText = spec[spec.index(after: dash)...]
-        if startText.isEmpty {
-            guard let suffix = Int(endText), suffix > 0 else { return nil }
-            return max(0, size - suffix)...(size - 1)
-        }
-        guard let start = Int(startText), start < size else { return nil }
-        let end = endText.isEmpty ? size - 1 : min(Int(endText) ?? -1, size - 1)
-        return end >= start ? start...end : nil
+        return try await MediaFileResponse.make(
+            path: media.url(for: job.media.sha256).path, size: Int(job.media.sizeBytes), contentType: "application/octet-stream",
+            request: request, context: context
+        )
     }
 
     /// The lease a report refers to, after checking that it is this node's.

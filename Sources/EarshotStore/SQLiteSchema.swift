@@ -158,6 +158,24 @@ enum SQLiteSchema {
                 INSERT INTO segments_fts(segments_fts) VALUES ('rebuild');
                 """)
         }
+        migrator.registerMigration("v9-segment-revisions") { db in
+            // `segments.text` is always the text shown (so search and exports need no join);
+            // `original_text` keeps the recognizer's once a revision replaced it.
+            try db.execute(sql: """
+                ALTER TABLE segments ADD COLUMN original_text TEXT;
+                CREATE TABLE segment_revisions (
+                    job_id TEXT NOT NULL,
+                    idx INTEGER NOT NULL,
+                    number INTEGER NOT NULL,
+                    text TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    author TEXT,
+                    created_at REAL NOT NULL,
+                    PRIMARY KEY (job_id, idx, number),
+                    FOREIGN KEY (job_id, idx) REFERENCES segments(job_id, idx) ON DELETE CASCADE
+                );
+                """)
+        }
         return migrator
     }
 }

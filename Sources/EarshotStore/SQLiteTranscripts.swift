@@ -55,7 +55,8 @@ enum SQLiteTranscripts {
         return Segment(
             start: row["start"], end: row["end"], text: row["text"], avgLogprob: row["avg_logprob"],
             noSpeechProb: row["no_speech_prob"],
-            words: try words.map { try JSONDecoder().decode([Word].self, from: Data($0.utf8)) }
+            words: try words.map { try JSONDecoder().decode([Word].self, from: Data($0.utf8)) },
+            originalText: row.hasColumn("original_text") ? row["original_text"] : nil
         )
     }
 

@@ -84,6 +84,12 @@ public protocol Store: JobQueue, NodeRegistry {
     /// `mediaStillReferenced` is false.
     func delete(_ id: JobID) async throws -> DeletedJob
     func transcript(of id: JobID) async throws -> Transcript?
+    /// Records a revision of segment `index` (0-based) of the job's transcript and makes the
+    /// winning revision (``Revision/winner(of:)``) the segment's text, which search and exports
+    /// then use; the recognizer's text stays as the original. Appends `transcript.revised`.
+    func reviseSegment(_ id: JobID, index: Int, text: String, source: RevisionSource, author: String?, now: Date) async throws -> RevisedSegment
+    /// Segment `index` of the job's transcript with its revisions.
+    func revisedSegment(_ id: JobID, index: Int) async throws -> RevisedSegment
     /// The current attempt's partial segments, in order (empty when it has sent none).
     func partialSegments(of id: JobID) async throws -> [Segment]
     func stateCounts() async throws -> [JobState: Int]
@@ -169,6 +175,9 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case nodeNotFound(String)
     case duplicateNodeName(String)
     case mediaRemoved(JobID)
+    /// The job exists but has no transcript (it has not succeeded).
+    case transcriptNotFound(JobID)
+    case segmentNotFound(JobID, index: Int)
 
     public var description: String {
         switch self {
@@ -179,6 +188,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .nodeNotFound(let id): "node \(id) not found"
         case .duplicateNodeName(let name): "a node named '\(name)' is already registered"
         case .mediaRemoved(let id): "the media of job \(id) was removed by the retention policy; upload it again"
+        case .transcriptNotFound(let id): "job \(id) has no transcript"
+        case .segmentNotFound(let id, let index): "the transcript of job \(id) has no segment \(index)"
         }
     }
 }

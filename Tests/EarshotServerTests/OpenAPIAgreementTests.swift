@@ -228,6 +228,43 @@ struct OpenAPIAgreementTests {
         _ = try await exchange(.get, search, "\(search)?q=%22%2A%29", expect: 400, code: "invalid_query")
         _ = try await exchange(.get, search, "\(search)?q=hello&limit=500", expect: 400, code: "invalid_limit")
         _ = try await exchange(.get, search, "\(search)?q=hello&cursor=x", expect: 400, code: "invalid_cursor")
+        // The audio, whole and in ranges, for the player.
+        let wav = Self.silentWAV()
+        let whole = try await exchange(.get, "\(item)/media", "\(jobs)/\(first)/media", expect: 200)
+        #expect(whole.body == wav && whole.headers[.contentType] == "audio/wav" && whole.headers[.acceptRanges] == "bytes")
+        let tail = try await exchange(.get, "\(item)/media", "\(jobs)/\(first)/media", expect: 206, headers: [.range: "bytes=44-"])
+        #expect(tail.body == Array(wav.dropFirst(44)) && tail.headers[.contentRange] == "bytes 44-\(wav.count - 1)/\(wav.count)")
+        _ = try await exchange(.get, "\(item)/media", "\(jobs)/\(first)/media", expect: 416, code: "invalid_range", headers: [.range: "bytes=99999-"])
+        let other = try await exchange(.get, "\(item)/media", "\(jobs)/\(second)/media", expect: 200)
+        #expect(other.headers[.contentType] == "audio/mp4" && other.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+
+        // A person corrects a segment: the edit is shown, searched and exported; the original is kept.
+        let segment = "/api/v1/transcripts/{id}/segments/{n}"
+        let edited = try await exchange(
+            .patch, segment, "/api/v1/transcripts/\(first)/segments/0", expect: 200, headers: [.contentType: "application/json"],
+            body: Array(#"{"text": "  Hello <b>there</b>, friend.  ", "author": "ann"}"#.utf8)
+        )
+        #expect(edited.json?["text"]?.string == "Hello <b>there</b>, friend." && edited.json?["original_text"]?.string == " Hello there.")
+        #expect(edited.json?["revisions"]?.array?.first?["source"]?.string == "human")
+        let shown = try await exchange(.get, segment, "/api/v1/transcripts/\(first)/segments/0", expect: 200)
+        #expect(shown.json?["revisions"]?.array?.count == 1)
+        let exported = try await exchange(.get, "\(item)/transcript", "\(jobs)/\(first)/transcript?format=txt", expect: 200)
+        #expect(exported.text.contains("Hello <b>there</b>, friend."))
+        let friend = try await exchange(.get, search, "\(search)?q=friend", expect: 200)
+        #expect(friend.json?["hits"]?.array?.first?["snippet_html"]?.string == "Hello &lt;b&gt;there&lt;/b&gt;, <mark>friend</mark>.")
+        _ = try await exchange(.get, segment, "/api/v1/transcripts/\(first)/segments/7", expect: 404, code: "segment_not_found")
+        _ = try await exchange(.get, segment, "/api/v1/transcripts/\(first)/segments/-1", expect: 400, code: "invalid_segment")
+        _ = try await exchange(.get, segment, "/api/v1/transcripts/\(second)/segments/0", expect: 404, code: "transcript_not_found")
+        _ = try await exchange(.get, segment, "/api/v1/transcripts/\(JobID.generate())/segments/0", expect: 404, code: "not_found")
+        _ = try await exchange(
+            .patch, segment, "/api/v1/transcripts/\(first)/segments/0", expect: 400, code: "invalid_json", headers: [.contentType: "application/json"],
+            body: Array(#"{"txt": "x"}"#.utf8)
+        )
+        _ = try await exchange(
+            .patch, segment, "/api/v1/transcripts/\(first)/segments/0", expect: 400, code: "invalid_text", headers: [.contentType: "application/json"],
+            body: Array(#"{"text": "\#(String(repeating: "a", count: 10_001))"}"#.utf8)
+        )
+
         let finalText = try await exchange(.get, "\(item)/segments", "\(jobs)/\(first)/segments?after=1", expect: 200)
         #expect(finalText.json?["final"] == .bool(true) && finalText.json?["first_index"] == .integer(1))
 
@@ -256,7 +293,7 @@ struct OpenAPIAgreementTests {
         let unknown = JobID.generate().rawValue
         let operations: [(HTTPRequest.Method, String)] = [
             (.get, ""), (.delete, ""), (.get, "/attempts"), (.post, "/cancel"), (.post, "/retry"), (.get, "/transcript"),
-            (.get, "/segments"),
+            (.get, "/segments"), (.get, "/media"),
         ]
         for (method, suffix) in operations {
             _ = try await exchange(method, "\(item)\(suffix)", "\(jobs)/not-a-job\(suffix)", expect: 400, code: "invalid_id")
@@ -512,7 +549,8 @@ extension OpenAPIAgreementTests {
             return exchange.body.isEmpty ? [] : ["status \(exchange.status) is documented without a body, but one was sent"]
         }
         let served = mediaType(exchange.headers[.contentType] ?? "")
-        guard let media = content[served] as? [String: Any] else {
+        let wildcard = (served.split(separator: "/").first.map(String.init) ?? "") + "/*"
+        guard let media = (content[served] ?? content[wildcard]) as? [String: Any] else {
             return ["Content-Type '\(served)' is not documented for \(exchange.status); documented: \(content.keys.sorted())"]
         }
         guard served == "application/json" else { return [] }

@@ -59,18 +59,30 @@ public struct NodeEventData: Codable, Sendable, Hashable {
     }
 }
 
-/// `transcript.*`.
+/// `transcript.*`. A `transcript.revised` event also names the segment, the revision and the
+/// text now shown (which is not the revision's when a higher-ranked one exists).
 public struct TranscriptEventData: Codable, Sendable, Hashable {
     public var jobId: JobID
     public var language: String
     public var durationSeconds: Double
     public var segmentCount: Int
+    public var segment: Int?
+    public var revision: Int?
+    public var source: RevisionSource?
+    public var text: String?
 
-    public init(jobId: JobID, language: String, durationSeconds: Double, segmentCount: Int) {
+    public init(
+        jobId: JobID, language: String, durationSeconds: Double, segmentCount: Int, segment: Int? = nil, revision: Int? = nil,
+        source: RevisionSource? = nil, text: String? = nil
+    ) {
         self.jobId = jobId
         self.language = language
         self.durationSeconds = durationSeconds
         self.segmentCount = segmentCount
+        self.segment = segment
+        self.revision = revision
+        self.source = source
+        self.text = text
     }
 }
 

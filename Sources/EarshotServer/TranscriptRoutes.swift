@@ -1,0 +1,47 @@
+import EarshotCore
+import EarshotStore
+import Foundation
+import Hummingbird
+
+/// `/api/v1/transcripts/{id}/segments/{n}`: a segment with its revisions, and human edits.
+struct TranscriptRoutes: Sendable {
+    let store: any Store
+
+    /// `PATCH` body: the new text, and optionally who wrote it.
+    struct SegmentEdit: Decodable {
+        var text: String
+        var author: String?
+    }
+
+    static let maxAuthorLength = 200
+
+    func register(on group: RouterGroup<some RequestContext>) {
+        group.get("transcripts/{id}/segments/{n}") { _, context in
+            try jsonResponse(try await self.store.revisedSegment(try JobRoutes.jobID(context), index: try Self.index(context)))
+        }
+        group.patch("transcripts/{id}/segments/{n}") { request, context in
+            let (id, index) = (try JobRoutes.jobID(context), try Self.index(context))
+            let edit = try await decodeJSON(SegmentEdit.self, from: request, context: context)
+            let text = edit.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard text.count <= Revision.maxTextLength else {
+                throw APIError.badRequest("invalid_text", "text is at most \(Revision.maxTextLength) characters")
+            }
+            let author = edit.author?.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard (author?.count ?? 0) <= Self.maxAuthorLength else {
+                throw APIError.badRequest("invalid_author", "author is at most \(Self.maxAuthorLength) characters")
+            }
+            let revised = try await self.store.reviseSegment(
+                id, index: index, text: text, source: .human, author: author?.isEmpty == false ? author : nil, now: Date()
+            )
+            return try jsonResponse(revised)
+        }
+    }
+
+    static func index(_ context: some RequestContext) throws -> Int {
+        let text = context.parameters.get("n") ?? ""
+        guard let index = Int(text), index >= 0 else {
+            throw APIError.badRequest("invalid_segment", "'\(text.prefix(32))' is not a segment index (0, 1, 2…)")
+        }
+        return index
+    }
+}
