@@ -5,11 +5,11 @@ import Foundation
 /// Every JSON date Earshot sends or receives goes through here, so it has to be cheap:
 /// `ISO8601DateFormatter` on Linux builds an ICU formatter per instance, which cost ~1 ms per
 /// request body and was a quarter of the coordinator's CPU time.
-enum ISO8601Timestamp {
+public enum ISO8601Timestamp {
     private static let millisecondsPerDay: Int64 = 86_400_000
 
     /// `2026-11-21T20:03:54.123Z`: UTC, milliseconds rounded to nearest.
-    static func format(_ date: Date) -> String {
+    public static func format(_ date: Date) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let days = floorDivide(milliseconds, millisecondsPerDay)
         let ofDay = milliseconds - days * millisecondsPerDay
@@ -35,7 +35,12 @@ enum ISO8601Timestamp {
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil for anything else, including
     /// out-of-range fields such as February 30th.
-    static func parse(_ text: String) -> Date? {
+    /// A timestamp as ``parse(_:)`` reads it, or a bare `YYYY-MM-DD` as that day's UTC midnight.
+    public static func parseDateOrTimestamp(_ text: String) -> Date? {
+        parse(text) ?? (text.utf8.count == 10 ? parse(text + "T00:00:00Z") : nil)
+    }
+
+    public static func parse(_ text: String) -> Date? {
         var scanner = Scanner(Array(text.utf8))
         guard let year = scanner.digits(4), scanner.take("-"),
               let month = scanner.digits(2), scanner.take("-"),

@@ -142,6 +142,8 @@ struct JobRoutes: Sendable {
             query.limit = value
         }
         if let cursor = parameters["cursor"], !cursor.isEmpty { query.cursor = String(cursor) }
+        query.createdFrom = try Self.dateParameter(parameters["created_from"].map(String.init), name: "created_from")
+        query.createdBefore = try Self.dateParameter(parameters["created_before"].map(String.init), name: "created_before")
         let page = try await store.jobs(query)
         return try jsonResponse(JobListResponse(jobs: page.jobs.map(JobResponse.init), nextCursor: page.nextCursor))
     }
@@ -193,6 +195,15 @@ struct JobRoutes: Sendable {
             throw APIError.badRequest("invalid_id", "'\(text.prefix(64))' is not a job id")
         }
         return id
+    }
+
+    /// An RFC 3339 timestamp or a `YYYY-MM-DD` day (UTC); nil when absent or empty.
+    static func dateParameter(_ text: String?, name: String) throws -> Date? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let date = ISO8601Timestamp.parseDateOrTimestamp(text) else {
+            throw APIError.badRequest("invalid_date", "\(name) must be a date (2026-11-21) or an RFC 3339 timestamp")
+        }
+        return date
     }
 
     static func headerSafe(_ text: String) -> String {

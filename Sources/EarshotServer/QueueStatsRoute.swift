@@ -11,13 +11,16 @@ struct QueueStatsRoute: Sendable {
     func register(on group: RouterGroup<some RequestContext>) {
         group.get("queue/stats") { _, _ in
             let counts = try await store.stateCounts()
-            let hour = try await store.throughput(since: Date().addingTimeInterval(-3600))
-            return try jsonResponse(QueueStats(
+            let now = Date()
+            let hour = try await store.throughput(since: now.addingTimeInterval(-3600))
+            var stats = QueueStats(
                 queued: counts[.queued] ?? 0, running: counts[.running] ?? 0, succeeded: counts[.succeeded] ?? 0,
                 failed: counts[.failed] ?? 0, cancelled: counts[.cancelled] ?? 0,
                 lastHour: QueueStats.Throughput(jobsSucceeded: hour.jobs, audioSeconds: hour.audioSeconds),
                 waitingNodes: await waitRoom.count
-            ))
+            )
+            stats.hourlyAudioSeconds = try await store.hourlyThroughput(hours: 24, now: now)
+            return try jsonResponse(stats)
         }
     }
 }

@@ -38,6 +38,14 @@ extension SQLiteStore {
             conditions.append("state IN (\(Array(repeating: "?", count: query.states.count).joined(separator: ", ")))")
             arguments.append(contentsOf: query.states.map(\.rawValue).sorted())
         }
+        if let from = query.createdFrom {
+            conditions.append("created_at >= ?")
+            arguments.append(from.timeIntervalSince1970)
+        }
+        if let before = query.createdBefore {
+            conditions.append("created_at < ?")
+            arguments.append(before.timeIntervalSince1970)
+        }
         if let cursor = query.cursor {
             guard let seq = Int64(cursor), seq > 0 else { throw StoreError.invalidCursor(cursor) }
             conditions.append("seq < ?")
@@ -189,6 +197,23 @@ extension SQLiteStore {
                 WHERE j.state = 'succeeded' AND j.finished_at >= ?
                 """, arguments: [since.timeIntervalSince1970])
             return (row?["jobs"] ?? 0, row?["audio"] ?? 0)
+        }
+    }
+
+    public func hourlyThroughput(hours: Int, now: Date) async throws -> [Double] {
+        let start = now.timeIntervalSince1970 - Double(hours) * 3600
+        return try await pool.read { db in
+            var buckets = Array(repeating: 0.0, count: max(hours, 0))
+            let rows = try db.fetchAllCached(sql: """
+                SELECT CAST((j.finished_at - ?) / 3600 AS INTEGER) AS bucket, SUM(t.duration) AS audio
+                FROM jobs j JOIN transcripts t ON t.job_id = j.id
+                WHERE j.state = 'succeeded' AND j.finished_at >= ? GROUP BY bucket
+                """, arguments: [start, start])
+            for row in rows {
+                let bucket: Int = row["bucket"]
+                if buckets.indices.contains(bucket) { buckets[bucket] += row["audio"] ?? 0 }
+            }
+            return buckets
         }
     }
 }

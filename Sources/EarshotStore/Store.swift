@@ -95,6 +95,8 @@ public protocol Store: JobQueue, NodeRegistry {
     func stateCounts() async throws -> [JobState: Int]
     /// Jobs that succeeded since `since`, and the audio they covered.
     func throughput(since: Date) async throws -> (jobs: Int, audioSeconds: Double)
+    /// Seconds of audio transcribed in each of the last `hours` hours before `now`, oldest first.
+    func hourlyThroughput(hours: Int, now: Date) async throws -> [Double]
     /// Full-text search over stored transcripts' segments, best match first, `limit` per page.
     func searchTranscripts(_ terms: SearchTerms, limit: Int, cursor: String?) async throws -> SearchPage
     /// Whether any job still uses the media with this content hash (jobs whose media was removed
@@ -136,11 +138,17 @@ public struct JobQuery: Sendable, Hashable {
     public var limit: Int
     /// Opaque cursor from a previous page's `nextCursor`.
     public var cursor: String?
+    /// Only jobs created at or after this time.
+    public var createdFrom: Date?
+    /// Only jobs created before this time.
+    public var createdBefore: Date?
 
-    public init(states: Set<JobState> = [], limit: Int = 50, cursor: String? = nil) {
+    public init(states: Set<JobState> = [], limit: Int = 50, cursor: String? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil) {
         self.states = states
         self.limit = limit
         self.cursor = cursor
+        self.createdFrom = createdFrom
+        self.createdBefore = createdBefore
     }
 }
 

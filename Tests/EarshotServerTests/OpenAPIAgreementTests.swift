@@ -287,6 +287,12 @@ struct OpenAPIAgreementTests {
         _ = try await exchange(.get, jobs, "\(jobs)?state=queued,succeeded", expect: 200)
         _ = try await exchange(.get, jobs, "\(jobs)?state=finished", expect: 400, code: "invalid_state")
         _ = try await exchange(.get, jobs, "\(jobs)?limit=0", expect: 400, code: "invalid_limit")
+        let today = String(ISO8601Timestamp.format(Date()).prefix(10))
+        let created = try await exchange(.get, jobs, "\(jobs)?created_from=\(today)", expect: 200)
+        #expect(created.json?["jobs"]?.array?.count == 2)
+        let none = try await exchange(.get, jobs, "\(jobs)?created_before=\(today)", expect: 200)
+        #expect(none.json?["jobs"]?.array?.isEmpty == true)
+        _ = try await exchange(.get, jobs, "\(jobs)?created_from=yesterday", expect: 400, code: "invalid_date")
         _ = try await exchange(.get, jobs, "\(jobs)?cursor=abc", expect: 400, code: "invalid_cursor")
 
         // Ids that are not ids, and ids of no job.

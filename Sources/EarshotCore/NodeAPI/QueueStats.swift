@@ -11,6 +11,9 @@ public struct QueueStats: Codable, Sendable, Hashable {
     public var lastHour: Throughput
     /// Nodes waiting in a long-poll claim; nil from servers that do not report it.
     public var waitingNodes: Int?
+    /// Seconds of audio transcribed in each of the last 24 hours, oldest first; nil from servers
+    /// that do not report it.
+    public var hourlyAudioSeconds: [Double]?
 
     public struct Throughput: Codable, Sendable, Hashable {
         public var jobsSucceeded: Int
