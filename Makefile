@@ -3,6 +3,7 @@ SWIFT ?= swift
 ARGS ?=
 BENCH_ARGS ?=
 
+# The browser test's screenshots land in test-output/browser/.
 .PHONY: run test setup setup-tests build build-release bench bench-engine bench-coordinator bench-events clean
 
 setup:
@@ -23,6 +24,8 @@ run: build-release
 test: setup-tests
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(SWIFT) build --product earshot
+	.venv/bin/python tests/browser/ui_test.py --earshot .build/debug/earshot --out test-output/browser
 
 # All benchmarks; each writes its own section of docs/benchmarks.md.
 bench: bench-engine bench-coordinator bench-events

@@ -9,7 +9,8 @@ want_tests=${1:-}
 # zlib1g-dev: compress-nio (WebSocket compression) links libz.
 packages=(ffmpeg libsqlite3-dev zlib1g-dev)
 # openssl: the webhook test checks signatures with `openssl dgst -hmac`, independently of our HMAC.
-if [ "$want_tests" = "--tests" ]; then packages+=(pocketsphinx-testdata openssl); fi
+# chromium, chromium-driver, fonts: the web UI's browser test (driven by selenium from the .venv).
+if [ "$want_tests" = "--tests" ]; then packages+=(pocketsphinx-testdata openssl chromium chromium-driver fonts-dejavu-core); fi
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then packages+=(python3-venv); fi
 
 missing=()
@@ -34,4 +35,14 @@ if ! cmp -s "$requirements" "$stamp" 2>/dev/null; then
   echo "setup: installing the engine's Python packages into .venv"
   .venv/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
   cp "$requirements" "$stamp"
+fi
+
+if [ "$want_tests" = "--tests" ]; then
+  test_requirements=tests/browser/requirements.txt
+  test_stamp=.venv/.earshot-test-requirements
+  if ! cmp -s "$test_requirements" "$test_stamp" 2>/dev/null; then
+    echo "setup: installing the browser test's Python packages into .venv"
+    .venv/bin/pip install --quiet --disable-pip-version-check -r "$test_requirements"
+    cp "$test_requirements" "$test_stamp"
+  fi
 fi

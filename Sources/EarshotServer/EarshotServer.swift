@@ -110,8 +110,21 @@ extension EarshotServer {
         EventRoutes(store: store, feed: feed, maxLag: configuration.eventSubscriberMaxLag).register(on: api)
         EventSocketRoute(store: store, feed: feed, configuration: configuration).register(on: api)
         api.get("plugins") { _, _ in try jsonResponse(PluginList(plugins: plugins?.status ?? [])) }
+        do {
+            let assets = try WebAssets.load()
+            WebRoutes(store: store, media: media, configuration: configuration, plugins: plugins, assets: assets).register(on: router)
+        } catch {
+            // A build without the UI's files still serves the API, and says what is wrong.
+            let problem = "\(error)"
+            router.get("/") { _, _ -> Response in throw APIError(.internalServerError, "web_ui_missing", problem) }
+        }
         return router
     }
+}
+
+extension EarshotServer {
+    /// The web UI's routes (GET): pages for people, outside the versioned API and its document.
+    public static var webUIPaths: [String] { WebRoutes.paths.map(\.description) }
 }
 
 /// The configuration cannot be used; every problem is listed so the user fixes them in one go.

@@ -1,0 +1,171 @@
+import EarshotCore
+import EarshotStore
+import Foundation
+import Hummingbird
+
+/// The web UI: server-rendered pages (escaped by the templates) plus small ES modules that make
+/// them live. Every action goes through the same `/api/v1` a script would use.
+struct WebRoutes: Sendable {
+    let store: any Store
+    let media: MediaStore
+    let configuration: ServerConfiguration
+    let plugins: PluginHost?
+    let assets: WebAssets
+
+    static let pageSize = 50
+
+    /// The browser's pages and files: HTML for people, so not part of the versioned API.
+    static let paths: [RouterPath] = ["/", "/jobs", "/jobs/{id}", "/transcripts/{id}", "/search", "/nodes", "/settings", "/ui/static/{file}"]
+
+    func register(on router: Router<some RequestContext>) {
+        router.get(Self.paths[0]) { _, _ in try await dashboard() }
+        router.get(Self.paths[1]) { request, _ in try await jobs(request) }
+        router.get(Self.paths[2]) { _, context in try await page { try await jobDetail(try JobRoutes.jobID(context)) } }
+        router.get(Self.paths[3]) { request, context in
+            try await page { try await transcript(try JobRoutes.jobID(context), request: request) }
+        }
+        router.get(Self.paths[4]) { request, _ in try await search(request) }
+        router.get(Self.paths[5]) { _, _ in try await nodes() }
+        router.get(Self.paths[6]) { _, _ in
+            try assets.render("settings", try SettingsView(configuration: configuration, plugins: plugins?.status ?? []))
+        }
+        router.get(Self.paths[7]) { _, context in
+            guard let response = assets.staticFile(context.parameters.get("file") ?? "") else {
+                throw HTTPError(.notFound, message: "no such file")
+            }
+            return response
+        }
+    }
+
+    /// Pages answer missing jobs and transcripts with a page in words, not the API's JSON.
+    private func page(_ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            var response = try assets.render("error", ["heading": "Not found", "message": error.description])
+            response.status = .notFound
+            return response
+        } catch let error as APIError {
+            var response = try assets.render("error", ["heading": "Not found", "message": error.message])
+            response.status = error.status
+            return response
+        }
+    }
+
+    private func dashboard() async throws -> Response {
+        let latestSeq = try await store.latestEventSeq()
+        let running = try await store.jobs(JobQuery(states: [.running], limit: 200)).jobs
+        let instance = configuration.resolvedInstanceName
+        let view = DashboardView(
+            counts: try await store.stateCounts(), running: running,
+            builtinHolders: (0..<configuration.workers).map { "builtin:\(instance):\($0 + 1)" },
+            nodes: try await nodesWithState(), recent: try await store.jobs(JobQuery(limit: 10)).jobs, latestSeq: latestSeq
+        )
+        return try assets.render("dashboard", view)
+    }
+
+    private func jobs(_ request: Request) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        let latestSeq = try await store.latestEventSeq()
+        let stateName = parameters["state"].map(String.init) ?? ""
+        let from = parameters["from"].map(String.init) ?? ""
+        let to = parameters["to"].map(String.init) ?? ""
+        var query = JobQuery(limit: Self.pageSize, cursor: parameters["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 })
+        var problems: [String] = []
+        if let state = JobState(rawValue: stateName) { query.states = [state] } else if !stateName.isEmpty { problems.append("unknown state '\(stateName)'") }
+        if !from.isEmpty {
+            if let date = ISO8601Timestamp.parseDateOrTimestamp(from) { query.createdFrom = date } else { problems.append("'\(from)' is not a date") }
+        }
+        if !to.isEmpty {
+            // "To" is inclusive of the whole day picked.
+            if let date = ISO8601Timestamp.parseDateOrTimestamp(to) { query.createdBefore = date.addingTimeInterval(86_400) } else { problems.append("'\(to)' is not a date") }
+        }
+        var page = JobPage(jobs: [], nextCursor: nil)
+        do {
+            page = try await store.jobs(query)
+        } catch StoreError.invalidCursor {
+            problems.append("that page no longer exists; showing the newest jobs")
+            query.cursor = nil
+            page = try await store.jobs(query)
+        }
+        var next: String?
+        if let cursor = page.nextCursor {
+            var components = URLComponents()
+            components.path = "/jobs"
+            components.queryItems = [("state", stateName), ("from", from), ("to", to), ("cursor", cursor)]
+                .filter { !$0.1.isEmpty }.map { URLQueryItem(name: $0.0, value: $0.1) }
+            next = components.string
+        }
+        let view = JobsView(
+            models: configuration.allowedModels.map { JobsView.Model(name: $0, isDefault: $0 == configuration.model) },
+            languages: JobsView.commonLanguages,
+            states: JobState.allCases.map { JobsView.StateOption(name: $0.rawValue, selected: $0.rawValue == stateName) },
+            from: from, to: to, filtered: !stateName.isEmpty || !from.isEmpty || !to.isEmpty,
+            error: problems.isEmpty ? nil : "Filter ignored: " + problems.joined(separator: "; "),
+            jobs: page.jobs.map(JobRowView.init), nextPage: next, latestSeq: latestSeq
+        )
+        return try assets.render("jobs", view)
+    }
+
+    private func jobDetail(_ id: JobID) async throws -> Response {
+        let latestSeq = try await store.latestEventSeq()
+        let job = try await store.job(id)
+        let events = try await store.events(after: 0, filter: .all, correlationId: id.rawValue, limit: 500)
+            .filter { $0.type != .jobProgress && $0.type != .jobSegment }
+        return try assets.render("job", JobDetailView(job: job, attempts: try await store.attempts(of: id), events: events, latestSeq: latestSeq))
+    }
+
+    private func transcript(_ id: JobID, request: Request) async throws -> Response {
+        let job = try await store.job(id)
+        guard let transcript = try await store.transcript(of: id) else { throw StoreError.transcriptNotFound(id) }
+        let startAt = request.uri.queryParameters["t"].flatMap { Double(String($0)) }.map { max(0, $0) } ?? 0
+        let hasMedia = job.media.removedAt == nil && media.contains(job.media.sha256)
+        return try assets.render("transcript", TranscriptView(transcript: transcript, hasMedia: hasMedia, startAt: startAt.isFinite ? startAt : 0))
+    }
+
+    private func search(_ request: Request) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        let query = parameters["q"].map(String.init) ?? ""
+        var view = SearchView(query: query, searched: false, summary: "", error: nil, hits: [], nextPage: nil)
+        guard !query.trimmingCharacters(in: .whitespaces).isEmpty else { return try assets.render("search", view) }
+        do {
+            let terms = try SearchTerms(parsing: query)
+            let cursor = parameters["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+            let page = try await store.searchTranscripts(terms, limit: 20, cursor: cursor)
+            view.searched = true
+            view.hits = page.hits.map {
+                SearchView.HitView(
+                    jobId: $0.jobId.rawValue, segment: $0.segment, start: $0.start, time: WebFormat.clock($0.start), title: $0.title,
+                    snippetHTML: SnippetPart.html($0.snippet)
+                )
+            }
+            view.summary = page.hits.isEmpty ? "Nothing found for “\(query)”." : "Best matches first."
+            if let next = page.nextCursor {
+                var components = URLComponents()
+                components.path = "/search"
+                components.queryItems = [URLQueryItem(name: "q", value: query), URLQueryItem(name: "cursor", value: next)]
+                view.nextPage = components.string
+            }
+        } catch let error as SearchError {
+            view.error = error.description
+        } catch StoreError.invalidCursor {
+            view.error = "That page of results no longer exists; search again."
+        }
+        return try assets.render("search", view)
+    }
+
+    private func nodes() async throws -> Response {
+        let host = configuration.host == "0.0.0.0" || configuration.host == "::" ? "HOST" : configuration.host
+        return try assets.render("nodes", NodesView(serverURL: "http://\(host):\(configuration.port)", nodes: try await nodesWithState()))
+    }
+
+    private func nodesWithState() async throws -> [(node: Node, state: NodeState)] {
+        let now = Date()
+        var result: [(node: Node, state: NodeState)] = []
+        for node in try await store.nodes() {
+            let holds = !(try await store.runningJobs(heldBy: node.leaseHolder)).isEmpty
+            result.append((node, node.state(now: now, heartbeatTimeoutSeconds: configuration.nodeHeartbeatTimeoutSeconds, holdsJobs: holds)))
+        }
+        return result
+    }
+}

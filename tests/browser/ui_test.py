@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""Drives Earshot's web UI in a real browser (Debian's chromium through chromedriver).
+
+Starts `earshot serve` on a free loopback port with a fresh data directory and the real engine,
+then: uploads a LibriVox recording on /jobs; watches the dashboard (opened before the upload, never
+reloaded) show the job running and then succeeded; opens the transcript and checks its words
+against the reference (WER); clicks a segment and sees the audio position move there; searches a
+word of it and lands on the right segment; edits a segment and sees the revision. A screenshot of
+every page goes to the output folder. Exits non-zero on the first failed check.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import urllib.request
+import wave
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+LIBRIVOX = "/usr/share/pocketsphinx/test/data/librivox"
+CLIPS = ["0870", "0880", "0890", "0920", "0930"]
+
+
+def reference_text():
+    texts = {}
+    with open(os.path.join(LIBRIVOX, "transcription"), encoding="utf-8") as handle:
+        for line in handle:
+            match = re.match(r"<s>(.*)</s> \((.*)\)", line.strip())
+            if match:
+                texts[match.group(2)] = match.group(1).strip()
+    return " ".join(texts[f"sense_and_sensibility_01_austen_64kb-{clip}"] for clip in CLIPS)
+
+
+def joined_recording(path):
+    """The five clips one after another with a second of silence between: several segments."""
+    with wave.open(path, "wb") as out:
+        for index, clip in enumerate(CLIPS):
+            with wave.open(os.path.join(LIBRIVOX, f"sense_and_sensibility_01_austen_64kb-{clip}.wav"), "rb") as part:
+                if index == 0:
+                    out.setparams(part.getparams())
+                else:
+                    out.writeframes(b"\0" * part.getsampwidth() * part.getnchannels() * part.getframerate())
+                out.writeframes(part.readframes(part.getnframes()))
+
+
+def words(text):
+    return re.findall(r"[a-z']+", text.lower().replace("mr.", "mister"))
+
+
+def word_error_rate(reference, hypothesis):
+    ref, hyp = words(reference), words(hypothesis)
+    previous = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        current = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h))
+        previous = current
+    return previous[-1] / max(len(ref), 1)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Check:
+    def __init__(self, driver, shots):
+        self.driver = driver
+        self.shots = shots
+
+    def shot(self, name):
+        self.driver.save_screenshot(os.path.join(self.shots, f"{name}.png"))
+
+    def wait(self, condition, what, timeout=30):
+        try:
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(condition)
+        except TimeoutException:
+            self.shot(f"failed-{re.sub(r'[^a-z0-9]+', '-', what.lower())}")
+            raise AssertionError(f"timed out after {timeout} s waiting for: {what}") from None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--earshot", required=True, help="the earshot binary to serve with")
+    parser.add_argument("--out", default="test-output/browser", help="where screenshots go")
+    arguments = parser.parse_args()
+
+    shots = os.path.abspath(arguments.out)
+    shutil.rmtree(shots, ignore_errors=True)
+    os.makedirs(shots)
+    work = tempfile.mkdtemp(prefix="earshot-ui-")
+    recording = os.path.join(work, "austen-reading.wav")
+    joined_recording(recording)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = open(os.path.join(shots, "server.log"), "w", encoding="utf-8")
+    server = subprocess.Popen(
+        [arguments.earshot, "serve", "--port", str(port), "--data-dir", os.path.join(work, "data"), "--workers", "1"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
+                 "--autoplay-policy=no-user-gesture-required", "--mute-audio"]:
+        options.add_argument(flag)
+    driver = None
+    try:
+        wait_until_ready(base, server)
+        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        run(driver, Check(driver, shots), base, recording)
+        print(f"browser test passed; screenshots in {shots}")
+    finally:
+        if driver:
+            driver.quit()
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def wait_until_ready(base, server):
+    """Blocks on /readyz's long answer rather than sleeping: readiness includes the warm engine."""
+    for _ in range(600):
+        if server.poll() is not None:
+            raise AssertionError(f"earshot serve exited with {server.returncode}; see server.log")
+        try:
+            with urllib.request.urlopen(f"{base}/readyz", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        try:
+            server.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            pass
+    raise AssertionError("the server never became ready")
+
+
+def run(driver, check, base, recording):
+    reference = reference_text()
+
+    # The dashboard is opened first and stays open; a marker proves it is never reloaded.
+    driver.get(f"{base}/")
+    check.wait(lambda d: "Live" in d.find_element(By.ID, "live-status").text, "the dashboard's live connection")
+    driver.execute_script("""
+        window.__notReloaded = true;
+        window.__seen = [];
+        new MutationObserver(() => {
+          for (const item of document.querySelectorAll('#running li[data-job]')) window.__seen.push('running:' + item.dataset.job);
+          for (const badge of document.querySelectorAll('#recent li[data-job] [data-state]')) {
+            window.__seen.push(badge.textContent + ':' + badge.closest('li').dataset.job);
+          }
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    """)
+    check.shot("01-dashboard-idle")
+    dashboard = driver.current_window_handle
+
+    # Upload on /jobs in a second tab, with the file picker.
+    driver.switch_to.new_window("tab")
+    driver.get(f"{base}/jobs")
+    driver.find_element(By.ID, "files").send_keys(recording)
+    link = check.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#uploads a[href^='/jobs/']")), "the upload to be queued")
+    job_id = link.get_attribute("href").rsplit("/", 1)[1]
+    check.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"#jobs tr[data-job='{job_id}']"), "the new job in the list")
+    check.shot("02-jobs-uploaded")
+
+    # Back on the dashboard: the job was shown running, then succeeded, without a reload.
+    driver.switch_to.window(dashboard)
+    check.wait(
+        lambda d: d.execute_script(
+            "const b = document.querySelector(`#recent li[data-job='%s'] [data-state]`); return b && b.textContent" % job_id
+        ) == "succeeded",
+        "the dashboard to show the job succeeded", timeout=180,
+    )
+    seen = driver.execute_script("return window.__notReloaded === true ? window.__seen : null")
+    assert seen is not None, "the dashboard was reloaded"
+    assert f"running:{job_id}" in seen, f"the dashboard never showed the job running: {seen[:20]}"
+    check.wait(lambda d: d.find_element(By.CSS_SELECTOR, "[data-count='succeeded']").text == "1", "the succeeded count to reach 1")
+    check.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#throughput svg rect"), "the throughput chart")
+    check.shot("03-dashboard-succeeded")
+
+    # The job page: attempts and events.
+    driver.get(f"{base}/jobs/{job_id}")
+    events = driver.find_element(By.CSS_SELECTOR, ".events").text
+    assert "job.succeeded" in events and "job.claimed" in events, events
+    check.shot("04-job-detail")
+
+    # The transcript: words against the reference.
+    driver.get(f"{base}/transcripts/{job_id}")
+    segments = driver.find_elements(By.CSS_SELECTOR, "li.segment")
+    assert len(segments) >= 2, f"expected several segments, got {len(segments)}"
+    text = " ".join(segment.find_element(By.CSS_SELECTOR, "[data-text]").text for segment in segments)
+    wer = word_error_rate(reference, text)
+    assert wer <= 0.15, f"WER {wer:.2%}: {text}"
+    for fmt in ["json", "srt", "vtt", "txt", "md"]:
+        assert driver.find_elements(By.CSS_SELECTOR, f".downloads a[href*='format={fmt}']"), f"no {fmt} download"
+    check.shot("05-transcript")
+
+    # Clicking a segment's time moves the audio there and highlights that segment.
+    target = segments[2]
+    start = float(target.get_attribute("data-start"))
+    index = target.get_attribute("data-index")
+    check.wait(lambda d: d.execute_script("return document.getElementById('audio').readyState") >= 1, "the audio to load")
+    target.find_element(By.CSS_SELECTOR, "button.time").click()
+    check.wait(
+        lambda d: abs(d.execute_script("return document.getElementById('audio').currentTime") - start) < 1.5,
+        "the audio position to move to the clicked segment",
+    )
+    check.wait(lambda d: "current" in target.get_attribute("class"), "the clicked segment to be highlighted")
+    driver.execute_script("document.getElementById('audio').pause()")
+    check.shot("06-transcript-seeked")
+
+    # Search a word of that segment and land on it.
+    word = max(words(target.find_element(By.CSS_SELECTOR, "[data-text]").text), key=len)
+    driver.get(f"{base}/search")
+    box = driver.find_element(By.CSS_SELECTOR, "main input[name='q']")
+    box.send_keys(word)
+    box.submit()
+    hit = check.wait(
+        EC.presence_of_element_located((By.CSS_SELECTOR, f"#hits a.hit-link[href$='#seg-{index}']")), f"a hit for '{word}' in segment {index}"
+    )
+    marked = [mark.text.lower() for mark in driver.find_elements(By.CSS_SELECTOR, "#hits mark")]
+    assert word in marked, f"'{word}' is not highlighted: {marked}"
+    check.shot("07-search")
+    hit.click()
+    check.wait(lambda d: d.current_url.endswith(f"#seg-{index}"), "the transcript at the hit's segment")
+    check.wait(
+        lambda d: abs(d.execute_script("return document.getElementById('audio').currentTime") - start) < 1.5,
+        "the audio positioned at the hit",
+    )
+
+    # Edit that segment: the new text shows, marked as edited with the original kept.
+    segment = driver.find_element(By.ID, f"seg-{index}")
+    original = segment.find_element(By.CSS_SELECTOR, "[data-text]").text
+    segment.find_element(By.CSS_SELECTOR, "[data-edit]").click()
+    area = segment.find_element(By.TAG_NAME, "textarea")
+    area.clear()
+    area.send_keys("Corrected by a person <script>window.__xss = 1</script>")
+    segment.find_element(By.XPATH, ".//button[text()='Save']").click()
+    check.wait(lambda d: segment.find_element(By.CSS_SELECTOR, "[data-revision]").is_displayed(), "the revision to show")
+    check.shot("08-transcript-edited")
+    driver.refresh()
+    segment = driver.find_element(By.ID, f"seg-{index}")
+    assert segment.find_element(By.CSS_SELECTOR, "[data-text]").text == "Corrected by a person <script>window.__xss = 1</script>"
+    assert segment.find_element(By.CSS_SELECTOR, "[data-original]").text == original.strip()
+    assert driver.execute_script("return window.__xss") is None, "an edit ran as script"
+    with urllib.request.urlopen(f"{base}/api/v1/transcripts/{job_id}/segments/{index}") as response:
+        revised = json.load(response)
+    assert [r["source"] for r in revised["revisions"]] == ["human"], revised
+    check.shot("09-transcript-after-reload")
+
+    # The other pages render and say what they should.
+    driver.get(f"{base}/nodes")
+    driver.find_element(By.CSS_SELECTOR, "#add-node input[name='name']").send_keys("gpu-box")
+    driver.find_element(By.CSS_SELECTOR, "#add-node button[type='submit']").click()
+    check.wait(lambda d: len(d.find_element(By.ID, "key-text").text) > 20, "the new node's key, shown once")
+    check.wait(lambda d: "gpu-box" in d.find_element(By.TAG_NAME, "body").text, "a toast naming the new node")
+    check.shot("10-nodes")
+    driver.get(f"{base}/settings")
+    assert "tiny.en" in driver.find_element(By.TAG_NAME, "main").text
+    check.shot("11-settings")
+    driver.set_window_size(390, 844)
+    driver.get(f"{base}/transcripts/{job_id}")
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390, f"the transcript page scrolls sideways on a phone ({width} px)"
+    check.shot("12-transcript-phone")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as failure:
+        print(f"browser test FAILED: {failure}", file=sys.stderr)
+        sys.exit(1)
