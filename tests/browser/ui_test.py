@@ -25,6 +25,7 @@ from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -274,11 +275,40 @@ def run(driver, check, base, recording):
     driver.get(f"{base}/settings")
     assert "tiny.en" in driver.find_element(By.TAG_NAME, "main").text
     check.shot("11-settings")
+    # Dark mode follows the OS preference.
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    driver.get(f"{base}/transcripts/{job_id}")
+    background = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+    channels = [int(value) for value in re.findall(r"\d+", background)[:3]]
+    assert sum(channels) < 150, f"the page is not dark when the OS asks for dark: {background}"
+    check.shot("12-transcript-dark")
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
+
+    # Keyboard only: Tab reaches a segment's time button, Enter plays from there.
+    driver.get(f"{base}/transcripts/{job_id}")
+    check.wait(lambda d: d.execute_script("return document.getElementById('audio').readyState") >= 1, "the audio to load")
+    body = driver.find_element(By.TAG_NAME, "body")
+    for _ in range(40):
+        body = driver.switch_to.active_element
+        if body.get_attribute("data-seek") == segments_start(driver, 1):
+            break
+        body.send_keys(Keys.TAB)
+    assert driver.switch_to.active_element.get_attribute("data-seek") == segments_start(driver, 1), "Tab never reached segment 2"
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    second = float(segments_start(driver, 1))
+    check.wait(lambda d: abs(d.execute_script("return document.getElementById('audio').currentTime") - second) < 1.5,
+               "Enter on a segment's time to move the audio")
+    driver.execute_script("document.getElementById('audio').pause()")
+
     driver.set_window_size(390, 844)
     driver.get(f"{base}/transcripts/{job_id}")
     width = driver.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390, f"the transcript page scrolls sideways on a phone ({width} px)"
-    check.shot("12-transcript-phone")
+    check.shot("13-transcript-phone")
+
+
+def segments_start(driver, index):
+    return driver.find_elements(By.CSS_SELECTOR, "li.segment button.time")[index].get_attribute("data-seek")
 
 
 if __name__ == "__main__":
