@@ -133,6 +133,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "EarshotCoreTests", dependencies: ["EarshotCore"], swiftSettings: strict),
+        .testTarget(name: "EarshotAudioTests", dependencies: ["EarshotAudio"], swiftSettings: strict),
         .testTarget(
             name: "EarshotStoreTests",
             dependencies: ["EarshotCore", "EarshotStore"],

@@ -8,6 +8,12 @@ public struct DecodedAudio: Sendable, Hashable {
     public static let sampleRate = 16_000
 
     public var durationSeconds: Double { Double(sampleCount) / Double(Self.sampleRate) }
+
+    /// `url` holds `sampleCount` little-endian float32 mono samples at 16 kHz.
+    public init(url: URL, sampleCount: Int) {
+        self.url = url
+        self.sampleCount = sampleCount
+    }
 }
 
 /// Why a file could not be turned into audio.
