@@ -53,6 +53,7 @@ public struct APIError: HTTPResponseError, Sendable {
             case .mediaRemoved: return APIError(.conflict, "media_removed", error.description)
             case .transcriptNotFound: return APIError(.notFound, "transcript_not_found", error.description)
             case .segmentNotFound: return APIError(.notFound, "segment_not_found", error.description)
+            case .draftNotFound: return APIError(.notFound, "not_found", error.description)
             }
         case let error as HTTPError:
             let code = switch error.status.code {

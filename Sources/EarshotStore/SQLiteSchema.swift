@@ -176,6 +176,35 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v10-drafts") { db in
+            try db.execute(sql: """
+                CREATE TABLE drafts (
+                    id TEXT PRIMARY KEY,
+                    session_id TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    offset_seconds REAL NOT NULL,
+                    duration_seconds REAL,
+                    text TEXT NOT NULL DEFAULT '',
+                    original_text TEXT,
+                    model TEXT NOT NULL,
+                    language TEXT,
+                    segments TEXT NOT NULL DEFAULT '[]',
+                    has_audio INTEGER NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL,
+                    ended_at REAL
+                );
+                CREATE INDEX drafts_session ON drafts(session_id, offset_seconds);
+                CREATE TABLE draft_revisions (
+                    draft_id TEXT NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    text TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    author TEXT,
+                    created_at REAL NOT NULL,
+                    PRIMARY KEY (draft_id, number)
+                );
+                """)
+        }
         return migrator
     }
 }

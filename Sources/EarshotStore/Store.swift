@@ -69,9 +69,34 @@ public protocol NodeRegistry: Sendable {
     func deleteNode(_ id: String) async throws
 }
 
+/// Utterances of live sessions and streams, with ranked revisions of their text.
+public protocol DraftStore: Sendable {
+    /// Records that speech started; appends `draft.started`.
+    func startDraft(_ draft: NewDraft, now: Date) async throws -> Draft
+    /// Records the recognizer's final text; appends `draft.ended`. A revision made meanwhile keeps
+    /// its place: the shown text is still the winner's.
+    func endDraft(_ id: String, result: DraftResult, now: Date) async throws -> Draft
+    /// Records a revision and shows the winner (``Revision/winner(of:)``); appends `draft.revised`.
+    func reviseDraft(_ id: String, text: String, source: RevisionSource, author: String?, now: Date) async throws -> Draft
+    func draft(_ id: String) async throws -> Draft
+    /// Newest first, optionally of one session; `cursor` is a previous page's `nextCursor`.
+    func drafts(sessionId: String?, limit: Int, cursor: String?) async throws -> DraftPage
+}
+
+/// A page of drafts, newest first.
+public struct DraftPage: Sendable, Hashable {
+    public var drafts: [Draft]
+    public var nextCursor: String?
+
+    public init(drafts: [Draft], nextCursor: String?) {
+        self.drafts = drafts
+        self.nextCursor = nextCursor
+    }
+}
+
 /// Everything Earshot persists. Implemented by ``SQLiteStore``; a PostgreSQL store implements the
 /// same protocol and passes the same conformance tests.
-public protocol Store: JobQueue, NodeRegistry {
+public protocol Store: JobQueue, NodeRegistry, DraftStore {
     func createJob(_ newJob: NewJob, now: Date) async throws -> Job
     func job(_ id: JobID) async throws -> Job
     func jobs(_ query: JobQuery) async throws -> JobPage
@@ -186,6 +211,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The job exists but has no transcript (it has not succeeded).
     case transcriptNotFound(JobID)
     case segmentNotFound(JobID, index: Int)
+    case draftNotFound(String)
 
     public var description: String {
         switch self {
@@ -198,6 +224,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .mediaRemoved(let id): "the media of job \(id) was removed by the retention policy; upload it again"
         case .transcriptNotFound(let id): "job \(id) has no transcript"
         case .segmentNotFound(let id, let index): "the transcript of job \(id) has no segment \(index)"
+        case .draftNotFound(let id): "draft \(id) not found"
         }
     }
 }

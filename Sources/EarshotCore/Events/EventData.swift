@@ -86,11 +86,27 @@ public struct TranscriptEventData: Codable, Sendable, Hashable {
     }
 }
 
-/// `draft.*`: defined so the family exists; live transcription gives it its content.
+/// `draft.*`: an utterance of a live session. `draft.ended` carries the recognizer's text,
+/// `draft.revised` the revision and the text now shown.
 public struct DraftEventData: Codable, Sendable, Hashable {
     public var draftId: String
+    public var sessionId: String?
+    public var offsetSeconds: Double?
+    public var text: String?
+    public var revision: Int?
+    public var source: RevisionSource?
 
-    public init(draftId: String) { self.draftId = draftId }
+    public init(
+        draftId: String, sessionId: String? = nil, offsetSeconds: Double? = nil, text: String? = nil, revision: Int? = nil,
+        source: RevisionSource? = nil
+    ) {
+        self.draftId = draftId
+        self.sessionId = sessionId
+        self.offsetSeconds = offsetSeconds
+        self.text = text
+        self.revision = revision
+        self.source = source
+    }
 }
 
 /// `plugin.*`.

@@ -24,6 +24,8 @@ public enum EventType: String, Codable, Sendable, CaseIterable, Hashable {
     /// Live transcription (a later issue) fills these in.
     case draftStarted = "draft.started"
     case draftEnded = "draft.ended"
+    /// A revision of a draft's text (`data.source` says whose; `data.text` is what is now shown).
+    case draftRevised = "draft.revised"
     case pluginFailed = "plugin.failed"
 
     /// `job`, `node`, `transcript`, `draft` or `plugin`.

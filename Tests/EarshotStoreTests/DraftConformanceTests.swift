@@ -1,0 +1,60 @@
+import EarshotCore
+import EarshotStore
+import Foundation
+import Testing
+
+@Suite("Draft conformance")
+struct DraftConformanceTests {
+    static func result(_ text: String) -> DraftResult {
+        DraftResult(durationSeconds: 2.5, language: "en", segments: [Segment(start: 0, end: 2.5, text: " " + text)], hasAudio: true)
+    }
+
+    @Test("a draft starts, ends with the recognizer's text, and every step is an event", arguments: StoreKind.allCases)
+    func lifecycle(kind: StoreKind) async throws {
+        let store = try kind.makeFixture().open()
+        let before = try await store.latestEventSeq()
+        let open = try await store.startDraft(NewDraft(sessionId: "s1", offsetSeconds: 4.2, model: "tiny.en", language: nil), now: at(1))
+        #expect(open.state == .open && open.text.isEmpty && open.offsetSeconds == 4.2)
+        let ended = try await store.endDraft(open.id, result: Self.result("Hello there."), now: at(3))
+        #expect(ended.state == .ended && ended.text == "Hello there." && ended.originalText == "Hello there.")
+        #expect(ended.language == "en" && ended.hasAudio && ended.durationSeconds == 2.5 && ended.segments.count == 1)
+        #expect(try await store.draft(open.id) == ended)
+        let events = try await store.events(after: before, filter: EventTypeFilter(parsing: "draft.*"), correlationId: "s1", limit: 10)
+        #expect(events.map(\.type) == [.draftStarted, .draftEnded])
+        await #expect(throws: StoreError.draftNotFound("nope")) { _ = try await store.draft("nope") }
+    }
+
+    @Test("revisions rank HUMAN > LLM > WHISPER_REPROCESS > UNKNOWN; a human edit made before the reprocess stays on top", arguments: StoreKind.allCases)
+    func rankedRevisions(kind: StoreKind) async throws {
+        let store = try kind.makeFixture().open()
+        let draft = try await store.startDraft(NewDraft(sessionId: "s1", offsetSeconds: 0, model: "tiny.en", language: "en"), now: at(0))
+        _ = try await store.endDraft(draft.id, result: Self.result("the whether is fine"), now: at(1))
+        let human = try await store.reviseDraft(draft.id, text: "The weather is fine.", source: .human, author: "ann", now: at(2))
+        #expect(human.text == "The weather is fine.")
+        let reprocessed = try await store.reviseDraft(draft.id, text: "The weather is fine", source: .whisperReprocess, author: "base", now: at(3))
+        #expect(reprocessed.text == "The weather is fine.", "automation never overwrites a person")
+        #expect(reprocessed.originalText == "the whether is fine" && reprocessed.revisions.map(\.source) == [.human, .whisperReprocess])
+
+        // Without a person, the better model's text beats the recognizer's, and an LLM's beats that.
+        let other = try await store.startDraft(NewDraft(sessionId: "s1", offsetSeconds: 3, model: "tiny.en", language: "en"), now: at(4))
+        _ = try await store.endDraft(other.id, result: Self.result("quick"), now: at(5))
+        #expect(try await store.reviseDraft(other.id, text: "better", source: .whisperReprocess, author: nil, now: at(6)).text == "better")
+        #expect(try await store.reviseDraft(other.id, text: "unknown", source: .unknown, author: nil, now: at(7)).text == "better")
+        #expect(try await store.reviseDraft(other.id, text: "llm", source: .llm, author: nil, now: at(8)).text == "llm")
+
+        // A revision made while speech is still arriving keeps its place when the draft ends.
+        let early = try await store.startDraft(NewDraft(sessionId: "s2", offsetSeconds: 0, model: "tiny.en", language: "en"), now: at(9))
+        _ = try await store.reviseDraft(early.id, text: "typed by a person", source: .human, author: nil, now: at(10))
+        let endedLater = try await store.endDraft(early.id, result: Self.result("recognized"), now: at(11))
+        #expect(endedLater.text == "typed by a person" && endedLater.originalText == "recognized")
+
+        let revised = try await store.events(after: 0, filter: EventTypeFilter(types: [.draftRevised]), correlationId: nil, limit: 20)
+        #expect(revised.count == 6, "every revision is an event")
+
+        let page = try await store.drafts(sessionId: "s1", limit: 1, cursor: nil)
+        #expect(page.drafts.map(\.id) == [other.id])
+        let rest = try await store.drafts(sessionId: "s1", limit: 5, cursor: page.nextCursor)
+        #expect(rest.drafts.map(\.id) == [draft.id] && rest.nextCursor == nil)
+        #expect(try await store.drafts(sessionId: nil, limit: 10, cursor: nil).drafts.count == 3)
+    }
+}
