@@ -48,6 +48,7 @@ public enum ConfigurationLoader {
         number("event_retention_days") { $0.eventRetentionDays = $1 },
         integer("event_retention_max_events") { $0.eventRetentionMaxEvents = $1 },
         integer("event_subscriber_max_lag") { $0.eventSubscriberMaxLag = $1 },
+        integer("live_max_sessions") { $0.liveMaxSessions = $1 },
     ]
 
     /// The keys every layer accepts.

@@ -66,12 +66,16 @@ public enum EarshotServer {
             throw ConfigurationError(problems: ["plugins: \(error)"])
         }
         let pluginHost = PluginHost(plugins: plugins, store: store, media: media, logger: logger)
+        // Live sessions get an engine of their own, so a long batch job never delays a final; it
+        // starts with the first live client.
+        let liveRecognizer = FasterWhisperRecognizer(configuration: engine, logger: logger)
         let router = makeRouter(
             store: store, media: media, recognizers: recognizers, signal: signal, configuration: configuration, decoder: decoder,
-            plugins: pluginHost
+            plugins: pluginHost, liveRecognizer: liveRecognizer
         )
 
         let services: [any Service] = [
+            EngineStopService(recognizer: liveRecognizer),
             EngineLifecycleService(recognizers: recognizers, logger: logger),
         ] + housekeeping(store: store, signal: signal, configuration: configuration, logger: logger) + [pluginHost] + workers
         return Application(
@@ -92,7 +96,8 @@ extension EarshotServer {
     /// routes against the OpenAPI document without starting engines.
     public static func makeRouter(
         store: any Store, media: MediaStore, recognizers: [any SpeechRecognizer], signal: WorkSignal,
-        configuration: ServerConfiguration, decoder: AudioDecoder = AudioDecoder(), plugins: PluginHost? = nil
+        configuration: ServerConfiguration, decoder: AudioDecoder = AudioDecoder(), plugins: PluginHost? = nil,
+        liveRecognizer: (any SpeechRecognizer)? = nil
     ) -> Router<BasicWebSocketRequestContext> {
         let router = Router(context: BasicWebSocketRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
@@ -109,6 +114,13 @@ extension EarshotServer {
         let feed = EventFeed(store: store)
         EventRoutes(store: store, feed: feed, maxLag: configuration.eventSubscriberMaxLag).register(on: api)
         EventSocketRoute(store: store, feed: feed, configuration: configuration).register(on: api)
+        let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true).standardizedFileURL
+        let draftAudio = dataDirectory.appendingPathComponent("drafts", isDirectory: true)
+        let liveEngine = liveRecognizer.map {
+            LiveEngine(recognizer: $0, scratch: dataDirectory.appendingPathComponent("scratch", isDirectory: true), logger: Logger(label: "earshot.live"))
+        }
+        LiveRoute(store: store, engine: liveEngine, configuration: configuration, draftAudio: draftAudio).register(on: api)
+        DraftRoutes(store: store, draftAudio: draftAudio).register(on: api)
         api.get("plugins") { _, _ in try jsonResponse(PluginList(plugins: plugins?.status ?? [])) }
         do {
             let assets = try WebAssets.load()
@@ -125,6 +137,16 @@ extension EarshotServer {
 extension EarshotServer {
     /// The web UI's routes (GET): pages for people, outside the versioned API and its document.
     public static var webUIPaths: [String] { WebRoutes.paths.map(\.description) }
+}
+
+/// Stops an engine that starts on demand (the live one) when the server shuts down.
+struct EngineStopService: Service {
+    let recognizer: any SpeechRecognizer
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await recognizer.shutdown()
+    }
 }
 
 /// The configuration cannot be used; every problem is listed so the user fixes them in one go.

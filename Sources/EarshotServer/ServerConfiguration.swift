@@ -41,6 +41,8 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     /// A stream subscriber this many events behind the newest, and falling further behind, is sent
     /// `resync` and disconnected, to catch up from the log by reconnecting.
     public var eventSubscriberMaxLag = 1000
+    /// Live sessions (`/api/v1/live`) served at once; more are told to come back later.
+    public var liveMaxSessions = 4
     /// Plugins to run, from the configuration file's `plugins` list.
     public var plugins: [PluginSpec] = []
 
@@ -63,6 +65,7 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
         }
         if eventRetentionDays <= 0 { problems.append("event_retention_days must be positive") }
         if eventSubscriberMaxLag < 1 { problems.append("event_subscriber_max_lag must be at least 1") }
+        if !(0...64).contains(liveMaxSessions) { problems.append("live_max_sessions must be 0...64, got \(liveMaxSessions)") }
         if eventRetentionMaxEvents < 1000 { problems.append("event_retention_max_events must be at least 1000") }
         if adminToken.isEmpty, !Self.isLoopback(host) {
             problems.append("binding to \(host) needs an admin_token (nodes could otherwise register freely)")

@@ -7,7 +7,7 @@ import Hummingbird
 struct TranscriptRoutes: Sendable {
     let store: any Store
 
-    /// `PATCH` body: the new text, and optionally who wrote it.
+    /// `PATCH` body (segments and drafts): the new text, and optionally who wrote it.
     struct SegmentEdit: Decodable {
         var text: String
         var author: String?
@@ -21,20 +21,22 @@ struct TranscriptRoutes: Sendable {
         }
         group.patch("transcripts/{id}/segments/{n}") { request, context in
             let (id, index) = (try JobRoutes.jobID(context), try Self.index(context))
-            let edit = try await decodeJSON(SegmentEdit.self, from: request, context: context)
-            let text = edit.text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard text.count <= Revision.maxTextLength else {
-                throw APIError.badRequest("invalid_text", "text is at most \(Revision.maxTextLength) characters")
-            }
-            let author = edit.author?.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard (author?.count ?? 0) <= Self.maxAuthorLength else {
-                throw APIError.badRequest("invalid_author", "author is at most \(Self.maxAuthorLength) characters")
-            }
-            let revised = try await self.store.reviseSegment(
-                id, index: index, text: text, source: .human, author: author?.isEmpty == false ? author : nil, now: Date()
-            )
-            return try jsonResponse(revised)
+            let (text, author) = try Self.validated(try await decodeJSON(SegmentEdit.self, from: request, context: context))
+            return try jsonResponse(try await self.store.reviseSegment(id, index: index, text: text, source: .human, author: author, now: Date()))
         }
+    }
+
+    /// The edit's text and author, trimmed and within bounds (an empty author is none).
+    static func validated(_ edit: SegmentEdit) throws -> (text: String, author: String?) {
+        let text = edit.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.count <= Revision.maxTextLength else {
+            throw APIError.badRequest("invalid_text", "text is at most \(Revision.maxTextLength) characters")
+        }
+        let author = edit.author?.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (author?.count ?? 0) <= Self.maxAuthorLength else {
+            throw APIError.badRequest("invalid_author", "author is at most \(Self.maxAuthorLength) characters")
+        }
+        return (text, author?.isEmpty == false ? author : nil)
     }
 
     static func index(_ context: some RequestContext) throws -> Int {

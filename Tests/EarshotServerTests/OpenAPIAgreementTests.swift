@@ -308,6 +308,26 @@ struct OpenAPIAgreementTests {
             _ = try await exchange(method, "\(item)\(suffix)", "\(jobs)/\(unknown)\(suffix)", expect: 404, code: "not_found")
         }
 
+        // Drafts of live sessions: listed, read, corrected by a person; audio not kept here.
+        let draft = try await server.store.startDraft(NewDraft(sessionId: "mic", offsetSeconds: 1.5, model: "tiny.en", language: "en"), now: Date())
+        _ = try await server.store.endDraft(draft.id, result: DraftResult(
+            durationSeconds: 2, language: "en", segments: [Segment(start: 0, end: 2, text: " the whether")], hasAudio: false
+        ), now: Date())
+        let drafts = "/api/v1/drafts"
+        let listed = try await exchange(.get, drafts, "\(drafts)?session_id=mic&limit=10", expect: 200)
+        #expect(listed.json?["drafts"]?.array?.first?["id"]?.string == draft.id)
+        _ = try await exchange(.get, drafts, "\(drafts)?limit=0", expect: 400, code: "invalid_limit")
+        _ = try await exchange(.get, drafts, "\(drafts)?cursor=x", expect: 400, code: "invalid_cursor")
+        _ = try await exchange(.get, "\(drafts)/{id}", "\(drafts)/\(draft.id)", expect: 200)
+        let corrected = try await exchange(
+            .patch, "\(drafts)/{id}", "\(drafts)/\(draft.id)", expect: 200, headers: [.contentType: "application/json"],
+            body: Array(#"{"text": "the weather"}"#.utf8)
+        )
+        #expect(corrected.json?["text"]?.string == "the weather" && corrected.json?["original_text"]?.string == "the whether")
+        _ = try await exchange(.get, "\(drafts)/{id}/audio", "\(drafts)/\(draft.id)/audio", expect: 404, code: "audio_not_found")
+        _ = try await exchange(.get, "\(drafts)/{id}", "\(drafts)/nope", expect: 400, code: "invalid_id")
+        _ = try await exchange(.get, "\(drafts)/{id}", "\(drafts)/\(UUID().uuidString)", expect: 404, code: "not_found")
+
         // Deletion.
         let deleted = try await exchange(.delete, item, "\(jobs)/\(second)", expect: 204)
         #expect(deleted.body.isEmpty)

@@ -1,0 +1,258 @@
+import EarshotAudio
+import EarshotCore
+import EarshotStore
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import Synchronization
+
+/// `GET /api/v1/live`: live transcription over a WebSocket.
+///
+/// The client sends a JSON hello, then binary PCM (16 kHz mono, `f32le` or `s16le`), then
+/// `{"type":"end"}`. Voice activity detection splits the audio into utterances; each becomes a
+/// stored draft. While one is open the server sends partials (may change) about once a second;
+/// when a pause closes it, a final (never changes). After `end`, every remaining utterance is sent
+/// as final before `{"type":"end"}` and the close: nothing said is dropped.
+struct LiveRoute: Sendable {
+    let store: any Store
+    /// nil on a server without an engine (tests of the API alone): sessions are refused.
+    let engine: LiveEngine?
+    let configuration: ServerConfiguration
+    let draftAudio: URL
+    let slots = SessionSlots()
+
+    static let maxMessageBytes = 1 << 20
+    static let busyRetrySeconds = 10
+
+    func register(on group: RouterGroup<BasicWebSocketRequestContext>) {
+        group.ws("live") { inbound, outbound, context in
+            guard let engine else {
+                try await outbound.writeTextMessage(LiveServerMessage.error(
+                    code: "unavailable", message: "this server runs no engine for live transcription", retryAfterSeconds: nil
+                ).json)
+                return
+            }
+            guard slots.acquire(limit: configuration.liveMaxSessions) else {
+                try await outbound.writeTextMessage(LiveServerMessage.error(
+                    code: "busy", message: "the server is serving \(configuration.liveMaxSessions) live sessions; retry in \(Self.busyRetrySeconds) s",
+                    retryAfterSeconds: Self.busyRetrySeconds
+                ).json)
+                return
+            }
+            defer { slots.release() }
+            try await serve(inbound: inbound, outbound: outbound, engine: engine, logger: context.logger)
+        }
+    }
+
+
+    /// An utterance's audio waiting for the recognizer.
+    struct FinalWork: Sendable {
+        var draftId: String
+        var start: Int
+        var samples: [Float]
+    }
+
+    private func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, engine: LiveEngine, logger: Logger) async throws {
+        var messages = inbound.messages(maxSize: Self.maxMessageBytes).makeAsyncIterator()
+        let hello: (sessionId: String, options: TranscriptionOptions, decoder: PCMDecoder)
+        do {
+            hello = try await readHello(&messages)
+        } catch let error as LiveError {
+            try await outbound.writeTextMessage(LiveServerMessage.error(code: error.code, message: error.message, retryAfterSeconds: nil).json)
+            return
+        }
+        let (outgoing, send) = AsyncStream<LiveServerMessage>.makeStream()
+        let (finals, enqueueFinal) = AsyncStream<FinalWork>.makeStream()
+        let state = LiveSessionState()
+        send.yield(.ready(sessionId: hello.sessionId))
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await message in outgoing { try await outbound.writeTextMessage(message.json) }
+            }
+            group.addTask {
+                var count = 0
+                for await work in finals {
+                    count += 1
+                    send.yield(await finish(work, sessionId: hello.sessionId, options: hello.options, engine: engine, logger: logger))
+                }
+                send.yield(.end(drafts: count))
+                send.finish()
+            }
+            var tracker = UtteranceTracker()
+            var decoder = hello.decoder
+            var steps: [UtteranceTracker.Step] = []
+            var ended = false
+            while !ended {
+                guard let message = try await messages.next() else { break }
+                switch message {
+                case .binary(let buffer):
+                    steps = tracker.append(decoder.samples(from: buffer.readableBytesView))
+                case .text(let text):
+                    guard (try? JSONDecoder().decode(LiveControl.self, from: Data(text.utf8)))?.type == "end" else {
+                        send.yield(.error(code: "invalid_message", message: "after the hello, send binary PCM frames and finally {\"type\":\"end\"}", retryAfterSeconds: nil))
+                        continue
+                    }
+                    ended = true
+                    steps = []
+                }
+                for step in steps {
+                    guard let partial = try await act(step, hello: hello, state: state, engine: engine, enqueueFinal: enqueueFinal) else { continue }
+                    group.addTask {
+                        defer { state.partialDone() }
+                        let segments = try? await engine.transcribe(session: hello.sessionId, samples: partial.samples, options: hello.options, kind: .partial)
+                        guard let segments, state.isCurrent(partial.draftId) else { return }
+                        send.yield(.partial(draftId: partial.draftId, segments: Self.live(segments, from: partial.start, completed: false)))
+                    }
+                }
+            }
+            // The client said "end" or went away: what was said is still transcribed and stored.
+            if let step = tracker.finish() { _ = try await act(step, hello: hello, state: state, engine: engine, enqueueFinal: enqueueFinal) }
+            enqueueFinal.finish()
+            try await group.waitForAll()
+        }
+    }
+
+    /// Carries out one step of the tracker; returns the partial to run, if one should.
+    private func act(
+        _ step: UtteranceTracker.Step, hello: (sessionId: String, options: TranscriptionOptions, decoder: PCMDecoder), state: LiveSessionState,
+        engine: LiveEngine, enqueueFinal: AsyncStream<FinalWork>.Continuation
+    ) async throws -> FinalWork? {
+        switch step {
+        case .started(let sample):
+            let draft = try await store.startDraft(
+                NewDraft(sessionId: hello.sessionId, offsetSeconds: Double(sample) / 16_000, model: hello.options.model, language: hello.options.language),
+                now: Date()
+            )
+            state.open(draft.id)
+            return nil
+        case .ended(let start, let samples):
+            guard let id = state.close() else { return nil }
+            await engine.cancelPartial(session: hello.sessionId)
+            enqueueFinal.yield(FinalWork(draftId: id, start: start, samples: samples))
+            return nil
+        case .partial(let start, let samples):
+            guard let id = state.startPartial() else { return nil }
+            return FinalWork(draftId: id, start: start, samples: samples)
+        }
+    }
+
+    private func readHello(_ messages: inout WebSocketInboundMessageStream.AsyncIterator) async throws -> (sessionId: String, options: TranscriptionOptions, decoder: PCMDecoder) {
+        guard let first = try await messages.next() else { throw LiveError("no_hello", "the connection closed before the hello") }
+        guard case .text(let text) = first, let hello = try? EarshotJSON.decoder().decode(LiveHello.self, from: Data(text.utf8)), hello.type == "hello" else {
+            throw LiveError("invalid_hello", "start with {\"type\":\"hello\",\"model\":…,\"language\":…,\"format\":\"f32le\"|\"s16le\",\"sample_rate\":16000}")
+        }
+        guard hello.sampleRate ?? 16_000 == 16_000 else {
+            throw LiveError("invalid_hello", "sample_rate must be 16000 (resample on the client; ffmpeg -ar 16000 -ac 1)")
+        }
+        guard let format = PCMDecoder.Format(rawValue: hello.format ?? "f32le") else {
+            throw LiveError("invalid_hello", "format must be f32le or s16le")
+        }
+        let model = hello.model ?? configuration.model
+        guard configuration.allowedModels.contains(model) else {
+            throw LiveError("unknown_model", "model must be one of \(configuration.allowedModels.joined(separator: ", "))")
+        }
+        if let language = hello.language, !(2...8).contains(language.count) || !language.allSatisfy({ $0.isLetter || $0 == "-" }) {
+            throw LiveError("invalid_hello", "language must be a code such as en or pt-BR")
+        }
+        let sessionId = hello.sessionId ?? UUID().uuidString.lowercased()
+        guard (1...64).contains(sessionId.count), sessionId.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw LiveError("invalid_hello", "session_id must be 1-64 letters, digits, '-', '_' or '.'")
+        }
+        let options = TranscriptionOptions(model: model, language: hello.language, beamSize: 1, wordTimestamps: false)
+        return (sessionId, options, PCMDecoder(format: format))
+    }
+
+    /// Transcribes an ended utterance, keeps its audio and stores the draft's text.
+    private func finish(
+        _ work: FinalWork, sessionId: String, options: TranscriptionOptions, engine: LiveEngine, logger: Logger
+    ) async -> LiveServerMessage {
+        do {
+            let segments = try await engine.transcribe(session: sessionId, samples: work.samples, options: options, kind: .final) ?? []
+            var hasAudio = false
+            do {
+                try FileManager.default.createDirectory(at: draftAudio, withIntermediateDirectories: true)
+                try WAVFile.data(samples: work.samples).write(to: draftAudio.appendingPathComponent("\(work.draftId).wav"), options: .atomic)
+                hasAudio = true
+            } catch {
+                logger.error("could not keep a draft's audio", metadata: ["draft_id": "\(work.draftId)", "error": "\(error)"])
+            }
+            let result = DraftResult(
+                durationSeconds: Double(work.samples.count) / 16_000, language: options.language, segments: segments, hasAudio: hasAudio
+            )
+            let draft = try await store.endDraft(work.draftId, result: result, now: Date())
+            return .final(draftId: work.draftId, segments: Self.live(segments, from: work.start, completed: true), text: draft.text)
+        } catch {
+            logger.error("live utterance failed", metadata: ["draft_id": "\(work.draftId)", "error": "\(error)"])
+            return .error(code: "transcription_failed", message: "utterance \(work.draftId) could not be transcribed: \(error)", retryAfterSeconds: nil)
+        }
+    }
+
+    static func live(_ segments: [Segment], from start: Int, completed: Bool) -> [LiveSegment] {
+        let offset = Double(start) / 16_000
+        return segments.map {
+            LiveSegment(start: offset + $0.start, end: offset + $0.end, text: $0.text.trimmingCharacters(in: .whitespaces), completed: completed)
+        }
+    }
+}
+
+/// What a session's reader and its partial tasks share: the open draft and whether a partial
+/// is already being recognized (one at a time per session).
+final class LiveSessionState: Sendable {
+    private struct State {
+        var draft: String?
+        var partialRunning = false
+    }
+    private let state = Mutex(State())
+
+    func open(_ draft: String) { state.withLock { $0.draft = draft } }
+
+    /// Ends the open draft, returning its id.
+    func close() -> String? {
+        state.withLock { state in
+            defer { state.draft = nil }
+            return state.draft
+        }
+    }
+
+    /// The open draft's id when a partial may start now (none running).
+    func startPartial() -> String? {
+        state.withLock { state in
+            guard let draft = state.draft, !state.partialRunning else { return nil }
+            state.partialRunning = true
+            return draft
+        }
+    }
+
+    func partialDone() { state.withLock { $0.partialRunning = false } }
+
+    /// Partials of an utterance that has since ended are never shown.
+    func isCurrent(_ draft: String) -> Bool { state.withLock { $0.draft == draft } }
+}
+
+/// How many live sessions run now, bounded.
+final class SessionSlots: Sendable {
+    private let count = Mutex(0)
+
+    func acquire(limit: Int) -> Bool {
+        count.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func release() { count.withLock { $0 -= 1 } }
+}
+
+/// A hello the server cannot accept.
+struct LiveError: Error {
+    var code: String
+    var message: String
+    init(_ code: String, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+}
