@@ -25,12 +25,15 @@ public struct Job: Codable, Sendable, Hashable {
     public var leaseExpiresAt: Date?
     /// The fencing token of the latest claim; a lease is current only with this token.
     public var leaseToken: Int64
+    /// Set for a reprocess job: the live draft whose audio it transcribes again with a better
+    /// model; its result becomes that draft's WHISPER_REPROCESS revision.
+    public var draftId: String?
 
     public init(
         id: JobID, state: JobState, priority: Int, options: TranscriptionOptions, media: MediaInfo,
         progress: Double = 0, attemptsUsed: Int = 0, maxAttempts: Int, createdAt: Date, updatedAt: Date,
         startedAt: Date? = nil, finishedAt: Date? = nil, notBefore: Date? = nil, lastError: JobError? = nil,
-        leaseHolder: String? = nil, leaseExpiresAt: Date? = nil, leaseToken: Int64 = 0
+        leaseHolder: String? = nil, leaseExpiresAt: Date? = nil, leaseToken: Int64 = 0, draftId: String? = nil
     ) {
         self.id = id
         self.state = state
@@ -49,6 +52,7 @@ public struct Job: Codable, Sendable, Hashable {
         self.leaseHolder = leaseHolder
         self.leaseExpiresAt = leaseExpiresAt
         self.leaseToken = leaseToken
+        self.draftId = draftId
     }
 }
 
@@ -59,12 +63,17 @@ public struct NewJob: Sendable, Hashable {
     public var options: TranscriptionOptions
     public var media: MediaInfo
     public var maxAttempts: Int
+    /// The draft a reprocess job improves.
+    public var draftId: String?
 
-    public init(id: JobID = .generate(), priority: Int = 0, options: TranscriptionOptions, media: MediaInfo, maxAttempts: Int) {
+    public init(
+        id: JobID = .generate(), priority: Int = 0, options: TranscriptionOptions, media: MediaInfo, maxAttempts: Int, draftId: String? = nil
+    ) {
         self.id = id
         self.priority = priority
         self.options = options
         self.media = media
         self.maxAttempts = maxAttempts
+        self.draftId = draftId
     }
 }

@@ -49,6 +49,7 @@ public enum ConfigurationLoader {
         integer("event_retention_max_events") { $0.eventRetentionMaxEvents = $1 },
         integer("event_subscriber_max_lag") { $0.eventSubscriberMaxLag = $1 },
         integer("live_max_sessions") { $0.liveMaxSessions = $1 },
+        text("live_reprocess_model") { $0.liveReprocessModel = $1 },
     ]
 
     /// The keys every layer accepts.

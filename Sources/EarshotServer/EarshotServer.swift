@@ -119,7 +119,8 @@ extension EarshotServer {
         let liveEngine = liveRecognizer.map {
             LiveEngine(recognizer: $0, scratch: dataDirectory.appendingPathComponent("scratch", isDirectory: true), logger: Logger(label: "earshot.live"))
         }
-        LiveRoute(store: store, engine: liveEngine, configuration: configuration, draftAudio: draftAudio).register(on: api)
+        LiveRoute(store: store, engine: liveEngine, configuration: configuration, draftAudio: draftAudio, media: media, signal: signal)
+            .register(on: api)
         DraftRoutes(store: store, draftAudio: draftAudio).register(on: api)
         api.get("plugins") { _, _ in try jsonResponse(PluginList(plugins: plugins?.status ?? [])) }
         do {

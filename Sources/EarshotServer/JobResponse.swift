@@ -37,6 +37,8 @@ struct JobResponse: Encodable, Sendable {
     var startedAt: Date?
     var finishedAt: Date?
     var retryAfter: Date?
+    /// For a reprocess job, the live draft it improves.
+    var draftId: String?
 
     init(_ job: Job) {
         id = job.id.rawValue
@@ -62,6 +64,7 @@ struct JobResponse: Encodable, Sendable {
         startedAt = job.startedAt
         finishedAt = job.finishedAt
         retryAfter = job.state == .queued ? job.notBefore : nil
+        draftId = job.draftId
     }
 }
 

@@ -43,6 +43,9 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     public var eventSubscriberMaxLag = 1000
     /// Live sessions (`/api/v1/live`) served at once; more are told to come back later.
     public var liveMaxSessions = 4
+    /// Each ended live utterance is queued again for this better model (quick model first,
+    /// better model later); its text becomes a WHISPER_REPROCESS revision. Empty turns it off.
+    public var liveReprocessModel = "base"
     /// Plugins to run, from the configuration file's `plugins` list.
     public var plugins: [PluginSpec] = []
 
@@ -65,6 +68,9 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
         }
         if eventRetentionDays <= 0 { problems.append("event_retention_days must be positive") }
         if eventSubscriberMaxLag < 1 { problems.append("event_subscriber_max_lag must be at least 1") }
+        if !liveReprocessModel.isEmpty, !allowedModels.contains(liveReprocessModel) {
+            problems.append("live_reprocess_model '\(liveReprocessModel)' is not in allowed_models")
+        }
         if !(0...64).contains(liveMaxSessions) { problems.append("live_max_sessions must be 0...64, got \(liveMaxSessions)") }
         if eventRetentionMaxEvents < 1000 { problems.append("event_retention_max_events must be at least 1000") }
         if adminToken.isEmpty, !Self.isLoopback(host) {

@@ -9,7 +9,7 @@ enum JobRow {
         id, state, priority, model, language, beam_size, word_timestamps, media_sha256, media_filename,
         media_content_type, media_size, media_duration, progress, attempts_used, max_attempts,
         lease_holder, lease_expires_at, not_before, created_at, updated_at, started_at, finished_at,
-        error_code, error_message, lease_token, seq, media_removed_at
+        error_code, error_message, lease_token, seq, media_removed_at, draft_id
         """
 
     /// Reads a row selected with ``columns``, by position: looking columns up by name costs a
@@ -40,7 +40,8 @@ enum JobRow {
             lastError: errorCode.map { JobError(code: $0, message: errorMessage ?? "") },
             leaseHolder: row[15],
             leaseExpiresAt: optionalDate(row[16]),
-            leaseToken: row[24]
+            leaseToken: row[24],
+            draftId: row[27]
         )
     }
 

@@ -205,6 +205,12 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v11-reprocess") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN draft_id TEXT;
+                ALTER TABLE drafts ADD COLUMN reprocess_job_id TEXT;
+                """)
+        }
         return migrator
     }
 }

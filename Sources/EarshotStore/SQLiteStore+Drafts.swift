@@ -36,21 +36,27 @@ extension SQLiteStore {
     }
 
     public func reviseDraft(_ id: String, text: String, source: RevisionSource, author: String?, now: Date) async throws -> Draft {
-        try await pool.write { db in
-            let current = try Self.requireDraft(db, id)
-            let number = (current.revisions.last?.number ?? 0) + 1
-            try db.executeCached(sql: """
-                INSERT INTO draft_revisions (draft_id, number, text, source, author, created_at) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [id, number, text, source.rawValue, author, now.timeIntervalSince1970])
-            let revision = Revision(number: number, text: text, source: source, author: author, createdAt: JobRow.date(now.timeIntervalSince1970))
-            let shown = Revision.winner(of: current.revisions + [revision])?.text ?? text
-            try db.executeCached(sql: "UPDATE drafts SET text = ? WHERE id = ?", arguments: [shown, id])
-            try SQLiteEvents.append(db, NewEvent(
-                type: .draftRevised, correlationId: current.sessionId, source: author ?? source.rawValue,
-                data: .draft(DraftEventData(draftId: id, sessionId: current.sessionId, text: shown, revision: number, source: source))
-            ), now: now)
-            return try Self.requireDraft(db, id)
-        }
+        try await pool.write { db in try Self.insertDraftRevision(db, id, text: text, source: source, author: author, now: now) }
+    }
+
+    /// Records a revision and shows the winner, in the caller's transaction (a reprocess job's
+    /// completion adds one in the same commit as its transcript).
+    static func insertDraftRevision(
+        _ db: Database, _ id: String, text: String, source: RevisionSource, author: String?, now: Date
+    ) throws -> Draft {
+        let current = try Self.requireDraft(db, id)
+        let number = (current.revisions.last?.number ?? 0) + 1
+        try db.executeCached(sql: """
+            INSERT INTO draft_revisions (draft_id, number, text, source, author, created_at) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [id, number, text, source.rawValue, author, now.timeIntervalSince1970])
+        let revision = Revision(number: number, text: text, source: source, author: author, createdAt: JobRow.date(now.timeIntervalSince1970))
+        let shown = Revision.winner(of: current.revisions + [revision])?.text ?? text
+        try db.executeCached(sql: "UPDATE drafts SET text = ? WHERE id = ?", arguments: [shown, id])
+        try SQLiteEvents.append(db, NewEvent(
+            type: .draftRevised, correlationId: current.sessionId, source: author ?? source.rawValue,
+            data: .draft(DraftEventData(draftId: id, sessionId: current.sessionId, text: shown, revision: number, source: source))
+        ), now: now)
+        return try Self.requireDraft(db, id)
     }
 
     public func draft(_ id: String) async throws -> Draft {
@@ -103,7 +109,7 @@ extension SQLiteStore {
             durationSeconds: row["duration_seconds"], text: row["text"], originalText: row["original_text"], model: row["model"],
             language: row["language"], segments: try JSONDecoder().decode([Segment].self, from: Data(segments.utf8)),
             hasAudio: row["has_audio"], createdAt: JobRow.date(row["created_at"]), endedAt: JobRow.optionalDate(row["ended_at"]),
-            revisions: revisions
+            revisions: revisions, reprocessJobId: row["reprocess_job_id"]
         )
     }
 }

@@ -80,6 +80,12 @@ extension SQLiteStore {
             try Self.requireLease(db, lease, policy: policy, now: now)
             let nowSeconds = now.timeIntervalSince1970
             try SQLiteTranscripts.insert(db, transcript)
+            if let draftId = try String.fetchOne(db, sql: "SELECT draft_id FROM jobs WHERE id = ?", arguments: [lease.jobID.rawValue]),
+               try Bool.fetchOne(db, sql: "SELECT 1 FROM drafts WHERE id = ?", arguments: [draftId]) != nil {
+                _ = try Self.insertDraftRevision(
+                    db, draftId, text: transcript.plainText, source: .whisperReprocess, author: transcript.model, now: now
+                )
+            }
             try db.executeCached(sql: """
                 UPDATE jobs SET state = 'succeeded', progress = 1, lease_holder = NULL, lease_expires_at = NULL,
                     finished_at = ?, updated_at = ?, error_code = NULL, error_message = NULL,

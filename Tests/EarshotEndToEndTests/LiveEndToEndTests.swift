@@ -52,31 +52,33 @@ struct LiveEndToEndTests {
         logger.logLevel = .warning
         _ = try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
             try await outbound.writeTextMessage(#"{"type":"hello","model":"tiny.en","language":"en","format":"\#(format)","sample_rate":16000,"session_id":"\#(sessionId)"}"#)
-            let reading = Task {
-                for try await message in inbound.messages(maxSize: 1 << 20) {
-                    guard case .text(let text) = message else { continue }
-                    collected.append(text)
-                    if text.contains(#""type":"ready""#) { ready?.yield() }
-                }
-            }
-            let clock = ContinuousClock()
-            let start = clock.now
-            for (index, offset) in stride(from: 0, to: samples.count, by: 1600).enumerated() {
-                let frame = samples[offset..<min(offset + 1600, samples.count)]
-                var bytes: [UInt8] = []
-                for sample in frame {
-                    if format == "s16le" {
-                        bytes += [UInt8(truncatingIfNeeded: sample), UInt8(truncatingIfNeeded: sample >> 8)]
-                    } else {
-                        withUnsafeBytes(of: (Float(sample) / 32768).bitPattern.littleEndian) { bytes += $0 }
+            // The audio goes out from a task of its own while this one reads until the server
+            // closes: a refused session (busy, bad hello) ends by the server's close alone.
+            let writer = Task {
+                let clock = ContinuousClock()
+                let start = clock.now
+                for (index, offset) in stride(from: 0, to: samples.count, by: 1600).enumerated() {
+                    let frame = samples[offset..<min(offset + 1600, samples.count)]
+                    var bytes: [UInt8] = []
+                    for sample in frame {
+                        if format == "s16le" {
+                            bytes += [UInt8(truncatingIfNeeded: sample), UInt8(truncatingIfNeeded: sample >> 8)]
+                        } else {
+                            withUnsafeBytes(of: (Float(sample) / 32768).bitPattern.littleEndian) { bytes += $0 }
+                        }
                     }
+                    try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
+                    // Real time: frame n leaves no earlier than n × 100 ms after the first.
+                    try await clock.sleep(until: start + .milliseconds(100 * (index + 1)))
                 }
-                try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
-                // Real time: frame n leaves no earlier than n × 100 ms after the first.
-                try await clock.sleep(until: start + .milliseconds(100 * (index + 1)))
+                try await outbound.writeTextMessage(#"{"type":"end"}"#)
             }
-            try await outbound.writeTextMessage(#"{"type":"end"}"#)
-            try await reading.value
+            defer { writer.cancel() }
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                guard case .text(let text) = message else { continue }
+                collected.append(text)
+                if text.contains(#""type":"ready""#) { ready?.yield() }
+            }
         }
         return try collected.texts.map { try EarshotJSON.decoder().decode(Message.self, from: Data($0.utf8)) }
     }
@@ -93,7 +95,6 @@ struct LiveEndToEndTests {
         let config = directory.appendingPathComponent("earshot.yaml")
         try "live_max_sessions: 2\n".write(to: config, atomically: true, encoding: .utf8)
         let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--config", config.path])
-        defer { Task { _ = await server.terminate() } }
         let url = "ws://127.0.0.1:\(server.baseURL.port ?? 0)/api/v1/live"
         let clips = try TestEnvironment.librivoxClips()
         let first = try Self.recording(clips[0..<2])
@@ -111,6 +112,9 @@ struct LiveEndToEndTests {
         let busy = try await Self.stream([], format: "s16le", to: url, sessionId: "mic-three")
         #expect(busy.first?.type == "error" && busy.first?.code == "busy" && (busy.first?.retryAfterSeconds ?? 0) > 0, "\(busy.map(\.type))")
 
+        // Finals come first when the engine is short of time, so on a loaded machine one session
+        // may see none; both together always do.
+        var partialCount = 0
         for (messages, recording, session) in [(try await one, first, "mic-one"), (try await two, second, "mic-two")] {
             #expect(messages.first?.type == "ready" && messages.first?.sessionId == session)
             #expect(messages.last?.type == "end", "the server closes with end after the last final")
@@ -118,7 +122,7 @@ struct LiveEndToEndTests {
             let partials = messages.filter { $0.type == "partial" }
             #expect(finals.count >= recording.reference.split(separator: " ").count / 40 + 1, "\(session): \(finals.count) finals")
             #expect(messages.last?.drafts == finals.count)
-            #expect(!partials.isEmpty, "\(session): partials arrive while speech goes on")
+            partialCount += partials.count
             #expect(partials.allSatisfy { $0.segments?.allSatisfy { !$0.completed } ?? false })
             #expect(finals.allSatisfy { $0.segments?.allSatisfy(\.completed) ?? false })
             // A partial of an utterance never follows its final.
@@ -141,11 +145,58 @@ struct LiveEndToEndTests {
             #expect(audio.status == 200 && audio.body.prefix(4) == Data("RIFF".utf8) && audio.body.count > 16_000)
         }
 
+        #expect(partialCount > 0, "partials arrive while speech goes on")
+
         // A hello the server cannot take is answered in words.
         let refused = try await Self.stream([], format: "mp3", to: url, sessionId: "x")
         #expect(refused.first?.code == "invalid_hello" && refused.count == 1)
         let events = try await server.request("GET", "/api/v1/events/log?types=draft.*&limit=500")
         let types = try #require(try events.json()["events"] as? [[String: Any]]).compactMap { $0["type"] as? String }
         #expect(types.filter { $0 == "draft.started" }.count == types.filter { $0 == "draft.ended" }.count && !types.isEmpty)
+        #expect(await server.terminate() == 0, "SIGTERM stops the live engine too and exits cleanly")
+    }
+
+    @Test("quick then better across machines: a capture server with only the live engine, a node with base; the reprocess becomes a WHISPER_REPROCESS revision, and a person's earlier edit stays on top")
+    func reprocessOnAnotherMachine() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("live-reprocess")
+        let admin = "reprocess-admin"
+        let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", admin])
+        let clips = try TestEnvironment.librivoxClips()
+        let recording = try Self.recording(clips[0..<2])
+        let messages = try await Self.stream(recording.samples, format: "s16le", to: "ws://127.0.0.1:\(server.baseURL.port ?? 0)/api/v1/live", sessionId: "desk")
+        let finals = messages.filter { $0.type == "final" }
+        #expect(finals.count >= 2)
+        let edited = try #require(finals.first?.draftId)
+        let automatic = try #require(finals.last?.draftId)
+
+        // Before any machine with base exists, a person corrects the first utterance.
+        let patch = try await server.request(
+            "PATCH", "/api/v1/drafts/\(edited)", body: Data(#"{"text":"Corrected by hand.","author":"ann"}"#.utf8), contentType: "application/json"
+        )
+        #expect(patch.status == 200)
+
+        // A node with base joins and does the reprocess jobs the capture server queued.
+        let config = try await NodeProcess.register(name: "gpu-box", server: server, adminToken: admin, directory: directory)
+        let node = try await NodeProcess(name: "gpu-box", configPath: config, directory: directory, extraArguments: ["--models", "base"])
+        for id in [edited, automatic] {
+            let draft = try await server.request("GET", "/api/v1/drafts/\(id)").json()
+            let job = try #require(draft["reprocess_job_id"] as? String, "draft \(id) has a reprocess job")
+            let done = try await server.request("GET", "/api/v1/jobs/\(job)?wait=60", timeout: 90).json()
+            #expect(done["state"] as? String == "succeeded" && done["model"] as? String == "base" && done["draft_id"] as? String == id)
+        }
+        let kept = try await server.request("GET", "/api/v1/drafts/\(edited)").json()
+        let keptSources = (kept["revisions"] as? [[String: Any]] ?? []).compactMap { $0["source"] as? String }
+        #expect(kept["text"] as? String == "Corrected by hand." && keptSources == ["human", "whisper_reprocess"])
+
+        let improved = try await server.request("GET", "/api/v1/drafts/\(automatic)").json()
+        let revisions = improved["revisions"] as? [[String: Any]] ?? []
+        #expect(revisions.compactMap { $0["source"] as? String } == ["whisper_reprocess"])
+        #expect(revisions.first?["author"] as? String == "base")
+        let text = try #require(improved["text"] as? String)
+        #expect(text == revisions.first?["text"] as? String, "base's text is shown")
+        let (errors, words) = WordErrorRate.errors(reference: clips[1].reference, hypothesis: text)
+        #expect(Double(errors) / Double(words) <= 0.15, "base WER \(errors)/\(words): \(text)")
+        await node.kill()
+        #expect(await server.terminate() == 0)
     }
 }

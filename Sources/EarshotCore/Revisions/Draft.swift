@@ -30,10 +30,13 @@ public struct Draft: Codable, Sendable, Hashable {
     public var endedAt: Date?
     /// Oldest first.
     public var revisions: [Revision]
+    /// The job transcribing the audio again with a better model, when one was queued.
+    public var reprocessJobId: String?
 
     public init(
         id: String, sessionId: String, state: State, offsetSeconds: Double, durationSeconds: Double?, text: String, originalText: String?,
-        model: String, language: String?, segments: [Segment], hasAudio: Bool, createdAt: Date, endedAt: Date?, revisions: [Revision]
+        model: String, language: String?, segments: [Segment], hasAudio: Bool, createdAt: Date, endedAt: Date?, revisions: [Revision],
+        reprocessJobId: String? = nil
     ) {
         self.id = id
         self.sessionId = sessionId
@@ -49,6 +52,7 @@ public struct Draft: Codable, Sendable, Hashable {
         self.createdAt = createdAt
         self.endedAt = endedAt
         self.revisions = revisions
+        self.reprocessJobId = reprocessJobId
     }
 }
 

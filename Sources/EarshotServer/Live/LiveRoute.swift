@@ -1,11 +1,13 @@
 import EarshotAudio
 import EarshotCore
+import EarshotNode
 import EarshotStore
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOWebSocket
 import Synchronization
 
 /// `GET /api/v1/live`: live transcription over a WebSocket.
@@ -21,6 +23,8 @@ struct LiveRoute: Sendable {
     let engine: LiveEngine?
     let configuration: ServerConfiguration
     let draftAudio: URL
+    let media: MediaStore
+    let signal: WorkSignal
     let slots = SessionSlots()
 
     static let maxMessageBytes = 1 << 20
@@ -28,24 +32,45 @@ struct LiveRoute: Sendable {
 
     func register(on group: RouterGroup<BasicWebSocketRequestContext>) {
         group.ws("live") { inbound, outbound, context in
+            // Every answer waits for the client's hello: bytes a server sends in the same breath
+            // as the upgrade can be lost by clients still switching protocols.
+            var messages = inbound.messages(maxSize: Self.maxMessageBytes).makeAsyncIterator()
+            let hello: Hello
+            do {
+                hello = try await readHello(&messages)
+            } catch let error as LiveError {
+                try await refuse(outbound, .error(code: error.code, message: error.message, retryAfterSeconds: nil), closeCode: .policyViolation)
+                return
+            }
             guard let engine else {
-                try await outbound.writeTextMessage(LiveServerMessage.error(
-                    code: "unavailable", message: "this server runs no engine for live transcription", retryAfterSeconds: nil
-                ).json)
+                try await refuse(outbound, .error(code: "unavailable", message: "this server runs no engine for live transcription", retryAfterSeconds: nil))
                 return
             }
             guard slots.acquire(limit: configuration.liveMaxSessions) else {
-                try await outbound.writeTextMessage(LiveServerMessage.error(
+                try await refuse(outbound, .error(
                     code: "busy", message: "the server is serving \(configuration.liveMaxSessions) live sessions; retry in \(Self.busyRetrySeconds) s",
                     retryAfterSeconds: Self.busyRetrySeconds
-                ).json)
+                ), closeCode: .unknown(1013))
                 return
             }
             defer { slots.release() }
-            try await serve(inbound: inbound, outbound: outbound, engine: engine, logger: context.logger)
+            try await serve(hello: hello, messages: &messages, outbound: outbound, engine: engine, logger: context.logger)
         }
     }
 
+    /// What the hello settled for the session.
+    struct Hello: Sendable {
+        var sessionId: String
+        var options: TranscriptionOptions
+        var decoder: PCMDecoder
+    }
+
+    /// Says why in words, then closes with a code that says the same to libraries (1013: try
+    /// again later), so a client never waits on a session that will not start.
+    private func refuse(_ outbound: WebSocketOutboundWriter, _ message: LiveServerMessage, closeCode: WebSocketErrorCode = .unexpectedServerError) async throws {
+        try await outbound.writeTextMessage(message.json)
+        try await outbound.close(closeCode, reason: nil)
+    }
 
     /// An utterance's audio waiting for the recognizer.
     struct FinalWork: Sendable {
@@ -54,15 +79,10 @@ struct LiveRoute: Sendable {
         var samples: [Float]
     }
 
-    private func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, engine: LiveEngine, logger: Logger) async throws {
-        var messages = inbound.messages(maxSize: Self.maxMessageBytes).makeAsyncIterator()
-        let hello: (sessionId: String, options: TranscriptionOptions, decoder: PCMDecoder)
-        do {
-            hello = try await readHello(&messages)
-        } catch let error as LiveError {
-            try await outbound.writeTextMessage(LiveServerMessage.error(code: error.code, message: error.message, retryAfterSeconds: nil).json)
-            return
-        }
+    private func serve(
+        hello: Hello, messages: inout WebSocketInboundMessageStream.AsyncIterator, outbound: WebSocketOutboundWriter, engine: LiveEngine,
+        logger: Logger
+    ) async throws {
         let (outgoing, send) = AsyncStream<LiveServerMessage>.makeStream()
         let (finals, enqueueFinal) = AsyncStream<FinalWork>.makeStream()
         let state = LiveSessionState()
@@ -117,7 +137,7 @@ struct LiveRoute: Sendable {
 
     /// Carries out one step of the tracker; returns the partial to run, if one should.
     private func act(
-        _ step: UtteranceTracker.Step, hello: (sessionId: String, options: TranscriptionOptions, decoder: PCMDecoder), state: LiveSessionState,
+        _ step: UtteranceTracker.Step, hello: Hello, state: LiveSessionState,
         engine: LiveEngine, enqueueFinal: AsyncStream<FinalWork>.Continuation
     ) async throws -> FinalWork? {
         switch step {
@@ -139,7 +159,7 @@ struct LiveRoute: Sendable {
         }
     }
 
-    private func readHello(_ messages: inout WebSocketInboundMessageStream.AsyncIterator) async throws -> (sessionId: String, options: TranscriptionOptions, decoder: PCMDecoder) {
+    private func readHello(_ messages: inout WebSocketInboundMessageStream.AsyncIterator) async throws -> Hello {
         guard let first = try await messages.next() else { throw LiveError("no_hello", "the connection closed before the hello") }
         guard case .text(let text) = first, let hello = try? EarshotJSON.decoder().decode(LiveHello.self, from: Data(text.utf8)), hello.type == "hello" else {
             throw LiveError("invalid_hello", "start with {\"type\":\"hello\",\"model\":…,\"language\":…,\"format\":\"f32le\"|\"s16le\",\"sample_rate\":16000}")
@@ -162,7 +182,7 @@ struct LiveRoute: Sendable {
             throw LiveError("invalid_hello", "session_id must be 1-64 letters, digits, '-', '_' or '.'")
         }
         let options = TranscriptionOptions(model: model, language: hello.language, beamSize: 1, wordTimestamps: false)
-        return (sessionId, options, PCMDecoder(format: format))
+        return Hello(sessionId: sessionId, options: options, decoder: PCMDecoder(format: format))
     }
 
     /// Transcribes an ended utterance, keeps its audio and stores the draft's text.
@@ -171,22 +191,45 @@ struct LiveRoute: Sendable {
     ) async -> LiveServerMessage {
         do {
             let segments = try await engine.transcribe(session: sessionId, samples: work.samples, options: options, kind: .final) ?? []
+            let wav = draftAudio.appendingPathComponent("\(work.draftId).wav")
             var hasAudio = false
             do {
                 try FileManager.default.createDirectory(at: draftAudio, withIntermediateDirectories: true)
-                try WAVFile.data(samples: work.samples).write(to: draftAudio.appendingPathComponent("\(work.draftId).wav"), options: .atomic)
+                try WAVFile.data(samples: work.samples).write(to: wav, options: .atomic)
                 hasAudio = true
             } catch {
                 logger.error("could not keep a draft's audio", metadata: ["draft_id": "\(work.draftId)", "error": "\(error)"])
             }
-            let result = DraftResult(
-                durationSeconds: Double(work.samples.count) / 16_000, language: options.language, segments: segments, hasAudio: hasAudio
-            )
+            let duration = Double(work.samples.count) / 16_000
+            let result = DraftResult(durationSeconds: duration, language: options.language, segments: segments, hasAudio: hasAudio)
             let draft = try await store.endDraft(work.draftId, result: result, now: Date())
+            if hasAudio, !segments.isEmpty {
+                await queueReprocess(draftId: work.draftId, wav: wav, duration: duration, options: options, logger: logger)
+            }
             return .final(draftId: work.draftId, segments: Self.live(segments, from: work.start, completed: true), text: draft.text)
         } catch {
             logger.error("live utterance failed", metadata: ["draft_id": "\(work.draftId)", "error": "\(error)"])
             return .error(code: "transcription_failed", message: "utterance \(work.draftId) could not be transcribed: \(error)", retryAfterSeconds: nil)
+        }
+    }
+
+    /// Quick model first, better model later: the utterance's audio goes through the queue again
+    /// with `live_reprocess_model`, so any node that has that model (this server's worker, or a
+    /// machine elsewhere) improves the draft.
+    private func queueReprocess(draftId: String, wav: URL, duration: Double, options: TranscriptionOptions, logger: Logger) async {
+        let model = configuration.liveReprocessModel
+        guard !model.isEmpty, model != options.model else { return }
+        do {
+            let stored = try media.ingest(fileAt: wav)
+            defer { media.unpin(stored.sha256) }
+            _ = try await store.createJob(NewJob(
+                options: TranscriptionOptions(model: model, language: options.language),
+                media: MediaInfo(sha256: stored.sha256, filename: "draft-\(draftId).wav", contentType: "audio/wav", sizeBytes: stored.sizeBytes, durationSeconds: duration),
+                maxAttempts: configuration.maxAttempts, draftId: draftId
+            ), now: Date())
+            signal.notify()
+        } catch {
+            logger.error("could not queue a draft for reprocessing", metadata: ["draft_id": "\(draftId)", "error": "\(error)"])
         }
     }
 
