@@ -4,7 +4,7 @@ ARGS ?=
 BENCH_ARGS ?=
 
 # The browser test's screenshots land in test-output/browser/.
-.PHONY: run test setup setup-tests build build-release bench bench-engine bench-coordinator bench-events clean
+.PHONY: run test setup setup-tests build build-release bench bench-engine bench-coordinator bench-events bench-live clean
 
 setup:
 	./scripts/setup.sh
@@ -28,7 +28,7 @@ test: setup-tests
 	.venv/bin/python tests/browser/ui_test.py --earshot .build/debug/earshot --out test-output/browser
 
 # All benchmarks; each writes its own section of docs/benchmarks.md.
-bench: bench-engine bench-coordinator bench-events
+bench: bench-engine bench-coordinator bench-events bench-live
 
 bench-engine: setup-tests build-release
 	.venv/bin/python bench/engine_overhead.py --earshot .build/release/earshot
@@ -42,6 +42,11 @@ bench-coordinator:
 bench-events:
 	$(SWIFT) build -c release --product earshot-bench
 	.build/release/earshot-bench events $(BENCH_ARGS)
+
+# Live transcription latency over /api/v1/live at 1-4 concurrent clients.
+bench-live: setup-tests build-release
+	.venv/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	.venv/bin/python bench/live_latency.py --earshot .build/release/earshot --sessions 1,2,3,4
 
 clean:
 	rm -rf .build
