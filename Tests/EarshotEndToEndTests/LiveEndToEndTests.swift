@@ -89,7 +89,7 @@ struct LiveEndToEndTests {
         var texts: [String] { storage.withLock { $0 } }
     }
 
-    @Test("two sessions at real time: partials then finals, finals within WER 15 %, every utterance stored with its WAV; a third is told to come back")
+    @Test("two sessions at real time: finals in order within WER 15 %, partials never after their final, every utterance stored with its WAV; a third is told to come back")
     func twoSessions() async throws {
         let directory = try TestEnvironment.temporaryDirectory("live")
         let config = directory.appendingPathComponent("earshot.yaml")
@@ -112,9 +112,6 @@ struct LiveEndToEndTests {
         let busy = try await Self.stream([], format: "s16le", to: url, sessionId: "mic-three")
         #expect(busy.first?.type == "error" && busy.first?.code == "busy" && (busy.first?.retryAfterSeconds ?? 0) > 0, "\(busy.map(\.type))")
 
-        // Finals come first when the engine is short of time, so on a loaded machine one session
-        // may see none; both together always do.
-        var partialCount = 0
         for (messages, recording, session) in [(try await one, first, "mic-one"), (try await two, second, "mic-two")] {
             #expect(messages.first?.type == "ready" && messages.first?.sessionId == session)
             #expect(messages.last?.type == "end", "the server closes with end after the last final")
@@ -122,7 +119,6 @@ struct LiveEndToEndTests {
             let partials = messages.filter { $0.type == "partial" }
             #expect(finals.count >= recording.reference.split(separator: " ").count / 40 + 1, "\(session): \(finals.count) finals")
             #expect(messages.last?.drafts == finals.count)
-            partialCount += partials.count
             #expect(partials.allSatisfy { $0.segments?.allSatisfy { !$0.completed } ?? false })
             #expect(finals.allSatisfy { $0.segments?.allSatisfy(\.completed) ?? false })
             // A partial of an utterance never follows its final.
@@ -145,8 +141,6 @@ struct LiveEndToEndTests {
             #expect(audio.status == 200 && audio.body.prefix(4) == Data("RIFF".utf8) && audio.body.count > 16_000)
         }
 
-        #expect(partialCount > 0, "partials arrive while speech goes on")
-
         // A hello the server cannot take is answered in words.
         let refused = try await Self.stream([], format: "mp3", to: url, sessionId: "x")
         #expect(refused.first?.code == "invalid_hello" && refused.count == 1)
@@ -156,7 +150,7 @@ struct LiveEndToEndTests {
         #expect(await server.terminate() == 0, "SIGTERM stops the live engine too and exits cleanly")
     }
 
-    @Test("quick then better across machines: a capture server with only the live engine, a node with base; the reprocess becomes a WHISPER_REPROCESS revision, and a person's earlier edit stays on top")
+    @Test("one session gets partials then finals; quick then better across machines: a capture server with only the live engine, a node with base; the reprocess becomes a WHISPER_REPROCESS revision, and a person's earlier edit stays on top")
     func reprocessOnAnotherMachine() async throws {
         let directory = try TestEnvironment.temporaryDirectory("live-reprocess")
         let admin = "reprocess-admin"
@@ -166,6 +160,10 @@ struct LiveEndToEndTests {
         let messages = try await Self.stream(recording.samples, format: "s16le", to: "ws://127.0.0.1:\(server.baseURL.port ?? 0)/api/v1/live", sessionId: "desk")
         let finals = messages.filter { $0.type == "final" }
         #expect(finals.count >= 2)
+        // One session on the live engine: partials arrive while speech goes on. (With several
+        // sessions on an overloaded machine, partials are shed first so that finals keep coming.)
+        let partials = messages.filter { $0.type == "partial" }
+        #expect(!partials.isEmpty && partials.allSatisfy { $0.segments?.allSatisfy { !$0.completed } ?? false })
         let edited = try #require(finals.first?.draftId)
         let automatic = try #require(finals.last?.draftId)
 
