@@ -55,6 +55,24 @@ actor LiveEngine {
         }
     }
 
+    /// Starts the recognizer if it is not running yet, so its model loads while the client's
+    /// first words arrive rather than after them.
+    func warmUp() async {
+        guard !prepared, !running else { return }
+        running = true
+        do {
+            try await recognizer.prepare()
+            prepared = true
+        } catch {
+            logger.error("the live engine did not start", metadata: ["error": "\(error)"])
+        }
+        running = false
+        if !finals.isEmpty || !partials.isEmpty {
+            running = true
+            Task { await drain() }
+        }
+    }
+
     /// Drops the session's waiting partial (it disconnected or its utterance ended).
     func cancelPartial(session: String) {
         partials.removeValue(forKey: session)?.continuation.resume(returning: nil)

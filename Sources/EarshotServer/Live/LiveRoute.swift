@@ -54,6 +54,7 @@ struct LiveRoute: Sendable {
                 return
             }
             defer { slots.release() }
+            Task { await engine.warmUp() }
             try await serve(hello: hello, messages: &messages, outbound: outbound, engine: engine, logger: context.logger)
         }
     }
