@@ -20,10 +20,8 @@ import argparse
 import datetime
 import json
 import os
-import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,9 +33,10 @@ import wave
 
 from websockets.sync.client import connect
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+from librivox import CLIPS, clip_path, free_port, references, word_error_rate  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LIBRIVOX = "/usr/share/pocketsphinx/test/data/librivox"
-CLIPS = ["0870", "0880", "0890", "0920", "0930"]
 DOCS = os.path.join(REPO, "docs", "benchmarks.md")
 SECTION_START = "<!-- bench:live-latency:start -->"
 SECTION_END = "<!-- bench:live-latency:end -->"
@@ -51,33 +50,12 @@ def log(message):
 
 def readings():
     """[(samples as bytes s16le, reference text)] for each clip."""
-    texts = {}
-    with open(os.path.join(LIBRIVOX, "transcription"), encoding="utf-8") as handle:
-        for line in handle:
-            match = re.match(r"<s>(.*)</s> \((.*)\)", line.strip())
-            if match:
-                texts[match.group(2)] = match.group(1).strip()
+    texts = references()
     result = []
     for clip in CLIPS:
-        name = f"sense_and_sensibility_01_austen_64kb-{clip}"
-        with wave.open(os.path.join(LIBRIVOX, name + ".wav"), "rb") as part:
-            result.append((part.readframes(part.getnframes()), texts[name]))
+        with wave.open(clip_path(clip), "rb") as part:
+            result.append((part.readframes(part.getnframes()), texts[clip]))
     return result
-
-
-def words(text):
-    return re.findall(r"[a-z']+", text.lower().replace("mr.", "mister").replace("-", " "))
-
-
-def wer(reference, hypothesis):
-    ref, hyp = words(reference), words(hypothesis)
-    previous = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        current = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h))
-        previous = current
-    return previous[-1] / max(len(ref), 1)
 
 
 def percentile(values, fraction):
@@ -166,12 +144,6 @@ def raw_engine(parts):
     return timings, " ".join(texts)
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--earshot", default=os.path.join(REPO, ".build", "release", "earshot"))
@@ -183,7 +155,7 @@ def main():
 
     log("baseline: faster-whisper in-process on each reading")
     raw_times, raw_text = raw_engine(parts)
-    raw_wer = wer(reference, raw_text)
+    raw_wer = word_error_rate(reference, raw_text)
 
     work = tempfile.mkdtemp(prefix="earshot-live-bench-")
     config = os.path.join(work, "earshot.yaml")
@@ -220,7 +192,7 @@ def main():
                 latencies += lat
                 partials += first
                 missing += len(spans) - len(lat)
-                wers.append(wer(reference, text))
+                wers.append(word_error_rate(reference, text))
             row = {
                 "sessions": count, "p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
                 "partial_p50": percentile(partials, 0.5), "wer": statistics.mean(wers), "missing": missing,

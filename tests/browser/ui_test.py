@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,51 +28,25 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-LIBRIVOX = "/usr/share/pocketsphinx/test/data/librivox"
-CLIPS = ["0870", "0880", "0890", "0920", "0930"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "scripts"))
+from librivox import CLIPS, clip_path, free_port, references, word_error_rate, words  # noqa: E402
 
 
 def reference_text():
-    texts = {}
-    with open(os.path.join(LIBRIVOX, "transcription"), encoding="utf-8") as handle:
-        for line in handle:
-            match = re.match(r"<s>(.*)</s> \((.*)\)", line.strip())
-            if match:
-                texts[match.group(2)] = match.group(1).strip()
-    return " ".join(texts[f"sense_and_sensibility_01_austen_64kb-{clip}"] for clip in CLIPS)
+    texts = references()
+    return " ".join(texts[clip] for clip in CLIPS)
 
 
 def joined_recording(path):
     """The five clips one after another with a second of silence between: several segments."""
     with wave.open(path, "wb") as out:
         for index, clip in enumerate(CLIPS):
-            with wave.open(os.path.join(LIBRIVOX, f"sense_and_sensibility_01_austen_64kb-{clip}.wav"), "rb") as part:
+            with wave.open(clip_path(clip), "rb") as part:
                 if index == 0:
                     out.setparams(part.getparams())
                 else:
                     out.writeframes(b"\0" * part.getsampwidth() * part.getnchannels() * part.getframerate())
                 out.writeframes(part.readframes(part.getnframes()))
-
-
-def words(text):
-    return re.findall(r"[a-z']+", text.lower().replace("mr.", "mister"))
-
-
-def word_error_rate(reference, hypothesis):
-    ref, hyp = words(reference), words(hypothesis)
-    previous = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        current = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h))
-        previous = current
-    return previous[-1] / max(len(ref), 1)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Check:

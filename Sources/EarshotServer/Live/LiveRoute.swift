@@ -73,8 +73,8 @@ struct LiveRoute: Sendable {
         try await outbound.close(closeCode, reason: nil)
     }
 
-    /// An utterance's audio waiting for the recognizer.
-    struct FinalWork: Sendable {
+    /// An utterance's audio (all of it for a final, so far for a partial) for the recognizer.
+    struct UtteranceAudio: Sendable {
         var draftId: String
         var start: Int
         var samples: [Float]
@@ -85,7 +85,7 @@ struct LiveRoute: Sendable {
         logger: Logger
     ) async throws {
         let (outgoing, send) = AsyncStream<LiveServerMessage>.makeStream()
-        let (finals, enqueueFinal) = AsyncStream<FinalWork>.makeStream()
+        let (finals, enqueueFinal) = AsyncStream<UtteranceAudio>.makeStream()
         let state = LiveSessionState()
         send.yield(.ready(sessionId: hello.sessionId))
 
@@ -139,8 +139,8 @@ struct LiveRoute: Sendable {
     /// Carries out one step of the tracker; returns the partial to run, if one should.
     private func act(
         _ step: UtteranceTracker.Step, hello: Hello, state: LiveSessionState,
-        engine: LiveEngine, enqueueFinal: AsyncStream<FinalWork>.Continuation
-    ) async throws -> FinalWork? {
+        engine: LiveEngine, enqueueFinal: AsyncStream<UtteranceAudio>.Continuation
+    ) async throws -> UtteranceAudio? {
         switch step {
         case .started(let sample):
             let draft = try await store.startDraft(
@@ -152,11 +152,11 @@ struct LiveRoute: Sendable {
         case .ended(let start, let samples):
             guard let id = state.close() else { return nil }
             await engine.cancelPartial(session: hello.sessionId)
-            enqueueFinal.yield(FinalWork(draftId: id, start: start, samples: samples))
+            enqueueFinal.yield(UtteranceAudio(draftId: id, start: start, samples: samples))
             return nil
         case .partial(let start, let samples):
             guard let id = state.startPartial() else { return nil }
-            return FinalWork(draftId: id, start: start, samples: samples)
+            return UtteranceAudio(draftId: id, start: start, samples: samples)
         }
     }
 
@@ -188,7 +188,7 @@ struct LiveRoute: Sendable {
 
     /// Transcribes an ended utterance, keeps its audio and stores the draft's text.
     private func finish(
-        _ work: FinalWork, sessionId: String, options: TranscriptionOptions, engine: LiveEngine, logger: Logger
+        _ work: UtteranceAudio, sessionId: String, options: TranscriptionOptions, engine: LiveEngine, logger: Logger
     ) async -> LiveServerMessage {
         do {
             let segments = try await engine.transcribe(session: sessionId, samples: work.samples, options: options, kind: .final) ?? []
