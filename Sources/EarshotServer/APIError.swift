@@ -54,6 +54,8 @@ public struct APIError: HTTPResponseError, Sendable {
             case .transcriptNotFound: return APIError(.notFound, "transcript_not_found", error.description)
             case .segmentNotFound: return APIError(.notFound, "segment_not_found", error.description)
             case .draftNotFound: return APIError(.notFound, "not_found", error.description)
+            case .streamNotFound: return APIError(.notFound, "not_found", error.description)
+            case .duplicateStreamName: return APIError(.conflict, "duplicate_name", error.description)
             }
         case let error as HTTPError:
             let code = switch error.status.code {

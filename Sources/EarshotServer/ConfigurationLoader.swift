@@ -50,6 +50,8 @@ public enum ConfigurationLoader {
         integer("event_subscriber_max_lag") { $0.eventSubscriberMaxLag = $1 },
         integer("live_max_sessions") { $0.liveMaxSessions = $1 },
         text("live_reprocess_model") { $0.liveReprocessModel = $1 },
+        number("stream_stall_seconds") { $0.streamStallSeconds = $1 },
+        boolean("stream_file_sources") { $0.streamFileSources = $1 },
     ]
 
     /// The keys every layer accepts.
@@ -126,6 +128,16 @@ public enum ConfigurationLoader {
                 throw InvalidValue(description: "\(key): '\(value)' is not an integer")
             }
             set(&configuration, number)
+        }
+    }
+
+    private static func boolean(_ key: String, _ set: @escaping @Sendable (inout ServerConfiguration, Bool) -> Void) -> Setting {
+        Setting(key: key) { configuration, value in
+            switch value.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "true", "yes", "on", "1": set(&configuration, true)
+            case "false", "no", "off", "0": set(&configuration, false)
+            default: throw InvalidValue(description: "\(key): '\(value)' is not true or false")
+            }
         }
     }
 

@@ -69,13 +69,16 @@ public enum EarshotServer {
         // Live sessions get an engine of their own, so a long batch job never delays a final; it
         // starts with the first live client.
         let liveRecognizer = FasterWhisperRecognizer(configuration: engine, logger: logger)
-        let router = makeRouter(
+        let (router, streams) = assemble(
             store: store, media: media, recognizers: recognizers, signal: signal, configuration: configuration, decoder: decoder,
             plugins: pluginHost, liveRecognizer: liveRecognizer
         )
 
+        // Graceful shutdown runs in reverse order: streams store their last utterances while the
+        // live engine still runs.
         let services: [any Service] = [
             EngineStopService(recognizer: liveRecognizer),
+            streams,
             EngineLifecycleService(recognizers: recognizers, logger: logger),
         ] + housekeeping(store: store, signal: signal, configuration: configuration, logger: logger) + [pluginHost] + workers
         return Application(
@@ -99,6 +102,17 @@ extension EarshotServer {
         configuration: ServerConfiguration, decoder: AudioDecoder = AudioDecoder(), plugins: PluginHost? = nil,
         liveRecognizer: (any SpeechRecognizer)? = nil
     ) -> Router<BasicWebSocketRequestContext> {
+        assemble(
+            store: store, media: media, recognizers: recognizers, signal: signal, configuration: configuration, decoder: decoder,
+            plugins: plugins, liveRecognizer: liveRecognizer
+        ).router
+    }
+
+    /// The routes, and the stream sources' manager they share with the service group.
+    static func assemble(
+        store: any Store, media: MediaStore, recognizers: [any SpeechRecognizer], signal: WorkSignal,
+        configuration: ServerConfiguration, decoder: AudioDecoder, plugins: PluginHost?, liveRecognizer: (any SpeechRecognizer)?
+    ) -> (router: Router<BasicWebSocketRequestContext>, streams: StreamManager) {
         let router = Router(context: BasicWebSocketRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
         HealthRoutes(store: store, recognizers: recognizers).register(on: router)
@@ -122,6 +136,11 @@ extension EarshotServer {
         LiveRoute(store: store, engine: liveEngine, configuration: configuration, draftAudio: draftAudio, media: media, signal: signal)
             .register(on: api)
         DraftRoutes(store: store, draftAudio: draftAudio).register(on: api)
+        let finisher = liveEngine.map {
+            DraftFinisher(store: store, engine: $0, configuration: configuration, draftAudio: draftAudio, media: media, signal: signal)
+        }
+        let streams = StreamManager(store: store, finisher: finisher, logger: Logger(label: "earshot.streams"))
+        StreamRoutes(store: store, manager: streams, configuration: configuration).register(on: api)
         api.get("plugins") { _, _ in try jsonResponse(PluginList(plugins: plugins?.status ?? [])) }
         do {
             let assets = try WebAssets.load()
@@ -131,7 +150,7 @@ extension EarshotServer {
             let problem = "\(error)"
             router.get("/") { _, _ -> Response in throw APIError(.internalServerError, "web_ui_missing", problem) }
         }
-        return router
+        return (router, streams)
     }
 }
 

@@ -11,7 +11,7 @@ struct NodeAdminRoutes: Sendable {
 
     func register(on group: RouterGroup<some RequestContext>) {
         group.post("nodes") { request, context in
-            try authorizeAdmin(request)
+            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             let body = try await decodeJSON(NodeRegistrationRequest.self, from: request, context: context)
             let name = body.name.trimmingCharacters(in: .whitespaces)
             guard (1...64).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
@@ -29,7 +29,7 @@ struct NodeAdminRoutes: Sendable {
             return try jsonResponse(NodeRegistration(nodeId: created.id, name: created.name, apiKey: key), status: .created)
         }
         group.get("nodes") { request, _ in
-            try authorizeAdmin(request)
+            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             let now = Date()
             var responses: [NodeResponse] = []
             for node in try await store.nodes() {
@@ -39,23 +39,23 @@ struct NodeAdminRoutes: Sendable {
             return try jsonResponse(NodeListResponse(nodes: responses))
         }
         group.get("nodes/{node_id}") { request, context in
-            try authorizeAdmin(request)
+            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             return try await respond(with: try await store.node(id: try nodeID(context)))
         }
         group.post("nodes/{node_id}/disable") { request, context in
-            try authorizeAdmin(request)
+            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             return try await respond(with: try await store.setNodeDisabled(try nodeID(context), disabled: true))
         }
         group.post("nodes/{node_id}/enable") { request, context in
-            try authorizeAdmin(request)
+            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             return try await respond(with: try await store.setNodeDisabled(try nodeID(context), disabled: false))
         }
         group.post("nodes/{node_id}/test") { request, context in
-            try authorizeAdmin(request)
+            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             return try jsonResponse(try await test(try await store.node(id: try nodeID(context))))
         }
         group.delete("nodes/{node_id}") { request, context in
-            try authorizeAdmin(request)
+            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             try await store.deleteNode(try nodeID(context))
             return Response(status: .noContent)
         }
@@ -90,13 +90,6 @@ struct NodeAdminRoutes: Sendable {
         let text = context.parameters.get("node_id") ?? ""
         guard let uuid = UUID(uuidString: text) else { throw APIError.badRequest("invalid_id", "'\(text.prefix(64))' is not a node id") }
         return uuid.uuidString.lowercased()
-    }
-
-    private func authorizeAdmin(_ request: Request) throws {
-        guard !configuration.adminToken.isEmpty else { return }
-        guard let token = NodeKeys.bearerToken(request), NodeKeys.constantTimeEquals(token, configuration.adminToken) else {
-            throw APIError(.unauthorized, "unauthorized", "this route needs the admin token", headers: [.wwwAuthenticate: "Bearer"])
-        }
     }
 }
 

@@ -46,6 +46,11 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     /// Each ended live utterance is queued again for this better model (quick model first,
     /// better model later); its text becomes a WHISPER_REPROCESS revision. Empty turns it off.
     public var liveReprocessModel = "base"
+    /// A stream source that delivers no audio for this long is restarted (per-stream default).
+    public var streamStallSeconds = 15.0
+    /// Whether stream sources may be `file:` URLs (played at real-time speed). Off by default: a
+    /// client could otherwise make the server read any file it can open. For testing and demos.
+    public var streamFileSources = false
     /// Plugins to run, from the configuration file's `plugins` list.
     public var plugins: [PluginSpec] = []
 
@@ -72,6 +77,7 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
             problems.append("live_reprocess_model '\(liveReprocessModel)' is not in allowed_models")
         }
         if !(0...64).contains(liveMaxSessions) { problems.append("live_max_sessions must be 0...64, got \(liveMaxSessions)") }
+        if !(1...3600).contains(streamStallSeconds) { problems.append("stream_stall_seconds must be 1...3600, got \(streamStallSeconds)") }
         if eventRetentionMaxEvents < 1000 { problems.append("event_retention_max_events must be at least 1000") }
         if adminToken.isEmpty, !Self.isLoopback(host) {
             problems.append("binding to \(host) needs an admin_token (nodes could otherwise register freely)")

@@ -211,6 +211,20 @@ enum SQLiteSchema {
                 ALTER TABLE drafts ADD COLUMN reprocess_job_id TEXT;
                 """)
         }
+        migrator.registerMigration("v12-streams") { db in
+            try db.execute(sql: """
+                CREATE TABLE streams (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    url TEXT NOT NULL,
+                    enabled INTEGER NOT NULL,
+                    stall_timeout_seconds REAL NOT NULL,
+                    model TEXT NOT NULL,
+                    language TEXT,
+                    created_at REAL NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -83,6 +83,19 @@ public protocol DraftStore: Sendable {
     func drafts(sessionId: String?, limit: Int, cursor: String?) async throws -> DraftPage
 }
 
+/// Configured stream sources. What a stream does at run time (state, restarts) is not stored:
+/// the server that runs it reports that.
+public protocol StreamStore: Sendable {
+    /// Throws ``StoreError/duplicateStreamName(_:)`` when the name is taken.
+    func createStream(_ stream: StreamSource) async throws -> StreamSource
+    func stream(_ id: String) async throws -> StreamSource
+    /// All streams, oldest first.
+    func streams() async throws -> [StreamSource]
+    func setStreamEnabled(_ id: String, enabled: Bool) async throws -> StreamSource
+    /// Removes the stream; its drafts stay.
+    func deleteStream(_ id: String) async throws
+}
+
 /// A page of drafts, newest first.
 public struct DraftPage: Sendable, Hashable {
     public var drafts: [Draft]
@@ -96,7 +109,7 @@ public struct DraftPage: Sendable, Hashable {
 
 /// Everything Earshot persists. Implemented by ``SQLiteStore``; a PostgreSQL store implements the
 /// same protocol and passes the same conformance tests.
-public protocol Store: JobQueue, NodeRegistry, DraftStore {
+public protocol Store: JobQueue, NodeRegistry, DraftStore, StreamStore {
     func createJob(_ newJob: NewJob, now: Date) async throws -> Job
     func job(_ id: JobID) async throws -> Job
     func jobs(_ query: JobQuery) async throws -> JobPage
@@ -212,6 +225,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case transcriptNotFound(JobID)
     case segmentNotFound(JobID, index: Int)
     case draftNotFound(String)
+    case streamNotFound(String)
+    case duplicateStreamName(String)
 
     public var description: String {
         switch self {
@@ -225,6 +240,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .transcriptNotFound(let id): "job \(id) has no transcript"
         case .segmentNotFound(let id, let index): "the transcript of job \(id) has no segment \(index)"
         case .draftNotFound(let id): "draft \(id) not found"
+        case .streamNotFound(let id): "stream \(id) not found"
+        case .duplicateStreamName(let name): "a stream named '\(name)' already exists"
         }
     }
 }

@@ -77,6 +77,7 @@ extension EventData {
         case .transcript(let value): try container.encode(value, forKey: key)
         case .draft(let value): try container.encode(value, forKey: key)
         case .plugin(let value): try container.encode(value, forKey: key)
+        case .stream(let value): try container.encode(value, forKey: key)
         }
     }
 
@@ -87,6 +88,7 @@ extension EventData {
         case "transcript": self = .transcript(try container.decode(TranscriptEventData.self, forKey: key))
         case "draft": self = .draft(try container.decode(DraftEventData.self, forKey: key))
         case "plugin": self = .plugin(try container.decode(PluginEventData.self, forKey: key))
+        case "stream": self = .stream(try container.decode(StreamEventData.self, forKey: key))
         default: self = .job(try container.decode(JobEventData.self, forKey: key))
         }
     }
@@ -99,6 +101,7 @@ extension EventData {
         case "transcript": .transcript(try decoder.decode(TranscriptEventData.self, from: json))
         case "draft": .draft(try decoder.decode(DraftEventData.self, from: json))
         case "plugin": .plugin(try decoder.decode(PluginEventData.self, from: json))
+        case "stream": .stream(try decoder.decode(StreamEventData.self, from: json))
         default: .job(try decoder.decode(JobEventData.self, from: json))
         }
     }
@@ -112,13 +115,15 @@ extension EventData {
         case .transcript(let value): try encoder.encode(value)
         case .draft(let value): try encoder.encode(value)
         case .plugin(let value): try encoder.encode(value)
+        case .stream(let value): try encoder.encode(value)
         }
     }
 
     /// Whether this data has the shape `type` calls for.
     public func fits(_ type: EventType) -> Bool {
         switch (self, Self.family(of: type)) {
-        case (.job, "job"), (.segments, "segments"), (.node, "node"), (.transcript, "transcript"), (.draft, "draft"), (.plugin, "plugin"): true
+        case (.job, "job"), (.segments, "segments"), (.node, "node"), (.transcript, "transcript"), (.draft, "draft"), (.plugin, "plugin"),
+             (.stream, "stream"): true
         default: false
         }
     }

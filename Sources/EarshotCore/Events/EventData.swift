@@ -6,6 +6,7 @@ public enum EventData: Sendable, Hashable {
     case transcript(TranscriptEventData)
     case draft(DraftEventData)
     case plugin(PluginEventData)
+    case stream(StreamEventData)
 }
 
 /// `job.*` (except `job.segment`): the job's state after the change, and what changed.
@@ -116,6 +117,29 @@ public struct PluginEventData: Codable, Sendable, Hashable {
 
     public init(plugin: String, message: String) {
         self.plugin = plugin
+        self.message = message
+    }
+}
+
+/// `stream.state_changed`: a stream source's ingest changed state (the URL never appears; a
+/// message quoting ffmpeg has its credentials masked).
+public struct StreamEventData: Codable, Sendable, Hashable {
+    public var streamId: String
+    public var name: String
+    public var state: StreamState
+    /// Restarts since the server started the stream.
+    public var restarts: Int
+    /// When `state` is `retrying`: seconds until the next attempt.
+    public var retryInSeconds: Double?
+    /// Why the last run ended (ffmpeg's last error line, or the stall).
+    public var message: String?
+
+    public init(streamId: String, name: String, state: StreamState, restarts: Int, retryInSeconds: Double? = nil, message: String? = nil) {
+        self.streamId = streamId
+        self.name = name
+        self.state = state
+        self.restarts = restarts
+        self.retryInSeconds = retryInSeconds
         self.message = message
     }
 }

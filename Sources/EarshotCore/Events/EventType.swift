@@ -21,14 +21,16 @@ public enum EventType: String, Codable, Sendable, CaseIterable, Hashable {
     case nodeOffline = "node.offline"
     case transcriptCreated = "transcript.created"
     case transcriptRevised = "transcript.revised"
-    /// Live transcription (a later issue) fills these in.
+    /// An utterance of a live session or a stream source began / was transcribed.
     case draftStarted = "draft.started"
     case draftEnded = "draft.ended"
     /// A revision of a draft's text (`data.source` says whose; `data.text` is what is now shown).
     case draftRevised = "draft.revised"
     case pluginFailed = "plugin.failed"
+    /// A stream source's ingest changed state (`data.state`; `retrying` carries the backoff).
+    case streamStateChanged = "stream.state_changed"
 
-    /// `job`, `node`, `transcript`, `draft` or `plugin`.
+    /// `job`, `node`, `transcript`, `draft`, `plugin` or `stream`.
     public var family: String { String(rawValue.prefix { $0 != "." }) }
 }
 

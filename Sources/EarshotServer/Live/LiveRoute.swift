@@ -186,51 +186,17 @@ struct LiveRoute: Sendable {
         return Hello(sessionId: sessionId, options: options, decoder: PCMDecoder(format: format))
     }
 
-    /// Transcribes an ended utterance, keeps its audio and stores the draft's text.
+    /// Transcribes an ended utterance and stores it (``DraftFinisher``), answered as a final.
     private func finish(
         _ work: UtteranceAudio, sessionId: String, options: TranscriptionOptions, engine: LiveEngine, logger: Logger
     ) async -> LiveServerMessage {
+        let finisher = DraftFinisher(store: store, engine: engine, configuration: configuration, draftAudio: draftAudio, media: media, signal: signal)
         do {
-            let segments = try await engine.transcribe(session: sessionId, samples: work.samples, options: options, kind: .final) ?? []
-            let wav = draftAudio.appendingPathComponent("\(work.draftId).wav")
-            var hasAudio = false
-            do {
-                try FileManager.default.createDirectory(at: draftAudio, withIntermediateDirectories: true)
-                try WAVFile.data(samples: work.samples).write(to: wav, options: .atomic)
-                hasAudio = true
-            } catch {
-                logger.error("could not keep a draft's audio", metadata: ["draft_id": "\(work.draftId)", "error": "\(error)"])
-            }
-            let duration = Double(work.samples.count) / 16_000
-            let result = DraftResult(durationSeconds: duration, language: options.language, segments: segments, hasAudio: hasAudio)
-            let draft = try await store.endDraft(work.draftId, result: result, now: Date())
-            if hasAudio, !segments.isEmpty {
-                await queueReprocess(draftId: work.draftId, wav: wav, duration: duration, options: options, logger: logger)
-            }
+            let (draft, segments) = try await finisher.finish(work, sessionId: sessionId, options: options, logger: logger)
             return .final(draftId: work.draftId, segments: Self.live(segments, from: work.start, completed: true), text: draft.text)
         } catch {
             logger.error("live utterance failed", metadata: ["draft_id": "\(work.draftId)", "error": "\(error)"])
             return .error(code: "transcription_failed", message: "utterance \(work.draftId) could not be transcribed: \(error)", retryAfterSeconds: nil)
-        }
-    }
-
-    /// Quick model first, better model later: the utterance's audio goes through the queue again
-    /// with `live_reprocess_model`, so any node that has that model (this server's worker, or a
-    /// machine elsewhere) improves the draft.
-    private func queueReprocess(draftId: String, wav: URL, duration: Double, options: TranscriptionOptions, logger: Logger) async {
-        let model = configuration.liveReprocessModel
-        guard !model.isEmpty, model != options.model else { return }
-        do {
-            let stored = try media.ingest(fileAt: wav)
-            defer { media.unpin(stored.sha256) }
-            _ = try await store.createJob(NewJob(
-                options: TranscriptionOptions(model: model, language: options.language),
-                media: MediaInfo(sha256: stored.sha256, filename: "draft-\(draftId).wav", contentType: "audio/wav", sizeBytes: stored.sizeBytes, durationSeconds: duration),
-                maxAttempts: configuration.maxAttempts, draftId: draftId
-            ), now: Date())
-            signal.notify()
-        } catch {
-            logger.error("could not queue a draft for reprocessing", metadata: ["draft_id": "\(draftId)", "error": "\(error)"])
         }
     }
 

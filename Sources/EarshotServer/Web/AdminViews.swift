@@ -67,18 +67,10 @@ struct SettingsView {
         case let array as [Any]:
             return array.map { masked($0, key: key) }
         case let text as String:
-            return maskURLCredentials(text)
+            return URLCredentials.masked(text)
         default:
             return value
         }
-    }
-
-    /// `https://user:pass@host/` → `https://••••••@host/`.
-    static func maskURLCredentials(_ text: String) -> String {
-        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@") else { return text }
-        let authority = text[scheme.upperBound..<at]
-        guard !authority.contains("/") else { return text }
-        return String(text[..<scheme.upperBound]) + "••••••" + String(text[at...])
     }
 
     static func describe(_ value: Any) -> String {

@@ -121,6 +121,7 @@ struct JobDetailView {
         case .node(let node): node.name
         case .draft(let draft): draft.draftId
         case .plugin(let plugin): "\(plugin.plugin): \(plugin.message)"
+        case .stream(let stream): "\(stream.name): \(stream.state.rawValue)"
         }
     }
 }

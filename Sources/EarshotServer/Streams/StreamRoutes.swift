@@ -1,0 +1,145 @@
+import EarshotCore
+import EarshotStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// `/api/v1/streams`: stream sources the server ingests and transcribes continuously (admin).
+/// The URL is stored as given (it may need credentials to connect) and shown masked everywhere.
+struct StreamRoutes: Sendable {
+    let store: any Store
+    let manager: StreamManager
+    let configuration: ServerConfiguration
+
+    struct CreateRequest: Decodable {
+        var name: String
+        var url: String
+        var stallTimeoutSeconds: Double?
+        var model: String?
+        var language: String?
+        /// Start at once (default) or only configure.
+        var start: Bool?
+    }
+
+    func register(on group: RouterGroup<some RequestContext>) {
+        group.post("streams") { request, context in
+            try NodeKeys.authorizeAdmin(request, configuration: configuration)
+            let body = try await decodeJSON(CreateRequest.self, from: request, context: context)
+            let source = try validated(body)
+            let created = try await store.createStream(source)
+            if created.enabled { manager.start(created) }
+            context.logger.notice("stream created", metadata: ["stream": "\(created.name)", "url": "\(created.maskedURL)"])
+            return try jsonResponse(response(created), status: .created)
+        }
+        group.get("streams") { request, _ in
+            try NodeKeys.authorizeAdmin(request, configuration: configuration)
+            return try jsonResponse(StreamList(streams: try await store.streams().map(response)))
+        }
+        group.get("streams/{id}") { request, context in
+            try NodeKeys.authorizeAdmin(request, configuration: configuration)
+            return try jsonResponse(response(try await store.stream(try Self.streamID(context))))
+        }
+        group.post("streams/{id}/start") { request, context in
+            try NodeKeys.authorizeAdmin(request, configuration: configuration)
+            guard manager.canRun else { throw APIError(.serviceUnavailable, "unavailable", "this server runs no engine for live transcription") }
+            let source = try await store.setStreamEnabled(try Self.streamID(context), enabled: true)
+            manager.start(source)
+            return try jsonResponse(response(source))
+        }
+        group.post("streams/{id}/stop") { request, context in
+            try NodeKeys.authorizeAdmin(request, configuration: configuration)
+            let source = try await store.setStreamEnabled(try Self.streamID(context), enabled: false)
+            await manager.stop(source.id)
+            return try jsonResponse(response(source))
+        }
+        group.delete("streams/{id}") { request, context in
+            try NodeKeys.authorizeAdmin(request, configuration: configuration)
+            let id = try Self.streamID(context)
+            _ = try await store.stream(id)
+            await manager.stop(id)
+            try await store.deleteStream(id)
+            manager.forget(id)
+            return Response(status: .noContent)
+        }
+    }
+
+    private func validated(_ body: CreateRequest) throws -> StreamSource {
+        let name = body.name.trimmingCharacters(in: .whitespaces)
+        guard (1...64).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw APIError.badRequest("invalid_name", "name must be 1-64 letters, digits, '-', '_' or '.'")
+        }
+        do {
+            _ = try StreamURL.validate(body.url, allowFiles: configuration.streamFileSources)
+        } catch {
+            throw APIError.badRequest("invalid_url", error.message)
+        }
+        let stall = body.stallTimeoutSeconds ?? configuration.streamStallSeconds
+        guard (1...3600).contains(stall) else { throw APIError.badRequest("invalid_stall_timeout", "stall_timeout_seconds must be 1...3600") }
+        let model = body.model ?? configuration.model
+        guard configuration.allowedModels.contains(model) else {
+            throw APIError.badRequest("unknown_model", "model must be one of \(configuration.allowedModels.joined(separator: ", "))")
+        }
+        if let language = body.language, !(2...8).contains(language.count) || !language.allSatisfy({ $0.isLetter || $0 == "-" }) {
+            throw APIError.badRequest("invalid_language", "language must be a code such as en or pt-BR")
+        }
+        return StreamSource(
+            id: UUID().uuidString.lowercased(), name: name, url: body.url, enabled: body.start ?? true, stallTimeoutSeconds: stall,
+            model: model, language: body.language, createdAt: Date()
+        )
+    }
+
+    private func response(_ source: StreamSource) -> StreamResponse {
+        StreamResponse(source, status: manager.status(of: source.id))
+    }
+
+    static func streamID(_ context: some RequestContext) throws -> String {
+        let text = context.parameters.get("id") ?? ""
+        guard let uuid = UUID(uuidString: text) else { throw APIError.badRequest("invalid_id", "'\(text.prefix(64))' is not a stream id") }
+        return uuid.uuidString.lowercased()
+    }
+}
+
+/// A stream as the API shows it: configuration (URL masked) and this server's view of its run.
+struct StreamResponse: Encodable, Sendable {
+    var id: String
+    var name: String
+    var url: String
+    var enabled: Bool
+    var state: StreamState
+    var restarts: Int
+    var stalls: Int
+    var lastError: String?
+    var lastAudioAt: Date?
+    var retryAt: Date?
+    var audioSeconds: Double
+    var drafts: Int
+    var sessionId: String
+    var stallTimeoutSeconds: Double
+    var model: String
+    var language: String?
+    var createdAt: Date
+
+    init(_ source: StreamSource, status: StreamStatus) {
+        id = source.id
+        name = source.name
+        url = source.maskedURL
+        enabled = source.enabled
+        state = status.state
+        restarts = status.restarts
+        stalls = status.stalls
+        lastError = status.lastError
+        lastAudioAt = status.lastAudioAt
+        retryAt = status.retryAt
+        audioSeconds = status.audioSeconds
+        drafts = status.drafts
+        sessionId = source.sessionId
+        stallTimeoutSeconds = source.stallTimeoutSeconds
+        model = source.model
+        language = source.language
+        createdAt = source.createdAt
+    }
+}
+
+struct StreamList: Encodable {
+    var streams: [StreamResponse]
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// A local stand-in for an internet radio or a camera (which cannot exist here): a real HTTP
+/// server that plays a WAV stream at real-time pace to its first listener, then drops the
+/// connection or holds it open sending nothing. It can be taken down and brought back on the
+/// same port. Later listeners are answered 503.
+final class RadioStation: Sendable {
+    enum Ending: Sendable {
+        /// The connection breaks after the audio (the station went down).
+        case drop
+        /// The connection stays open with nothing more sent (a stalled source).
+        case hang
+    }
+
+    let port: Int
+    /// Yields once the audio has all been sent.
+    let played: AsyncStream<Void>
+    private let group: ServiceGroup
+    private let running: Task<Void, any Error>
+    private let release: AsyncStream<Void>.Continuation
+
+    struct Dropped: Error {}
+
+    init(port: Int = 0, samples: [Int16], ending: Ending) async throws {
+        let (played, playedContinuation) = AsyncStream<Void>.makeStream()
+        let (released, release) = AsyncStream<Void>.makeStream()
+        self.played = played
+        self.release = release
+        let listeners = Mutex(0)
+        let router = Router()
+        router.get("radio.wav") { _, _ -> Response in
+            let first = listeners.withLock { count in
+                count += 1
+                return count == 1
+            }
+            guard first else { return Response(status: .serviceUnavailable) }
+            return Response(status: .ok, headers: [.contentType: "audio/wav"], body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(bytes: Self.streamingWAVHeader))
+                let clock = ContinuousClock()
+                let start = clock.now
+                for (index, offset) in stride(from: 0, to: samples.count, by: 1600).enumerated() {
+                    var bytes: [UInt8] = []
+                    for sample in samples[offset..<min(offset + 1600, samples.count)] {
+                        bytes += [UInt8(truncatingIfNeeded: sample), UInt8(truncatingIfNeeded: sample >> 8)]
+                    }
+                    try await writer.write(ByteBuffer(bytes: bytes))
+                    // Real time: chunk n leaves no earlier than n × 100 ms after the first.
+                    try await clock.sleep(until: start + .milliseconds(100 * (index + 1)))
+                }
+                playedContinuation.yield()
+                if case .hang = ending {
+                    for await _ in released {}
+                }
+                throw Dropped()
+            })
+        }
+        var logger = Logger(label: "radio")
+        logger.logLevel = .critical
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            onServerRunning: { portContinuation.yield($0.localAddress?.port ?? 0) }, logger: logger
+        )
+        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: logger)
+        self.group = group
+        running = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let bound = await iterator.next(), bound > 0 else { throw TestFailure("the radio station did not start") }
+        self.port = bound
+    }
+
+    /// Takes the station down: a held connection breaks, new ones are refused.
+    func shutDown() async {
+        release.finish()
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
+    }
+
+    /// 16 kHz mono 16-bit WAV with the largest sizes, as live encoders write it.
+    static let streamingWAVHeader: [UInt8] = {
+        var bytes: [UInt8] = []
+        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
+        bytes += Array("RIFF".utf8)
+        append(UInt32(0xFFFF_FFF0))
+        bytes += Array("WAVEfmt ".utf8)
+        append(UInt32(16))
+        append(UInt16(1))
+        append(UInt16(1))
+        append(UInt32(16_000))
+        append(UInt32(32_000))
+        append(UInt16(2))
+        append(UInt16(16))
+        bytes += Array("data".utf8)
+        append(UInt32(0xFFFF_FFC0))
+        return bytes
+    }()
+}
