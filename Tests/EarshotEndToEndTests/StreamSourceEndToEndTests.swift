@@ -64,10 +64,6 @@ struct StreamSourceEndToEndTests {
         try await watch.wait("the stall") { events in Self.streamEvents(events).contains { $0.message?.contains("stalled") == true } }
         await radio.shutDown()
 
-        let stopped = try await server.request("POST", "/api/v1/streams/\(id)/stop", bearer: Self.admin)
-        let stoppedJSON = try stopped.json()
-        #expect(stopped.status == 200 && stoppedJSON["state"] as? String == "stopped" && stoppedJSON["enabled"] as? Bool == false)
-
         let changes = Self.streamEvents(watch.all)
         let delays = changes.compactMap(\.retryInSeconds)
         #expect(delays.count >= 4 && delays == Array(ReconnectBackoff.defaultDelays.prefix(delays.count)), "\(delays)")
@@ -79,7 +75,6 @@ struct StreamSourceEndToEndTests {
             guard let next = timed[(index + 1)...].first(where: { $0.1.state == .connecting }) else { continue }
             #expect(next.0.timeIntervalSince(time) >= (change.retryInSeconds ?? 0) - 0.05)
         }
-        #expect(changes.last?.state == .stopped)
 
         let shown = try await server.request("GET", "/api/v1/streams/\(id)", bearer: Self.admin).json()
         #expect((shown["restarts"] as? Int ?? 0) >= 4 && shown["stalls"] as? Int == 1, "\(shown)")
@@ -103,8 +98,22 @@ struct StreamSourceEndToEndTests {
             + (try Data(contentsOf: server.logURL))
         #expect(everything.range(of: Data("s3cret-pw".utf8)) == nil)
 
-        #expect(try await server.request("DELETE", "/api/v1/streams/\(id)", bearer: Self.admin).status == 204)
-        #expect(try await server.request("GET", "/api/v1/streams/\(id)", bearer: Self.admin).status == 404)
+        // The server stops (the stream with it) and starts again: the stream, still enabled,
+        // starts by itself, and its drafts are all still there.
         #expect(await server.terminate() == 0)
+        let restarted = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", Self.admin])
+        let lastSeq = watch.all.last?.seq ?? 0
+        let rewatch = EventWatch("\(restarted.baseURL.absoluteString)/api/v1/events?types=stream.*&after=\(lastSeq)")
+        try await rewatch.wait("the stream started again") { Self.streamEvents($0).contains { $0.state == .connecting } }
+        #expect(Self.streamEvents(rewatch.all).first?.state == .stopped, "the shutdown stopped the stream and said so")
+        let kept = try await restarted.request("GET", "/api/v1/drafts?session_id=stream-\(id)&limit=100").json()
+        #expect((kept["drafts"] as? [[String: Any]])?.count == drafts.count)
+
+        let stopped = try await restarted.request("POST", "/api/v1/streams/\(id)/stop", bearer: Self.admin)
+        let stoppedJSON = try stopped.json()
+        #expect(stopped.status == 200 && stoppedJSON["state"] as? String == "stopped" && stoppedJSON["enabled"] as? Bool == false)
+        #expect(try await restarted.request("DELETE", "/api/v1/streams/\(id)", bearer: Self.admin).status == 204)
+        #expect(try await restarted.request("GET", "/api/v1/streams/\(id)", bearer: Self.admin).status == 404)
+        #expect(await restarted.terminate() == 0)
     }
 }
