@@ -112,16 +112,22 @@ def analyse(spans, sent_at, received):
     finals = [(t, m) for t, m in received if m.get("type") == "final" and m.get("segments")]
     partials = [(t, m) for t, m in received if m.get("type") == "partial" and m.get("segments")]
     latencies, first_partials, texts = [], [], []
-    for first, last in spans:
-        start_s, end_s = first / RATE, last / RATE
-        # The final whose speech ends nearest this reading's end, among those overlapping it.
-        candidates = [(t, m) for t, m in finals if m["segments"][0]["start"] < end_s and m["segments"][-1]["end"] > start_s]
+
+    def reading_of(message):
+        """The reading a message's speech overlaps most (utterances carry pre- and post-roll, so
+        their times can reach into the pauses around them)."""
+        start, end = message["segments"][0]["start"], message["segments"][-1]["end"]
+        overlaps = [min(end, last / RATE) - max(start, first / RATE) for first, last in spans]
+        best = max(range(len(spans)), key=lambda number: overlaps[number])
+        return best if overlaps[best] > 0 else None
+
+    for number, (first, last) in enumerate(spans):
+        candidates = [(t, m) for t, m in finals if reading_of(m) == number]
         if not candidates:
             continue
-        arrival, final = max(candidates, key=lambda item: item[1]["segments"][-1]["end"])
-        latencies.append(arrival - sample_sent(sent_at, last))
+        latencies.append(max(t for t, _ in candidates) - sample_sent(sent_at, last))
         texts.append(" ".join(m.get("text", "") for _, m in candidates))
-        early = [t for t, m in partials if m["segments"][0]["start"] < end_s and m["segments"][-1]["end"] > start_s]
+        early = [t for t, m in partials if reading_of(m) == number]
         if early:
             first_partials.append(min(early) - sample_sent(sent_at, first))
     return latencies, first_partials, " ".join(texts), len(finals)
@@ -156,6 +162,7 @@ def main():
     log("baseline: faster-whisper in-process on each reading")
     raw_times, raw_text = raw_engine(parts)
     raw_wer = word_error_rate(reference, raw_text)
+    log(f"raw engine text: {raw_text}")
 
     work = tempfile.mkdtemp(prefix="earshot-live-bench-")
     config = os.path.join(work, "earshot.yaml")
@@ -193,6 +200,7 @@ def main():
                 partials += first
                 missing += len(spans) - len(lat)
                 wers.append(word_error_rate(reference, text))
+                log(f"finals' text: {text}")
             row = {
                 "sessions": count, "p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
                 "partial_p50": percentile(partials, 0.5), "wer": statistics.mean(wers), "missing": missing,

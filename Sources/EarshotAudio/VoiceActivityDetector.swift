@@ -17,7 +17,10 @@ public struct VoiceActivityDetector: Sendable {
         public var minimumSpeech = 0.1
         public var pause = 0.5
         /// Audio kept before the first speech frame, so soft onsets are not clipped.
-        public var preRoll = 0.2
+        public var preRoll = 0.4
+        /// Audio kept after the last speech frame: word endings fade below the threshold (a
+        /// final "them" was lost without it), and Whisper drops words that end at the cut.
+        public var postRoll = 0.4
         public var maximumUtterance = 30.0
 
         public init() {}
@@ -27,7 +30,7 @@ public struct VoiceActivityDetector: Sendable {
     public enum Event: Sendable, Hashable {
         /// Speech began; the utterance's audio starts at `sample` (pre-roll included).
         case started(sample: Int)
-        /// The utterance ended at `sample` (after its last speech frame, before the pause).
+        /// The utterance ended at `sample` (the post-roll after its last speech frame).
         case ended(sample: Int)
     }
 
@@ -100,7 +103,7 @@ public struct VoiceActivityDetector: Sendable {
             let tooLong = position - utteranceStart >= Int(configuration.maximumUtterance * Double(configuration.sampleRate))
             if silenceRun >= frames(configuration.pause) || tooLong {
                 inSpeech = false
-                let end = tooLong ? position : lastSpeechEnd
+                let end = tooLong ? position : min(position, lastSpeechEnd + Int(configuration.postRoll * Double(configuration.sampleRate)))
                 events.append(.ended(sample: end))
                 if tooLong, speech {
                     // Speech goes on: the next utterance starts right here.
