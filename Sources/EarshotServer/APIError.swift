@@ -55,6 +55,9 @@ public struct APIError: HTTPResponseError, Sendable {
             case .segmentNotFound: return APIError(.notFound, "segment_not_found", error.description)
             case .draftNotFound: return APIError(.notFound, "not_found", error.description)
             case .streamNotFound: return APIError(.notFound, "not_found", error.description)
+            case .suggestionNotFound: return APIError(.notFound, "suggestion_not_found", error.description)
+            case .suggestionDecided: return APIError(.conflict, "suggestion_decided", error.description)
+            case .invalidChanges: return APIError(.badRequest, "invalid_changes", error.description)
             case .duplicateStreamName: return APIError(.conflict, "duplicate_name", error.description)
             }
         case let error as HTTPError:

@@ -94,13 +94,17 @@ struct NodeAdminRoutes: Sendable {
 }
 
 /// Decodes a JSON body of at most 1 MiB, answering 400 with the decoder's reason.
-func decodeJSON<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext, limit: Int = 1 << 20) async throws -> T {
+/// `whenEmpty` answers a request without a body, for bodies whose every field is optional.
+func decodeJSON<T: Decodable>(
+    _ type: T.Type, from request: Request, context: some RequestContext, limit: Int = 1 << 20, whenEmpty: T? = nil
+) async throws -> T {
     let buffer: ByteBuffer
     do {
         buffer = try await request.body.collect(upTo: limit)
     } catch {
         throw APIError(.contentTooLarge, "payload_too_large", "the JSON body exceeds \(limit) bytes")
     }
+    if let whenEmpty, buffer.readableBytes == 0 { return whenEmpty }
     do {
         return try EarshotJSON.decoder().decode(T.self, from: Data(buffer.readableBytesView))
     } catch {

@@ -225,6 +225,23 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v13-draft-suggestions") { db in
+            try db.execute(sql: """
+                CREATE TABLE draft_suggestions (
+                    draft_id TEXT NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    base_text TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    changes TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    decided_at REAL,
+                    decided_by TEXT,
+                    PRIMARY KEY (draft_id, number)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -88,7 +88,7 @@ extension SQLiteStore {
         }
     }
 
-    private static func requireDraft(_ db: Database, _ id: String) throws -> Draft {
+    static func requireDraft(_ db: Database, _ id: String) throws -> Draft {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM drafts WHERE id = ?", arguments: [id]) else { throw StoreError.draftNotFound(id) }
         return try draft(from: row, db)
     }
@@ -109,7 +109,7 @@ extension SQLiteStore {
             durationSeconds: row["duration_seconds"], text: row["text"], originalText: row["original_text"], model: row["model"],
             language: row["language"], segments: try JSONDecoder().decode([Segment].self, from: Data(segments.utf8)),
             hasAudio: row["has_audio"], createdAt: JobRow.date(row["created_at"]), endedAt: JobRow.optionalDate(row["ended_at"]),
-            revisions: revisions, reprocessJobId: row["reprocess_job_id"]
+            revisions: revisions, reprocessJobId: row["reprocess_job_id"], suggestions: try suggestions(db, of: id)
         )
     }
 }

@@ -81,6 +81,19 @@ public protocol DraftStore: Sendable {
     func draft(_ id: String) async throws -> Draft
     /// Newest first, optionally of one session; `cursor` is a previous page's `nextCursor`.
     func drafts(sessionId: String?, limit: Int, cursor: String?) async throws -> DraftPage
+    /// Stores an LLM's correction of `baseText` (the draft's text it saw) as word changes,
+    /// pending a person's decision; appends `draft.suggested`. Nothing is stored when the LLM
+    /// changed nothing.
+    func addSuggestion(_ draftId: String, baseText: String, text: String, model: String, now: Date) async throws -> Draft
+    /// Applies the pending suggestion's changes numbered `changes` (0-based; nil: all) to its base
+    /// text as one revision from `source`, and marks it applied, in one transaction. Throws
+    /// ``StoreError/suggestionNotFound(_:_:)``, ``StoreError/suggestionDecided(_:_:)`` or
+    /// ``StoreError/invalidChanges(_:)``.
+    func applySuggestion(
+        _ draftId: String, number: Int, changes: [Int]?, source: RevisionSource, author: String?, now: Date
+    ) async throws -> Draft
+    /// Marks a pending suggestion dismissed.
+    func dismissSuggestion(_ draftId: String, number: Int, by author: String?, now: Date) async throws -> Draft
 }
 
 /// Configured stream sources. What a stream does at run time (state, restarts) is not stored:
@@ -226,6 +239,10 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case segmentNotFound(JobID, index: Int)
     case draftNotFound(String)
     case streamNotFound(String)
+    case suggestionNotFound(String, Int)
+    /// The suggestion was already applied or dismissed.
+    case suggestionDecided(String, Int)
+    case invalidChanges(String)
     case duplicateStreamName(String)
 
     public var description: String {
@@ -241,6 +258,9 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .segmentNotFound(let id, let index): "the transcript of job \(id) has no segment \(index)"
         case .draftNotFound(let id): "draft \(id) not found"
         case .streamNotFound(let id): "stream \(id) not found"
+        case .suggestionNotFound(let id, let number): "draft \(id) has no suggestion \(number)"
+        case .suggestionDecided(let id, let number): "suggestion \(number) of draft \(id) was already applied or dismissed"
+        case .invalidChanges(let reason): reason
         case .duplicateStreamName(let name): "a stream named '\(name)' already exists"
         }
     }

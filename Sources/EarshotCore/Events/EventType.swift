@@ -26,6 +26,8 @@ public enum EventType: String, Codable, Sendable, CaseIterable, Hashable {
     case draftEnded = "draft.ended"
     /// A revision of a draft's text (`data.source` says whose; `data.text` is what is now shown).
     case draftRevised = "draft.revised"
+    /// An LLM proposed a correction (`data.text`), waiting for a person to approve or dismiss it.
+    case draftSuggested = "draft.suggested"
     case pluginFailed = "plugin.failed"
     /// A stream source's ingest changed state (`data.state`; `retrying` carries the backoff).
     case streamStateChanged = "stream.state_changed"

@@ -32,11 +32,13 @@ public struct Draft: Codable, Sendable, Hashable {
     public var revisions: [Revision]
     /// The job transcribing the audio again with a better model, when one was queued.
     public var reprocessJobId: String?
+    /// Corrections an LLM proposed, oldest first.
+    public var suggestions: [DraftSuggestion]
 
     public init(
         id: String, sessionId: String, state: State, offsetSeconds: Double, durationSeconds: Double?, text: String, originalText: String?,
         model: String, language: String?, segments: [Segment], hasAudio: Bool, createdAt: Date, endedAt: Date?, revisions: [Revision],
-        reprocessJobId: String? = nil
+        reprocessJobId: String? = nil, suggestions: [DraftSuggestion] = []
     ) {
         self.id = id
         self.sessionId = sessionId
@@ -53,6 +55,7 @@ public struct Draft: Codable, Sendable, Hashable {
         self.endedAt = endedAt
         self.revisions = revisions
         self.reprocessJobId = reprocessJobId
+        self.suggestions = suggestions
     }
 }
 

@@ -32,6 +32,26 @@ struct DraftRoutes: Sendable {
             let (text, author) = try TranscriptRoutes.validated(edit)
             return try jsonResponse(try await store.reviseDraft(id, text: text, source: .human, author: author, now: Date()))
         }
+        group.post("drafts/{id}/suggestions/{n}/approve") { request, context in
+            let (id, number) = (try Self.draftID(context), try Self.suggestionNumber(context))
+            let decision = try await decodeJSON(SuggestionDecision.self, from: request, context: context, whenEmpty: SuggestionDecision())
+            let author = try Self.author(decision.author)
+            let draft = try await store.draft(id)
+            guard let suggestion = draft.suggestions.first(where: { $0.number == number }) else { throw StoreError.suggestionNotFound(id, number) }
+            // All of the LLM's changes make its text an LLM revision; a person's selection is
+            // their own composition, a HUMAN revision.
+            let everything = decision.changes.map { Set($0) == Set(suggestion.changes.indices) } ?? true
+            let source: RevisionSource = everything ? .llm : .human
+            return try jsonResponse(try await store.applySuggestion(
+                id, number: number, changes: everything ? nil : decision.changes, source: source,
+                author: everything ? "\(suggestion.model)" + (author.map { ", approved by \($0)" } ?? "") : author, now: Date()
+            ))
+        }
+        group.post("drafts/{id}/suggestions/{n}/dismiss") { request, context in
+            let (id, number) = (try Self.draftID(context), try Self.suggestionNumber(context))
+            let decision = try await decodeJSON(SuggestionDecision.self, from: request, context: context, whenEmpty: SuggestionDecision())
+            return try jsonResponse(try await store.dismissSuggestion(id, number: number, by: try Self.author(decision.author), now: Date()))
+        }
         group.get("drafts/{id}/audio") { request, context in
             let draft = try await store.draft(try Self.draftID(context))
             let file = draftAudio.appendingPathComponent("\(draft.id).wav")
@@ -40,6 +60,26 @@ struct DraftRoutes: Sendable {
             }
             return try await MediaFileResponse.make(path: file.path, size: size, contentType: "audio/wav", request: request, context: context)
         }
+    }
+
+    /// Which changes of a suggestion to apply (0-based; all when absent), and who decided.
+    struct SuggestionDecision: Decodable {
+        var changes: [Int]?
+        var author: String?
+    }
+
+    static func suggestionNumber(_ context: some RequestContext) throws -> Int {
+        let text = context.parameters.get("n") ?? ""
+        guard let number = Int(text), number >= 1 else { throw APIError.badRequest("invalid_suggestion", "'\(text.prefix(20))' is not a suggestion number (1, 2, …)") }
+        return number
+    }
+
+    static func author(_ text: String?) throws -> String? {
+        let author = text?.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (author?.count ?? 0) <= TranscriptRoutes.maxAuthorLength else {
+            throw APIError.badRequest("invalid_author", "author is at most \(TranscriptRoutes.maxAuthorLength) characters")
+        }
+        return author?.isEmpty == false ? author : nil
     }
 
     static func draftID(_ context: some RequestContext) throws -> String {

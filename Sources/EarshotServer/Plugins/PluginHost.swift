@@ -125,12 +125,13 @@ public final class PluginHost: Service, Sendable {
             return
         } catch let disabled as PluginDisabled {
             logger.error("plugin disabled", metadata: ["error": "\(disabled.reason)"])
-            update(plugin.name) { $0.state = .disabled }
             let message = "disabled after \(policy.maxConsecutiveFailures) consecutive failures: \(disabled.reason)"
+            // The event first: whoever sees the state `disabled` finds the event that says why.
             _ = try? await store.appendEvent(
                 NewEvent(type: .pluginFailed, source: "plugin:\(plugin.name)", data: .plugin(PluginEventData(plugin: plugin.name, message: message))),
                 now: Date()
             )
+            update(plugin.name) { $0.state = .disabled }
         } catch {
             logger.error("plugin stopped", metadata: ["error": "\(error)"])
             update(plugin.name) { $0.state = .disabled; $0.lastError = "\(error)" }

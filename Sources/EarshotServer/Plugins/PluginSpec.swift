@@ -20,16 +20,22 @@ import Foundation
 ///   - type: cleanup
 ///     retention_days: 30
 ///     interval_minutes: 60
+///   - type: llm-suggestions
+///     url: http://127.0.0.1:11434/v1   # any OpenAI-compatible API
+///     model: llama3.1
+///     api_key: sk-…                    # optional
 /// ```
 public enum PluginSpec: Sendable, Hashable, Codable {
     case exportFolder(name: String, directory: String, formats: [ExportFormat])
     case exec(name: String, command: [String], types: String, timeoutSeconds: Double)
     case webhook(name: String, url: String, secret: String?, types: String, timeoutSeconds: Double)
     case cleanup(name: String, retentionSeconds: Double, intervalSeconds: Double)
+    case llmSuggestions(name: String, url: String, model: String, apiKey: String?, timeoutSeconds: Double)
 
     public var name: String {
         switch self {
-        case .exportFolder(let name, _, _), .exec(let name, _, _, _), .webhook(let name, _, _, _, _), .cleanup(let name, _, _): name
+        case .exportFolder(let name, _, _), .exec(let name, _, _, _), .webhook(let name, _, _, _, _), .cleanup(let name, _, _),
+             .llmSuggestions(let name, _, _, _, _): name
         }
     }
 
@@ -51,6 +57,8 @@ public enum PluginSpec: Sendable, Hashable, Codable {
             return CleanupPlugin(
                 name: name, retention: retentionSeconds, interval: .milliseconds(Int64(intervalSeconds * 1000))
             )
+        case .llmSuggestions(let name, let url, let model, let apiKey, let timeoutSeconds):
+            return LLMSuggestionPlugin(name: name, url: url, model: model, apiKey: apiKey, timeout: .milliseconds(Int64(timeoutSeconds * 1000)))
         }
     }
 
@@ -105,8 +113,19 @@ public enum PluginSpec: Sendable, Hashable, Codable {
                 let retentionDays = try Self.number(text("retention_days"), default: 30, label: label, key: "retention_days", allowZero: true)
                 let intervalMinutes = try Self.number(text("interval_minutes"), default: 60, label: label, key: "interval_minutes", allowZero: false)
                 specs.append(.cleanup(name: name, retentionSeconds: retentionDays * 86_400, intervalSeconds: intervalMinutes * 60))
+            case "llm-suggestions":
+                guard let url = text("url"), let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
+                      parsed.host?.isEmpty == false
+                else {
+                    throw ConfigurationLoader.InvalidValue(description: "\(label): llm-suggestions needs the http(s) url of an OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1")
+                }
+                guard let model = text("model"), !model.isEmpty else {
+                    throw ConfigurationLoader.InvalidValue(description: "\(label): llm-suggestions needs a model")
+                }
+                let timeout = try Self.timeout(text("timeout_seconds") ?? "60", label: label)
+                specs.append(.llmSuggestions(name: name, url: url, model: model, apiKey: text("api_key"), timeoutSeconds: timeout))
             default:
-                throw ConfigurationLoader.InvalidValue(description: "\(label): unknown plugin type '\(type)'; use export-folder, exec, webhook or cleanup")
+                throw ConfigurationLoader.InvalidValue(description: "\(label): unknown plugin type '\(type)'; use export-folder, exec, webhook, cleanup or llm-suggestions")
             }
         }
         return specs
