@@ -144,7 +144,7 @@ extension EarshotServer {
         api.get("plugins") { _, _ in try jsonResponse(PluginList(plugins: plugins?.status ?? [])) }
         do {
             let assets = try WebAssets.load()
-            WebRoutes(store: store, media: media, configuration: configuration, plugins: plugins, assets: assets).register(on: router)
+            WebRoutes(store: store, media: media, configuration: configuration, plugins: plugins, assets: assets, streams: streams).register(on: router)
         } catch {
             // A build without the UI's files still serves the API, and says what is wrong.
             let problem = "\(error)"

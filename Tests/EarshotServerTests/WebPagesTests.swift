@@ -102,4 +102,33 @@ struct WebPagesTests {
         // The user name stays, so one can tell which account a URL uses; the password never shows.
         #expect(html.contains("user:••••••@example.invalid/hook"))
     }
+
+    @Test("the live page and a draft's page show hostile drafts, suggestions and stream names as text; pending changes are offered one by one")
+    func livePages() async throws {
+        let server = try TestServer()
+        defer { server.cleanUp() }
+        let store = server.store
+        let draft = try await store.startDraft(NewDraft(sessionId: "mic", offsetSeconds: 0, model: "tiny.en", language: "en"), now: Date())
+        _ = try await store.endDraft(draft.id, result: DraftResult(
+            durationSeconds: 2, language: "en", segments: [Segment(start: 0, end: 2, text: "hello " + Self.hostile)], hasAudio: false
+        ), now: Date())
+        _ = try await store.addSuggestion(draft.id, baseText: "hello " + Self.hostile, text: "Hello, " + Self.hostile + " there", model: "m", now: Date())
+        _ = try await store.createStream(StreamSource(
+            id: UUID().uuidString.lowercased(), name: "door", url: "rtsp://u:hunter22@cam/x", enabled: false, stallTimeoutSeconds: 15,
+            model: "tiny.en", language: nil, createdAt: Date()
+        ))
+
+        let live = try await server.send(.get, "/live")
+        #expect(live.status == 200)
+        Self.expectEscaped(live.text, page: "/live")
+        #expect(live.text.contains("rtsp://u:••••••@cam/x") && !live.text.contains("hunter22"))
+        #expect(live.text.contains("data-suggested") && !live.text.contains("Drafts of"))
+        #expect(try await server.send(.get, "/live?session=mic&cursor=999999").status == 200, "a stale page falls back to the newest")
+
+        let page = try await server.send(.get, "/drafts/\(draft.id)")
+        #expect(page.status == 200)
+        Self.expectEscaped(page.text, page: "/drafts/{id}")
+        #expect(page.text.components(separatedBy: "data-change=").count - 1 == 2, "two changes to tick: Hello, and there")
+        #expect(try await server.send(.get, "/drafts/\(UUID().uuidString)").status == 404)
+    }
 }

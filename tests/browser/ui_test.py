@@ -5,10 +5,14 @@ Starts `earshot serve` on a free loopback port with a fresh data directory and t
 then: uploads a LibriVox recording on /jobs; watches the dashboard (opened before the upload, never
 reloaded) show the job running and then succeeded; opens the transcript and checks its words
 against the reference (WER); clicks a segment and sees the audio position move there; searches a
-word of it and lands on the right segment; edits a segment and sees the revision. A screenshot of
+word of it and lands on the right segment; edits a segment and sees the revision. Then live:
+`earshot listen` plays a reading in real time while /live shows its draft arrive; the LLM's
+suggestion (from a stand-in for an OpenAI-compatible API, since no LLM can run here) is partly
+approved on the draft page; a file stream is added, seen running, and stopped. A screenshot of
 every page goes to the output folder. Exits non-zero on the first failed check.
 """
 import argparse
+import http.server
 import json
 import os
 import re
@@ -17,11 +21,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import urllib.request
 import wave
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -59,7 +64,9 @@ class Check:
 
     def wait(self, condition, what, timeout=30):
         try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(condition)
+            # A page that reloads itself (after an action) leaves stale elements behind for a moment.
+            ignored = [StaleElementReferenceException, NoSuchElementException]
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.1, ignored_exceptions=ignored).until(condition)
         except TimeoutException:
             self.shot(f"failed-{re.sub(r'[^a-z0-9]+', '-', what.lower())}")
             raise AssertionError(f"timed out after {timeout} s waiting for: {what}") from None
@@ -79,9 +86,14 @@ def main():
     joined_recording(recording)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    chat = start_chat_stand_in()
+    config = os.path.join(work, "earshot.yaml")
+    with open(config, "w", encoding="utf-8") as handle:
+        handle.write("stream_file_sources: true\nlive_reprocess_model: ''\nplugins:\n"
+                     f"  - type: llm-suggestions\n    url: http://127.0.0.1:{chat.server_port}/v1\n    model: stand-in\n")
     log = open(os.path.join(shots, "server.log"), "w", encoding="utf-8")
     server = subprocess.Popen(
-        [arguments.earshot, "serve", "--port", str(port), "--data-dir", os.path.join(work, "data"), "--workers", "1"],
+        [arguments.earshot, "serve", "--port", str(port), "--data-dir", os.path.join(work, "data"), "--workers", "1", "--config", config],
         stdout=log, stderr=subprocess.STDOUT,
     )
     options = webdriver.ChromeOptions()
@@ -94,6 +106,7 @@ def main():
         wait_until_ready(base, server)
         driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
         run(driver, Check(driver, shots), base, recording)
+        run_live(driver, Check(driver, shots), base, arguments.earshot)
         print(f"browser test passed; screenshots in {shots}")
     finally:
         if driver:
@@ -104,6 +117,7 @@ def main():
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+        chat.shutdown()
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -278,6 +292,79 @@ def run(driver, check, base, recording):
     width = driver.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390, f"the transcript page scrolls sideways on a phone ({width} px)"
     check.shot("13-transcript-phone")
+
+
+def start_chat_stand_in():
+    """A stand-in for an OpenAI-compatible chat API (no LLM runs here): its "correction" shouts
+    the first word and appends "indeed.", so every suggestion has exactly two changes."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            utterance = body["messages"][-1]["content"].split("Utterance to correct:\n")[-1].split()
+            corrected = " ".join([utterance[0].upper()] + utterance[1:] + ["indeed."])
+            answer = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": corrected}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *arguments):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def run_live(driver, check, base, earshot):
+    driver.set_window_size(1280, 1000)
+    driver.get(f"{base}/live")
+    check.wait(lambda d: "Live" in d.find_element(By.ID, "live-status").text, "the live page's event connection")
+    # A reading played in real time through `earshot listen`; the page shows its draft arrive.
+    listen = subprocess.run(
+        [earshot, "listen", "--server", base, "--device", clip_path("0880"), "--language", "en", "--session-id", "browser-mic"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert listen.returncode == 0, f"earshot listen failed: {listen.stderr}"
+    check.wait(lambda d: "young man" in d.find_element(By.ID, "drafts").text, "the draft's text on /live, without a reload")
+    check.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#drafts [data-suggested]"), "the LLM's suggestion marked on the draft")
+    check.shot("14-live")
+    text = driver.find_element(By.CSS_SELECTOR, "#drafts a[data-text]").text
+    driver.find_element(By.CSS_SELECTOR, "#drafts a[data-text]").click()
+    check.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-suggestion] input[data-change]"), "the suggestion on the draft page")
+    check.wait(lambda d: d.execute_script("return document.getElementById('audio').readyState") >= 1, "the utterance's audio to load")
+    boxes = driver.find_elements(By.CSS_SELECTOR, "[data-suggestion] input[data-change]")
+    assert len(boxes) == 2, f"expected two suggested changes, got {len(boxes)}"
+    check.shot("15-draft-suggestion")
+    boxes[1].click()  # keep the first change only
+    driver.find_element(By.CSS_SELECTOR, "[data-suggestion] button[data-action='apply']").click()
+    first = text.split()[0]
+    expected = " ".join([first.upper()] + text.split()[1:])
+    check.wait(lambda d: d.find_element(By.ID, "shown-text").text == expected, "the chosen change applied, the other not")
+    sources = [item.get_attribute("data-source") for item in driver.find_elements(By.CSS_SELECTOR, "#revisions li")]
+    assert sources == ["human"], f"a selection is the person's own revision: {sources}"
+    assert not driver.find_elements(By.CSS_SELECTOR, "[data-suggestion]"), "the decided suggestion no longer asks"
+    editor = driver.find_element(By.ID, "edit-text")
+    editor.clear()
+    editor.send_keys("He was not an ill-disposed young man.")
+    driver.find_element(By.CSS_SELECTOR, "#edit-draft button[type='submit']").click()
+    check.wait(lambda d: d.find_element(By.ID, "shown-text").text == "He was not an ill-disposed young man.", "the hand correction shown")
+    check.shot("16-draft-corrected")
+
+    # A stream source: a file played in real time (file URLs are enabled for this test).
+    driver.get(f"{base}/live")
+    driver.find_element(By.CSS_SELECTOR, "#add-stream input[name='name']").send_keys("radio")
+    driver.find_element(By.CSS_SELECTOR, "#add-stream input[name='url']").send_keys("file://" + clip_path("0930"))
+    driver.find_element(By.CSS_SELECTOR, "#add-stream button[type='submit']").click()
+    check.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#streams tr[data-name='radio']"), "the new stream listed")
+    check.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#streams tr[data-name='radio'] [data-state]").text == "running",
+               "the stream seen running", timeout=60)
+    check.shot("17-stream-running")
+    check.wait(lambda d: "amiable" in d.find_element(By.ID, "drafts").text, "the stream's words as a draft", timeout=60)
+    driver.find_element(By.CSS_SELECTOR, "#streams tr[data-name='radio'] button[data-action='stop']").click()
+    check.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#streams tr[data-name='radio'] [data-state]").text == "stopped", "the stream stopped")
+    check.shot("18-stream-stopped")
 
 
 def segments_start(driver, index):

@@ -3,7 +3,7 @@ import Foundation
 
 /// Which navigation entry is the current page.
 struct NavState {
-    var dashboard = false, jobs = false, search = false, nodes = false, settings = false
+    var dashboard = false, jobs = false, live = false, search = false, nodes = false, settings = false
 }
 
 /// A job as a row of the jobs list, the dashboard and the job page.

@@ -11,11 +11,14 @@ struct WebRoutes: Sendable {
     let configuration: ServerConfiguration
     let plugins: PluginHost?
     let assets: WebAssets
+    let streams: StreamManager
 
     static let pageSize = 50
 
     /// The browser's pages and files: HTML for people, so not part of the versioned API.
-    static let paths: [RouterPath] = ["/", "/jobs", "/jobs/{id}", "/transcripts/{id}", "/search", "/nodes", "/settings", "/ui/static/{file}"]
+    static let paths: [RouterPath] = [
+        "/", "/jobs", "/jobs/{id}", "/transcripts/{id}", "/search", "/nodes", "/settings", "/ui/static/{file}", "/live", "/drafts/{id}",
+    ]
 
     func register(on router: Router<some RequestContext>) {
         router.get(Self.paths[0]) { _, _ in try await dashboard() }
@@ -35,6 +38,45 @@ struct WebRoutes: Sendable {
             }
             return response
         }
+        router.get(Self.paths[8]) { request, _ in try await live(request) }
+        router.get(Self.paths[9]) { _, context in
+            try await page {
+                let draft = try await store.draft(try DraftRoutes.draftID(context))
+                return try assets.render("draft", DraftPageView(draft, latestSeq: try await store.latestEventSeq()))
+            }
+        }
+    }
+
+    private func live(_ request: Request) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        let latestSeq = try await store.latestEventSeq()
+        let session = parameters["session"].map(String.init) ?? ""
+        let cursor = parameters["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let sessionId = session.isEmpty ? nil : session
+        let page: DraftPage
+        do {
+            page = try await store.drafts(sessionId: sessionId, limit: Self.pageSize, cursor: cursor)
+        } catch StoreError.invalidCursor {
+            page = try await store.drafts(sessionId: sessionId, limit: Self.pageSize, cursor: nil)
+        }
+        var next: String?
+        if let cursor = page.nextCursor {
+            var components = URLComponents()
+            components.path = "/live"
+            components.queryItems = [("session", session), ("cursor", cursor)].filter { !$0.1.isEmpty }.map { URLQueryItem(name: $0.0, value: $0.1) }
+            next = components.string
+        }
+        let rows = try await store.streams().map { source in
+            let status = streams.status(of: source.id)
+            return LiveView.StreamRow(
+                id: source.id, name: source.name, url: source.maskedURL, state: status.state.rawValue, enabled: source.enabled,
+                restarts: status.restarts, stalls: status.stalls, lastError: status.lastError ?? "", sessionId: source.sessionId
+            )
+        }
+        return try assets.render("live", LiveView(
+            streams: rows, drafts: page.drafts.map(DraftRow.init), session: session, nextPage: next, latestSeq: latestSeq,
+            fileSources: configuration.streamFileSources
+        ))
     }
 
     /// Pages answer missing jobs and transcripts with a page in words, not the API's JSON.
