@@ -43,6 +43,9 @@ public struct VoiceActivityDetector: Sendable {
     private var noiseFloor = -60.0
     private var speechRun = 0
     private var silenceRun = 0
+
+    /// Seconds since the last speech frame (0 while speech goes on).
+    public var silenceSeconds: Double { Double(silenceRun) * configuration.frameSeconds }
     private var utteranceStart = 0
     private var lastSpeechEnd = 0
 

@@ -16,10 +16,12 @@ struct UtteranceTracker: Sendable {
 
     static let sampleRate = 16_000
     let partialIntervalSamples: Int
-    /// When the first partial is due. Sooner looks livelier but costs final latency while one
-    /// engine serves everything (a running partial delays the final behind it): measured at 0.3 s,
-    /// first partials came 0.5 s sooner and finals 0.45 s later, so it stays at 1 s for now.
+    /// When the first partial is due after speech is detected.
     let firstPartialSamples: Int
+    /// A partial waits while the speaker pauses longer than this: the pause may be the end of the
+    /// utterance, and a partial running when the final is due delays the final behind it on the
+    /// shared engine (measured: finals 0.45 s later with early partials before this rule).
+    static let pausedSeconds = 0.1
 
     private var detector: VoiceActivityDetector
     private var buffer: [Float] = []
@@ -27,7 +29,7 @@ struct UtteranceTracker: Sendable {
     private var utteranceStart: Int?
     private var lastPartial = 0
 
-    init(partialIntervalSeconds: Double = 1.0, firstPartialSeconds: Double = 1.0, detector: VoiceActivityDetector = VoiceActivityDetector()) {
+    init(partialIntervalSeconds: Double = 1.0, firstPartialSeconds: Double = 0.6, detector: VoiceActivityDetector = VoiceActivityDetector()) {
         self.detector = detector
         partialIntervalSamples = Int(partialIntervalSeconds * Double(Self.sampleRate))
         firstPartialSamples = Int(firstPartialSeconds * Double(Self.sampleRate))
@@ -39,7 +41,7 @@ struct UtteranceTracker: Sendable {
         buffer.append(contentsOf: samples)
         var steps: [Step] = []
         for event in detector.process(samples) { steps.append(handle(event)) }
-        if let start = utteranceStart, detector.position - lastPartial >= partialIntervalSamples {
+        if let start = utteranceStart, detector.position - lastPartial >= partialIntervalSamples, detector.silenceSeconds < Self.pausedSeconds {
             lastPartial = detector.position
             steps.append(.partial(start: start, samples: slice(from: start, to: detector.position)))
         }
