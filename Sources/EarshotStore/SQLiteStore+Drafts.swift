@@ -45,12 +45,13 @@ extension SQLiteStore {
         _ db: Database, _ id: String, text: String, source: RevisionSource, author: String?, now: Date
     ) throws -> Draft {
         let current = try Self.requireDraft(db, id)
-        let number = (current.revisions.last?.number ?? 0) + 1
+        let (revision, shown) = Revision.next(
+            after: current.revisions, text: text, source: source, author: author, at: JobRow.date(now.timeIntervalSince1970), unrevised: text
+        )
+        let number = revision.number
         try db.executeCached(sql: """
             INSERT INTO draft_revisions (draft_id, number, text, source, author, created_at) VALUES (?, ?, ?, ?, ?, ?)
             """, arguments: [id, number, text, source.rawValue, author, now.timeIntervalSince1970])
-        let revision = Revision(number: number, text: text, source: source, author: author, createdAt: JobRow.date(now.timeIntervalSince1970))
-        let shown = Revision.winner(of: current.revisions + [revision])?.text ?? text
         try db.executeCached(sql: "UPDATE drafts SET text = ? WHERE id = ?", arguments: [shown, id])
         try SQLiteEvents.append(db, NewEvent(
             type: .draftRevised, correlationId: current.sessionId, source: author ?? source.rawValue,

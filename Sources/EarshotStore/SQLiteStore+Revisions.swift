@@ -8,12 +8,14 @@ extension SQLiteStore {
     ) async throws -> RevisedSegment {
         try await pool.write { db in
             let current = try Self.fetchRevised(db, id, index: index)
-            let number = (current.revisions.last?.number ?? 0) + 1
+            let (revision, shown) = Revision.next(
+                after: current.revisions, text: text, source: source, author: author, at: JobRow.date(now.timeIntervalSince1970),
+                unrevised: current.originalText
+            )
+            let number = revision.number
             try db.executeCached(sql: """
                 INSERT INTO segment_revisions (job_id, idx, number, text, source, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [id.rawValue, index, number, text, source.rawValue, author, now.timeIntervalSince1970])
-            let revision = Revision(number: number, text: text, source: source, author: author, createdAt: JobRow.date(now.timeIntervalSince1970))
-            let shown = Revision.winner(of: current.revisions + [revision])?.text ?? current.originalText
             try db.executeCached(sql: """
                 UPDATE segments SET text = ?, original_text = COALESCE(original_text, text) WHERE job_id = ? AND idx = ?
                 """, arguments: [shown, id.rawValue, index])

@@ -24,6 +24,15 @@ public struct Revision: Codable, Sendable, Hashable {
         revisions.max { ($0.source.rank, $0.number) < ($1.source.rank, $1.number) }
     }
 
+    /// The revision that follows `existing` (numbered after the last), and the text shown once it
+    /// is added (the winner's; `unrevised` when nothing wins).
+    public static func next(
+        after existing: [Revision], text: String, source: RevisionSource, author: String?, at date: Date, unrevised: String
+    ) -> (revision: Revision, shown: String) {
+        let revision = Revision(number: (existing.last?.number ?? 0) + 1, text: text, source: source, author: author, createdAt: date)
+        return (revision, winner(of: existing + [revision])?.text ?? unrevised)
+    }
+
     /// The longest text a revision may carry, in characters.
     public static let maxTextLength = 10_000
 }
