@@ -10,15 +10,23 @@ import Testing
 /// openapi.yaml (this server has no live engine, so streams are configured but never run).
 @Suite("Stream and suggestion API against the document")
 struct LiveAPIAgreementTests {
+    /// Sends a JSON body through the recorder, which checks the answer against the document.
+    struct JSONExchange {
+        let recorder: ConformanceRecorder
+
+        func callAsFunction(
+            _ method: HTTPRequest.Method, _ template: String, _ uri: String, expect status: Int, code: String? = nil, body: String = ""
+        ) async throws -> Exchange {
+            try await recorder.exchange(method, template, uri, expect: status, code: code, headers: [.contentType: "application/json"], body: Array(body.utf8))
+        }
+    }
+
     @Test("streams: create, list, get, start (no engine: 503), stop, delete; bad input in words; URL credentials never shown")
     func streams() async throws {
         let server = try TestServer()
         defer { server.cleanUp() }
         let recorder = ConformanceRecorder(server: server, document: try OpenAPIAgreementTests.document())
-        let jsonType: HTTPFields = [.contentType: "application/json"]
-        func exchange(_ method: HTTPRequest.Method, _ template: String, _ uri: String, expect status: Int, code: String? = nil, body: String = "") async throws -> Exchange {
-            try await recorder.exchange(method, template, uri, expect: status, code: code, headers: jsonType, body: Array(body.utf8))
-        }
+        let exchange = JSONExchange(recorder: recorder)
         let streams = "/api/v1/streams"
         let item = "\(streams)/{id}"
         let created = try await exchange(.post, streams, streams, expect: 201, body: #"{"name":"door","url":"rtsp://viewer:hunter22@10.0.0.5/live","start":false}"#)
@@ -53,10 +61,7 @@ struct LiveAPIAgreementTests {
         let server = try TestServer()
         defer { server.cleanUp() }
         let recorder = ConformanceRecorder(server: server, document: try OpenAPIAgreementTests.document())
-        let jsonType: HTTPFields = [.contentType: "application/json"]
-        func exchange(_ method: HTTPRequest.Method, _ template: String, _ uri: String, expect status: Int, code: String? = nil, body: String = "") async throws -> Exchange {
-            try await recorder.exchange(method, template, uri, expect: status, code: code, headers: jsonType, body: Array(body.utf8))
-        }
+        let exchange = JSONExchange(recorder: recorder)
         func drafted(_ text: String) async throws -> String {
             let draft = try await server.store.startDraft(NewDraft(sessionId: "mic", offsetSeconds: 0, model: "tiny.en", language: "en"), now: Date())
             _ = try await server.store.endDraft(draft.id, result: DraftResult(
