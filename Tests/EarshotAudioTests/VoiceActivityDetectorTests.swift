@@ -45,8 +45,13 @@ struct VoiceActivityDetectorTests {
         let found = Self.utterances(samples)
         #expect(found.count == 2, "\(found)")
         guard found.count == 2 else { return }
-        #expect(abs(found[0].lowerBound - 0.8) < 0.05 && abs(found[0].upperBound - 2.0) < 0.05, "\(found[0])")
-        #expect(abs(found[1].lowerBound - 2.8) < 0.05 && abs(found[1].upperBound - 3.8) < 0.05, "the 0.2 s gap stays inside: \(found[1])")
+        // Each utterance keeps the pre-roll before its first sound and the post-roll after its last.
+        let (before, after) = (VoiceActivityDetector.Configuration().preRoll, VoiceActivityDetector.Configuration().postRoll)
+        #expect(abs(found[0].lowerBound - (1.0 - before)) < 0.05 && abs(found[0].upperBound - (2.0 + after)) < 0.05, "\(found[0])")
+        #expect(
+            abs(found[1].lowerBound - (3.0 - before)) < 0.05 && abs(found[1].upperBound - (3.8 + after)) < 0.05,
+            "the 0.2 s gap stays inside: \(found[1])"
+        )
     }
 
     @Test("silence alone, and a click shorter than the minimum, are not speech; the stream's end flushes an utterance")
@@ -75,8 +80,9 @@ struct VoiceActivityDetectorTests {
             if !samples.isEmpty {
                 let start = Double(samples.count) / Double(Self.rate)
                 samples += [Float](repeating: 0, count: Self.rate)
-                // The next utterance may reach 0.2 s back into the gap (pre-roll).
-                gaps.append(start + 0.1...start + 0.75)
+                // Utterances reach into the gap by their post-roll and pre-roll, never across it.
+                let configuration = VoiceActivityDetector.Configuration()
+                gaps.append(start + configuration.postRoll + 0.05...start + 1 - configuration.preRoll - 0.05)
             }
             samples += try Self.wavSamples(folder.appendingPathComponent("sense_and_sensibility_01_austen_64kb-\(clip).wav"))
         }
