@@ -26,6 +26,7 @@ test: setup-tests
 	$(SWIFT) test --skip-build
 	$(SWIFT) build --product earshot
 	.venv/bin/python tests/browser/ui_test.py --earshot .build/debug/earshot --out test-output/browser
+	.venv/bin/python tests/openai/openai_test.py --earshot .build/debug/earshot
 
 # All benchmarks; each writes its own section of docs/benchmarks.md.
 bench: bench-engine bench-coordinator bench-events bench-live

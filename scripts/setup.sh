@@ -38,7 +38,7 @@ if ! cmp -s "$requirements" "$stamp" 2>/dev/null; then
 fi
 
 if [ "$want_tests" = "--tests" ]; then
-  test_requirements=tests/browser/requirements.txt
+  test_requirements=tests/requirements.txt
   test_stamp=.venv/.earshot-test-requirements
   if ! cmp -s "$test_requirements" "$test_stamp" 2>/dev/null; then
     echo "setup: installing the browser test's Python packages into .venv"

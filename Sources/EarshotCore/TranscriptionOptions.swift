@@ -6,11 +6,21 @@ public struct TranscriptionOptions: Codable, Sendable, Hashable {
     public var language: String?
     public var beamSize: Int
     public var wordTimestamps: Bool
+    /// Text that primes the recognizer: names, terms, the style of punctuation (Whisper's
+    /// `initial_prompt`).
+    public var prompt: String?
+    /// Sampling temperature; `nil` is the engine's default fallback schedule.
+    public var temperature: Double?
 
-    public init(model: String, language: String? = nil, beamSize: Int = 5, wordTimestamps: Bool = false) {
+    public init(
+        model: String, language: String? = nil, beamSize: Int = 5, wordTimestamps: Bool = false, prompt: String? = nil,
+        temperature: Double? = nil
+    ) {
         self.model = model
         self.language = language
         self.beamSize = beamSize
         self.wordTimestamps = wordTimestamps
+        self.prompt = prompt
+        self.temperature = temperature
     }
 }

@@ -12,6 +12,8 @@ enum EngineProtocol {
         var language: String?
         var beamSize: Int
         var wordTimestamps: Bool
+        var initialPrompt: String?
+        var temperature: Double?
     }
 
     struct CancelRequest: Encodable {

@@ -63,7 +63,8 @@ public actor FasterWhisperRecognizer: SpeechRecognizer {
             pending[id] = continuation
             let message = EngineProtocol.TranscribeRequest(
                 id: id, audio: request.audio.url.path, model: request.options.model, language: request.options.language,
-                beamSize: request.options.beamSize, wordTimestamps: request.options.wordTimestamps
+                beamSize: request.options.beamSize, wordTimestamps: request.options.wordTimestamps,
+                initialPrompt: request.options.prompt, temperature: request.options.temperature
             )
             do {
                 try worker?.send(EngineProtocol.encode(message))

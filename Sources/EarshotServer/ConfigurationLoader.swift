@@ -52,6 +52,7 @@ public enum ConfigurationLoader {
         text("live_reprocess_model") { $0.liveReprocessModel = $1 },
         number("stream_stall_seconds") { $0.streamStallSeconds = $1 },
         boolean("stream_file_sources") { $0.streamFileSources = $1 },
+        number("openai_wait_seconds") { $0.openAIWaitSeconds = $1 },
     ]
 
     /// The keys every layer accepts.

@@ -119,6 +119,8 @@ extension EarshotServer {
         MetricsRoute(store: store).register(on: router)
         let api = router.group("api/v1")
         JobRoutes(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration).register(on: api)
+        let intake = JobIntake(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration)
+        OpenAIRoutes(intake: intake, store: store, configuration: configuration).register(on: router)
         NodeAdminRoutes(store: store, configuration: configuration).register(on: api)
         let waitRoom = ClaimWaitRoom()
         NodeRoutes(store: store, media: media, signal: signal, configuration: configuration, waitRoom: waitRoom).register(on: api)

@@ -26,6 +26,8 @@ struct JobResponse: Encodable, Sendable {
     var language: String?
     var beamSize: Int
     var wordTimestamps: Bool
+    var prompt: String?
+    var temperature: Double?
     var progress: Double
     var attempts: Int
     var maxAttempts: Int
@@ -48,6 +50,8 @@ struct JobResponse: Encodable, Sendable {
         language = job.options.language
         beamSize = job.options.beamSize
         wordTimestamps = job.options.wordTimestamps
+        prompt = job.options.prompt
+        temperature = job.options.temperature
         progress = (job.progress * 1000).rounded() / 1000
         attempts = job.attemptsUsed
         maxAttempts = job.maxAttempts

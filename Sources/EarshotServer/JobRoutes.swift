@@ -62,37 +62,15 @@ struct JobRoutes: Sendable {
     }
 
     private func create(_ request: Request, context: some RequestContext) async throws -> Response {
-        let upload = try await UploadReceiver(media: media, maxBytes: configuration.maxUploadBytes).receive(request)
-        defer { media.unpin(upload.media.sha256) }
-        let parameters: UploadParameters
-        do {
-            parameters = try UploadParameters.parse(upload.fields, configuration: configuration)
-        } catch {
-            releaseIfUnreferenced(upload.media.sha256)
-            throw error
+        let job = try await intake.create(from: request, context: context) { fields in
+            try UploadParameters.parse(fields, configuration: configuration)
         }
-        let duration = await decoder.probeDuration(upload.media.url)
-        let info = MediaInfo(
-            sha256: upload.media.sha256, filename: upload.filename, contentType: upload.contentType,
-            sizeBytes: upload.media.sizeBytes, durationSeconds: duration
-        )
-        let job = try await store.createJob(
-            NewJob(priority: parameters.priority, options: parameters.options, media: info, maxAttempts: configuration.maxAttempts),
-            now: Date()
-        )
-        signal.notify()
-        context.logger.info("job created", metadata: ["job_id": "\(job.id)", "bytes": "\(info.sizeBytes)"])
         var response = try jsonResponse(JobResponse(job), status: .created)
         response.headers[.location] = "/api/v1/jobs/\(job.id)"
         return response
     }
 
-    /// A rejected upload's media is removed unless an existing job already uses the same content.
-    private func releaseIfUnreferenced(_ sha256: String) {
-        Task {
-            if (try? await store.isMediaReferenced(sha256)) == false { media.removeUnlessPinned(sha256) }
-        }
-    }
+    private var intake: JobIntake { JobIntake(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration) }
 
     static let maxWaitSeconds = 60.0
 

@@ -51,6 +51,9 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     /// Whether stream sources may be `file:` URLs (played at real-time speed). Off by default: a
     /// client could otherwise make the server read any file it can open. For testing and demos.
     public var streamFileSources = false
+    /// How long `POST /v1/audio/transcriptions` waits for its job before answering 504 (the job
+    /// goes on).
+    public var openAIWaitSeconds = 600.0
     /// Plugins to run, from the configuration file's `plugins` list.
     public var plugins: [PluginSpec] = []
 
@@ -78,6 +81,7 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
         }
         if !(0...64).contains(liveMaxSessions) { problems.append("live_max_sessions must be 0...64, got \(liveMaxSessions)") }
         if !(1...3600).contains(streamStallSeconds) { problems.append("stream_stall_seconds must be 1...3600, got \(streamStallSeconds)") }
+        if !(1...86_400).contains(openAIWaitSeconds) { problems.append("openai_wait_seconds must be 1...86400, got \(openAIWaitSeconds)") }
         if eventRetentionMaxEvents < 1000 { problems.append("event_retention_max_events must be at least 1000") }
         if adminToken.isEmpty, !Self.isLoopback(host) {
             problems.append("binding to \(host) needs an admin_token (nodes could otherwise register freely)")

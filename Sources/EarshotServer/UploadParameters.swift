@@ -8,12 +8,14 @@ struct UploadParameters: Sendable {
     var priority: Int
     var wordTimestamps: Bool
     var beamSize: Int
+    var prompt: String?
+    var temperature: Double?
 
     static let priorityRange = -100...100
 
     /// Validates raw text fields; unknown fields are rejected so typos don't pass silently.
     static func parse(_ fields: [String: String], configuration: ServerConfiguration) throws -> UploadParameters {
-        let known: Set<String> = ["model", "language", "priority", "word_timestamps", "beam_size", "filename"]
+        let known: Set<String> = ["model", "language", "priority", "word_timestamps", "beam_size", "filename", "prompt", "temperature"]
         if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
             throw APIError.badRequest("unknown_field", "unknown field '\(unknown)'; accepted: \(known.sorted().joined(separator: ", "))")
         }
@@ -50,11 +52,28 @@ struct UploadParameters: Sendable {
             }
             parameters.beamSize = beam
         }
+        if let prompt = fields["prompt"]?.trimmingCharacters(in: .whitespacesAndNewlines), !prompt.isEmpty {
+            guard prompt.count <= maxPromptLength else {
+                throw APIError.badRequest("invalid_prompt", "prompt is at most \(maxPromptLength) characters")
+            }
+            parameters.prompt = prompt
+        }
+        if let text = fields["temperature"], !text.isEmpty {
+            guard let temperature = Double(text), (0...1).contains(temperature) else {
+                throw APIError.badRequest("invalid_temperature", "temperature must be a number in 0...1")
+            }
+            parameters.temperature = temperature
+        }
         return parameters
     }
 
+    /// Whisper reads at most 224 prompt tokens; a thousand characters is comfortably more.
+    static let maxPromptLength = 1000
+
     var options: TranscriptionOptions {
-        TranscriptionOptions(model: model, language: language, beamSize: beamSize, wordTimestamps: wordTimestamps)
+        TranscriptionOptions(
+            model: model, language: language, beamSize: beamSize, wordTimestamps: wordTimestamps, prompt: prompt, temperature: temperature
+        )
     }
 
     static func parseBool(_ text: String) -> Bool? {

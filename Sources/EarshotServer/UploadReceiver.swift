@@ -20,7 +20,7 @@ struct ReceivedUpload {
 struct UploadReceiver {
     let media: MediaStore
     let maxBytes: Int64
-    static let maxFieldBytes = 1024
+    static let maxFieldBytes = 4096
 
     func receive(_ request: Request) async throws -> ReceivedUpload {
         let contentType = request.headers[.contentType] ?? ""
@@ -191,7 +191,9 @@ private final class MultipartState {
             }
             upload = nil
         } else if let name = partName {
-            fields[name] = String(decoding: fieldBytes, as: UTF8.self)
+            // A repeated field (`timestamp_granularities[]`) keeps every value, comma-separated.
+            let value = String(decoding: fieldBytes, as: UTF8.self)
+            fields[name] = fields[name].map { "\($0),\(value)" } ?? value
         }
     }
 

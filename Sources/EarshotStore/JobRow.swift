@@ -9,7 +9,7 @@ enum JobRow {
         id, state, priority, model, language, beam_size, word_timestamps, media_sha256, media_filename,
         media_content_type, media_size, media_duration, progress, attempts_used, max_attempts,
         lease_holder, lease_expires_at, not_before, created_at, updated_at, started_at, finished_at,
-        error_code, error_message, lease_token, seq, media_removed_at, draft_id
+        error_code, error_message, lease_token, seq, media_removed_at, draft_id, prompt, temperature
         """
 
     /// Reads a row selected with ``columns``, by position: looking columns up by name costs a
@@ -23,7 +23,7 @@ enum JobRow {
             priority: row[2],
             options: TranscriptionOptions(
                 model: row[3], language: row[4], beamSize: row[5],
-                wordTimestamps: row[6]
+                wordTimestamps: row[6], prompt: row[28], temperature: row[29]
             ),
             media: MediaInfo(
                 sha256: row[7], filename: row[8], contentType: row[9],

@@ -242,6 +242,12 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v14-prompt-temperature") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN prompt TEXT;
+                ALTER TABLE jobs ADD COLUMN temperature REAL;
+                """)
+        }
         return migrator
     }
 }

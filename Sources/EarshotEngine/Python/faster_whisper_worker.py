@@ -404,6 +404,12 @@ def transcribe(request, models, writer, cancel_flag):
         raise WorkerError("bad_request", "'beam_size' must be at least 1")
     word_timestamps = optional(request, "word_timestamps", bool, False)
     vad_filter = optional(request, "vad_filter", bool, False)
+    initial_prompt = optional(request, "initial_prompt", str, None) or None
+    temperature = request.get("temperature")
+    if temperature is not None and (isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 <= temperature <= 1):
+        raise WorkerError("bad_request", "'temperature' must be a number in 0...1")
+    # Fixed when asked for; otherwise faster-whisper's own fallback schedule (0.0 rising to 1.0).
+    sampling = {} if temperature is None else {"temperature": float(temperature)}
     if cancel_flag.is_set():
         raise Cancelled()
 
@@ -421,6 +427,8 @@ def transcribe(request, models, writer, cancel_flag):
         word_timestamps=word_timestamps,
         vad_filter=vad_filter,
         condition_on_previous_text=True,
+        initial_prompt=initial_prompt,
+        **sampling,
     )
     writer.emit({
         "type": "info",
