@@ -53,6 +53,8 @@ public enum ConfigurationLoader {
         number("stream_stall_seconds") { $0.streamStallSeconds = $1 },
         boolean("stream_file_sources") { $0.streamFileSources = $1 },
         number("openai_wait_seconds") { $0.openAIWaitSeconds = $1 },
+        boolean("allow_private_urls") { $0.allowPrivateURLs = $1 },
+        number("url_download_timeout_seconds") { $0.urlDownloadTimeoutSeconds = $1 },
     ]
 
     /// The keys every layer accepts.

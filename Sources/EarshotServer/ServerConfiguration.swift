@@ -54,6 +54,11 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     /// How long `POST /v1/audio/transcriptions` waits for its job before answering 504 (the job
     /// goes on).
     public var openAIWaitSeconds = 600.0
+    /// Whether `POST /api/v1/jobs {"url"}` may fetch from loopback, private and link-local
+    /// addresses. Off: a server that fetches what it is told must not be a way into its network.
+    public var allowPrivateURLs = false
+    /// How long fetching a URL may take, all of it.
+    public var urlDownloadTimeoutSeconds = 600.0
     /// Plugins to run, from the configuration file's `plugins` list.
     public var plugins: [PluginSpec] = []
 
@@ -81,6 +86,9 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
         }
         if !(0...64).contains(liveMaxSessions) { problems.append("live_max_sessions must be 0...64, got \(liveMaxSessions)") }
         if !(1...3600).contains(streamStallSeconds) { problems.append("stream_stall_seconds must be 1...3600, got \(streamStallSeconds)") }
+        if !(1...86_400).contains(urlDownloadTimeoutSeconds) {
+            problems.append("url_download_timeout_seconds must be 1...86400, got \(urlDownloadTimeoutSeconds)")
+        }
         if !(1...86_400).contains(openAIWaitSeconds) { problems.append("openai_wait_seconds must be 1...86400, got \(openAIWaitSeconds)") }
         if eventRetentionMaxEvents < 1000 { problems.append("event_retention_max_events must be at least 1000") }
         if adminToken.isEmpty, !Self.isLoopback(host) {
