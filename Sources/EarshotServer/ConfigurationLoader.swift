@@ -54,6 +54,9 @@ public enum ConfigurationLoader {
         boolean("stream_file_sources") { $0.streamFileSources = $1 },
         number("openai_wait_seconds") { $0.openAIWaitSeconds = $1 },
         boolean("allow_private_urls") { $0.allowPrivateURLs = $1 },
+        text("watch_dir") { $0.watchDirectory = $1 },
+        number("watch_interval_seconds") { $0.watchIntervalSeconds = $1 },
+        number("watch_settle_seconds") { $0.watchSettleSeconds = $1 },
         number("url_download_timeout_seconds") { $0.urlDownloadTimeoutSeconds = $1 },
     ]
 

@@ -81,6 +81,7 @@ public enum EarshotServer {
             streams,
             EngineLifecycleService(recognizers: recognizers, logger: logger),
         ] + housekeeping(store: store, signal: signal, configuration: configuration, logger: logger) + [pluginHost] + workers
+            + watchers(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration, logger: logger)
         return Application(
             router: router,
             server: .http1WebSocketUpgrade(webSocketRouter: router),

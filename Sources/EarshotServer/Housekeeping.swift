@@ -1,3 +1,4 @@
+import EarshotAudio
 import EarshotCore
 import EarshotNode
 import EarshotStore
@@ -30,6 +31,21 @@ struct PeriodicService: Service {
 }
 
 extension EarshotServer {
+    /// The watched folder's scanner, when one is configured.
+    static func watchers(
+        store: any Store, media: MediaStore, decoder: AudioDecoder, signal: WorkSignal, configuration: ServerConfiguration, logger: Logger
+    ) -> [any Service] {
+        guard !configuration.watchDirectory.isEmpty else { return [] }
+        let watcher = FolderWatcher(
+            folder: URL(fileURLWithPath: configuration.watchDirectory, isDirectory: true).standardizedFileURL, store: store, media: media,
+            decoder: decoder, signal: signal, configuration: configuration, logger: logger
+        )
+        logger.notice("watching a folder", metadata: ["folder": "\(watcher.folder.path)"])
+        return [PeriodicService(name: "folder watch", interval: .milliseconds(Int64(configuration.watchIntervalSeconds * 1000)), logger: logger) {
+            try await watcher.scan()
+        }]
+    }
+
     /// The server's periodic chores.
     static func housekeeping(store: any Store, signal: WorkSignal, configuration: ServerConfiguration, logger: Logger) -> [any Service] {
         [

@@ -59,6 +59,12 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     public var allowPrivateURLs = false
     /// How long fetching a URL may take, all of it.
     public var urlDownloadTimeoutSeconds = 600.0
+    /// A folder whose new audio and video files are queued (empty: none).
+    public var watchDirectory = ""
+    /// How often the watched folder is scanned; a file is taken once two scans agree on its size.
+    public var watchIntervalSeconds = 2.0
+    /// A watched file is taken only after it has not changed for this long.
+    public var watchSettleSeconds = 5.0
     /// Plugins to run, from the configuration file's `plugins` list.
     public var plugins: [PluginSpec] = []
 
@@ -89,6 +95,8 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
         if !(1...86_400).contains(urlDownloadTimeoutSeconds) {
             problems.append("url_download_timeout_seconds must be 1...86400, got \(urlDownloadTimeoutSeconds)")
         }
+        if !(0...86_400).contains(watchSettleSeconds) { problems.append("watch_settle_seconds must be 0...86400, got \(watchSettleSeconds)") }
+        if !(0.1...3600).contains(watchIntervalSeconds) { problems.append("watch_interval_seconds must be 0.1...3600, got \(watchIntervalSeconds)") }
         if !(1...86_400).contains(openAIWaitSeconds) { problems.append("openai_wait_seconds must be 1...86400, got \(openAIWaitSeconds)") }
         if eventRetentionMaxEvents < 1000 { problems.append("event_retention_max_events must be at least 1000") }
         if adminToken.isEmpty, !Self.isLoopback(host) {

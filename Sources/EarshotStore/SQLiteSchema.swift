@@ -248,6 +248,15 @@ enum SQLiteSchema {
                 ALTER TABLE jobs ADD COLUMN temperature REAL;
                 """)
         }
+        migrator.registerMigration("v15-watched-files") { db in
+            try db.execute(sql: """
+                CREATE TABLE watched_files (
+                    key TEXT PRIMARY KEY,
+                    job_id TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

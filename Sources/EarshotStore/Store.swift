@@ -109,6 +109,14 @@ public protocol StreamStore: Sendable {
     func deleteStream(_ id: String) async throws
 }
 
+/// Files a watched folder already turned into jobs, so a restart (or a file that could not be
+/// moved away) never queues one twice.
+public protocol WatchedFileLedger: Sendable {
+    /// Whether a file with this key (path, size and modification time) was already queued.
+    func isWatchedFileRecorded(_ key: String) async throws -> Bool
+    func recordWatchedFile(_ key: String, jobId: JobID, now: Date) async throws
+}
+
 /// A page of drafts, newest first.
 public struct DraftPage: Sendable, Hashable {
     public var drafts: [Draft]
@@ -122,7 +130,7 @@ public struct DraftPage: Sendable, Hashable {
 
 /// Everything Earshot persists. Implemented by ``SQLiteStore``; a PostgreSQL store implements the
 /// same protocol and passes the same conformance tests.
-public protocol Store: JobQueue, NodeRegistry, DraftStore, StreamStore {
+public protocol Store: JobQueue, NodeRegistry, DraftStore, StreamStore, WatchedFileLedger {
     func createJob(_ newJob: NewJob, now: Date) async throws -> Job
     func job(_ id: JobID) async throws -> Job
     func jobs(_ query: JobQuery) async throws -> JobPage

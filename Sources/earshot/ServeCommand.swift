@@ -88,6 +88,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Events a stream subscriber may fall behind before it is told to resync (default 1000).")
     var eventSubscriberMaxLag: Int?
 
+    @Option(name: .customLong("watch"), help: ArgumentHelp("Queue audio and video files dropped into this folder; queued files move to its done/ (env EARSHOT_WATCH_DIR).", valueName: "dir"))
+    var watchDirectory: String?
+
     /// Only the flags the user gave, keyed like the YAML file.
     var givenFlags: [String: String] {
         let pairs: [(String, String?)] = [
@@ -101,7 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("node_heartbeat_timeout_seconds", nodeHeartbeatTimeoutSeconds.map { "\($0)" }),
             ("event_retention_days", eventRetentionDays.map { "\($0)" }),
             ("event_retention_max_events", eventRetentionMaxEvents.map(String.init)),
-            ("event_subscriber_max_lag", eventSubscriberMaxLag.map(String.init)),
+            ("event_subscriber_max_lag", eventSubscriberMaxLag.map(String.init)), ("watch_dir", watchDirectory),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }
