@@ -15,12 +15,6 @@ import Synchronization
 /// (a read-only share) is not queued again, after a restart either. Hidden files and the usual
 /// partial-download names are ignored.
 final class FolderWatcher: Sendable {
-    static let mediaExtensions: Set<String> = [
-        "mp3", "wav", "m4a", "m4b", "aac", "ogg", "oga", "opus", "flac", "wma", "aif", "aiff", "caf", "amr",
-        "mp4", "m4v", "mov", "mkv", "webm", "avi", "mpeg", "mpg", "3gp", "ts",
-    ]
-    static let partialSuffixes = [".part", ".partial", ".crdownload", ".download", ".tmp"]
-
     let folder: URL
     private let store: any Store
     private let media: MediaStore
@@ -71,11 +65,7 @@ final class FolderWatcher: Sendable {
         }
     }
 
-    static func isCandidate(_ file: URL) -> Bool {
-        let name = file.lastPathComponent.lowercased()
-        guard !partialSuffixes.contains(where: name.hasSuffix) else { return false }
-        return mediaExtensions.contains(file.pathExtension.lowercased())
-    }
+    static func isCandidate(_ file: URL) -> Bool { MediaFileTypes.isMedia(file.lastPathComponent) }
 
     private func queue(_ file: URL, state: FileState) async throws {
         let key = "\(file.path)|\(state.size)|\(state.modified.timeIntervalSince1970)"
