@@ -27,7 +27,7 @@ struct LLMSuggestionPluginTests {
     }
 
     /// Starts the stand-in; `answer` maps the utterance it is asked to correct to its reply.
-    static func chatAPI(_ requests: Requests, answer: @escaping @Sendable (String) -> String) async throws -> (port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+    static func chatAPI(_ requests: Requests, answer: @escaping @Sendable (String) -> String) async throws -> LoopbackServer {
         let router = Router()
         router.post("v1/chat/completions") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
@@ -41,17 +41,7 @@ struct LLMSuggestionPluginTests {
             let reply: [String: Any] = ["id": "chatcmpl-1", "object": "chat.completion", "choices": [["index": 0, "message": ["role": "assistant", "content": answer(utterance)], "finish_reason": "stop"]]]
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: reply))))
         }
-        let (ports, portIn) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "chat-api")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { portIn.yield($0.localAddress?.port ?? 0) }, logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let task = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        return (await iterator.next() ?? 0, group, task)
+        return try await LoopbackServer.start(router)
     }
 
     /// Waits for the store's events until `condition` holds (no polling: the store signals commits).
@@ -106,8 +96,7 @@ struct LLMSuggestionPluginTests {
             let types = try await store.events(after: 0, filter: EventTypeFilter(types: [.draftSuggested]), correlationId: "desk", limit: 10).count
             #expect(types == 3 && requests.count == 4)
         }
-        await api.group.triggerGracefulShutdown()
-        try await api.task.value
+        try await api.stop()
 
         #expect(requests.bodies.withLock { $0.allSatisfy { $0.authorization == "Bearer sk-test" } })
         #expect((0..<requests.count).allSatisfy { requests.json($0)["model"] as? String == "llama3.1" })

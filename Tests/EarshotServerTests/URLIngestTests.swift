@@ -25,7 +25,7 @@ struct URLIngestTests {
     }
 
     /// A file server on loopback: `/clip.wav` (5,000 bytes), `/hop` → `/clip.wav`, `/loop` → itself, `/gone` 404.
-    static func fileServer() async throws -> (port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+    static func fileServer() async throws -> LoopbackServer {
         let router = Router()
         let clip = [UInt8](repeating: 7, count: 5000)
         router.get("clip.wav") { _, _ in
@@ -34,17 +34,7 @@ struct URLIngestTests {
         router.get("hop") { _, _ in Response(status: .found, headers: [.location: "/clip.wav"]) }
         router.get("loop") { _, _ in Response(status: .found, headers: [.location: "/loop"]) }
         router.get("gone") { _, _ in Response(status: .notFound) }
-        let (ports, portIn) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "files")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { portIn.yield($0.localAddress?.port ?? 0) }, logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let task = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        return (await iterator.next() ?? 0, group, task)
+        return try await LoopbackServer.start(router)
     }
 
     @Test("loopback, metadata and private addresses are refused by default; bad bodies are refused before anything is fetched")
@@ -94,7 +84,6 @@ struct URLIngestTests {
         #expect(try await post(#"{"url":"http://127.0.0.1:9/nothing-listens"}"#).errorCode == "url_fetch_failed")
         let oversize = try await post(#"{"url":"\#(base)/clip.wav"}"#, on: strict)
         #expect(oversize.status == 413 && oversize.errorCode == "payload_too_large")
-        await files.group.triggerGracefulShutdown()
-        try await files.task.value
+        try await files.stop()
     }
 }

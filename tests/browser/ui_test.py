@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,8 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "scripts"))
-from librivox import CLIPS, clip_path, free_port, references, word_error_rate, words  # noqa: E402
+from earshot_server import EarshotServer  # noqa: E402
+from librivox import CLIPS, clip_path, references, word_error_rate, words  # noqa: E402
 
 
 def reference_text():
@@ -84,18 +84,14 @@ def main():
     work = tempfile.mkdtemp(prefix="earshot-ui-")
     recording = os.path.join(work, "austen-reading.wav")
     joined_recording(recording)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     chat = start_chat_stand_in()
     config = os.path.join(work, "earshot.yaml")
     with open(config, "w", encoding="utf-8") as handle:
         handle.write("stream_file_sources: true\nlive_reprocess_model: ''\nplugins:\n"
                      f"  - type: llm-suggestions\n    url: http://127.0.0.1:{chat.server_port}/v1\n    model: stand-in\n")
-    log = open(os.path.join(shots, "server.log"), "w", encoding="utf-8")
-    server = subprocess.Popen(
-        [arguments.earshot, "serve", "--port", str(port), "--data-dir", os.path.join(work, "data"), "--workers", "1", "--config", config],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
+    server = EarshotServer(arguments.earshot, os.path.join(work, "data"), os.path.join(shots, "server.log"),
+                           ["--workers", "1", "--config", config])
+    base = server.base
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
@@ -103,7 +99,7 @@ def main():
         options.add_argument(flag)
     driver = None
     try:
-        wait_until_ready(base, server)
+        server.wait_until_ready()
         driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
         run(driver, Check(driver, shots), base, recording)
         run_live(driver, Check(driver, shots), base, arguments.earshot)
@@ -111,32 +107,9 @@ def main():
     finally:
         if driver:
             driver.quit()
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+        server.stop()
         chat.shutdown()
         shutil.rmtree(work, ignore_errors=True)
-
-
-def wait_until_ready(base, server):
-    """Blocks on /readyz's long answer rather than sleeping: readiness includes the warm engine."""
-    for _ in range(600):
-        if server.poll() is not None:
-            raise AssertionError(f"earshot serve exited with {server.returncode}; see server.log")
-        try:
-            with urllib.request.urlopen(f"{base}/readyz", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        try:
-            server.wait(timeout=0.2)
-        except subprocess.TimeoutExpired:
-            pass
-    raise AssertionError("the server never became ready")
 
 
 def run(driver, check, base, recording):

@@ -11,36 +11,16 @@ import argparse
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import urllib.request
 
 import openai
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "scripts"))
-from librivox import clip_path, free_port, references, word_error_rate  # noqa: E402
+from earshot_server import EarshotServer  # noqa: E402
+from librivox import clip_path, references, word_error_rate  # noqa: E402
 
 CLIP = "0920"
-
-
-def wait_until_ready(base, server):
-    """Blocks on /readyz, which answers once an engine has its model loaded."""
-    for _ in range(600):
-        if server.poll() is not None:
-            raise AssertionError(f"earshot serve exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/readyz", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        try:
-            server.wait(timeout=0.2)
-        except subprocess.TimeoutExpired:
-            pass
-    raise AssertionError("the server never became ready")
 
 
 def check(condition, message):
@@ -106,29 +86,16 @@ def main():
     parser.add_argument("--earshot", required=True)
     arguments = parser.parse_args()
     work = tempfile.mkdtemp(prefix="earshot-openai-")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = open(os.path.join(work, "server.log"), "w", encoding="utf-8")
-    server = subprocess.Popen(
-        [arguments.earshot, "serve", "--port", str(port), "--data-dir", os.path.join(work, "data"), "--workers", "1"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
+    server = EarshotServer(arguments.earshot, os.path.join(work, "data"), os.path.join(work, "server.log"), ["--workers", "1"])
     try:
-        wait_until_ready(base, server)
-        run(openai.OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0, timeout=300))
+        server.wait_until_ready()
+        run(openai.OpenAI(base_url=f"{server.base}/v1", api_key="unused", max_retries=0, timeout=300))
         print("openai client test passed")
     except AssertionError:
-        log.flush()
-        with open(os.path.join(work, "server.log"), encoding="utf-8") as handle:
-            sys.stderr.write(handle.read()[-3000:])
+        sys.stderr.write(server.log_tail())
         raise
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+        server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
