@@ -96,9 +96,11 @@ struct JobRoutes: Sendable {
         }
         let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
         while true {
+            // Every state change commits an event, so the store's signal wakes this at once.
+            let observed = store.eventSignal.generation
             let job = try await store.job(id)
             if targets.contains(job.state) || ContinuousClock.now >= deadline { return try jsonResponse(JobResponse(job)) }
-            try await Task.sleep(for: .milliseconds(50))
+            await store.eventSignal.wait(timeout: deadline - .now, unlessNotifiedSince: observed)
         }
     }
 

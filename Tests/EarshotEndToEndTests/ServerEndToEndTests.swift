@@ -82,9 +82,13 @@ struct ServerEndToEndTests {
         #expect(try unknownModel.errorCode() == "unknown_model")
         let badPriority = try await server.upload(clip, fields: ["priority": "urgent"])
         #expect(try badPriority.errorCode() == "invalid_priority")
-        let wrongType = try await server.request("POST", "/api/v1/jobs", body: Data("{}".utf8), contentType: "application/json")
+        let wrongType = try await server.request("POST", "/api/v1/jobs", body: Data("hello".utf8), contentType: "text/plain")
         #expect(wrongType.status == 415)
         #expect(try wrongType.errorCode() == "unsupported_content_type")
+        // JSON asks the server to fetch a URL; without one it says so.
+        let noURL = try await server.request("POST", "/api/v1/jobs", body: Data("{}".utf8), contentType: "application/json")
+        #expect(noURL.status == 400)
+        #expect(try noURL.errorCode() == "missing_url")
 
         // A raw upload with options in the query string.
         let raw = try await server.request(
