@@ -58,6 +58,8 @@ public struct APIError: HTTPResponseError, Sendable {
             case .suggestionNotFound: return APIError(.notFound, "suggestion_not_found", error.description)
             case .suggestionDecided: return APIError(.conflict, "suggestion_decided", error.description)
             case .invalidChanges: return APIError(.badRequest, "invalid_changes", error.description)
+            case .feedNotFound: return APIError(.notFound, "not_found", error.description)
+            case .duplicateFeed: return APIError(.conflict, "duplicate_feed", error.description)
             case .duplicateStreamName: return APIError(.conflict, "duplicate_name", error.description)
             }
         case let error as HTTPError:

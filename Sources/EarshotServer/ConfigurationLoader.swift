@@ -57,6 +57,7 @@ public enum ConfigurationLoader {
         text("watch_dir") { $0.watchDirectory = $1 },
         number("watch_interval_seconds") { $0.watchIntervalSeconds = $1 },
         number("watch_settle_seconds") { $0.watchSettleSeconds = $1 },
+        number("feed_check_seconds") { $0.feedCheckSeconds = $1 },
         number("url_download_timeout_seconds") { $0.urlDownloadTimeoutSeconds = $1 },
     ]
 

@@ -82,6 +82,8 @@ public enum EarshotServer {
             EngineLifecycleService(recognizers: recognizers, logger: logger),
         ] + housekeeping(store: store, signal: signal, configuration: configuration, logger: logger) + [pluginHost] + workers
             + watchers(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration, logger: logger)
+            + [feedPolling(store: store, intake: JobIntake(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration),
+                           configuration: configuration, logger: logger)]
         return Application(
             router: router,
             server: .http1WebSocketUpgrade(webSocketRouter: router),
@@ -122,6 +124,7 @@ extension EarshotServer {
         JobRoutes(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration).register(on: api)
         let intake = JobIntake(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration)
         OpenAIRoutes(intake: intake, store: store, configuration: configuration).register(on: router)
+        FeedRoutes(store: store, poller: feedPoller(store: store, intake: intake), configuration: configuration).register(on: api)
         NodeAdminRoutes(store: store, configuration: configuration).register(on: api)
         let waitRoom = ClaimWaitRoom()
         NodeRoutes(store: store, media: media, signal: signal, configuration: configuration, waitRoom: waitRoom).register(on: api)

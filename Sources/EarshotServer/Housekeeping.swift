@@ -46,6 +46,18 @@ extension EarshotServer {
         }]
     }
 
+    static func feedPoller(store: any Store, intake: JobIntake) -> FeedPoller {
+        FeedPoller(store: store, intake: intake, downloader: intake.downloader, logger: Logger(label: "earshot.feeds"))
+    }
+
+    /// Looks for feeds due for a poll every `feed_check_seconds`.
+    static func feedPolling(store: any Store, intake: JobIntake, configuration: ServerConfiguration, logger: Logger) -> any Service {
+        let poller = feedPoller(store: store, intake: intake)
+        return PeriodicService(name: "feed polling", interval: .milliseconds(Int64(configuration.feedCheckSeconds * 1000)), logger: logger) {
+            await poller.pollDue()
+        }
+    }
+
     /// The server's periodic chores.
     static func housekeeping(store: any Store, signal: WorkSignal, configuration: ServerConfiguration, logger: Logger) -> [any Service] {
         [

@@ -33,7 +33,7 @@ struct JobIntake: Sendable {
             releaseIfUnreferenced(upload.media.sha256)
             throw error
         }
-        return try await queue(upload.media, filename: upload.filename, contentType: upload.contentType, options: options, context: context)
+        return try await queue(upload.media, filename: upload.filename, contentType: upload.contentType, options: options, logger: context.logger)
     }
 
     /// `{"url": …, "model": …, …}`: the options are checked before anything is fetched.
@@ -47,27 +47,41 @@ struct JobIntake: Sendable {
         var fields = body.filter { $0.key != "url" }.mapValues(\.text)
         let filename = fields.removeValue(forKey: "filename")
         let options = try parameters(fields)
-        let downloader = MediaDownloader(
-            media: media, maxBytes: configuration.maxUploadBytes, timeout: .seconds(configuration.urlDownloadTimeoutSeconds),
-            allowPrivateAddresses: configuration.allowPrivateURLs
-        )
         let downloaded = try await downloader.download(url)
         defer { media.unpin(downloaded.media.sha256) }
         context.logger.info("fetched media", metadata: ["url": "\(URLCredentials.masked(url))", "bytes": "\(downloaded.media.sizeBytes)"])
         return try await queue(
             downloaded.media, filename: filename.map { UploadParameters.sanitizedFilename($0) } ?? downloaded.filename,
-            contentType: downloaded.contentType, options: options, context: context
+            contentType: downloaded.contentType, options: options, logger: context.logger
         )
     }
 
-    private func queue(_ stored: StoredMedia, filename: String, contentType: String?, options: UploadParameters, context: some RequestContext) async throws -> Job {
+    /// Fetches `url` and queues it with the server's default options (a feed's new episode).
+    func create(fetching url: String, filename: String, model: String?, logger: Logger) async throws -> Job {
+        var fields: [String: String] = [:]
+        fields["model"] = model
+        let options = try UploadParameters.parse(fields, configuration: configuration)
+        let downloaded = try await downloader.download(url)
+        defer { media.unpin(downloaded.media.sha256) }
+        return try await queue(downloaded.media, filename: filename, contentType: downloaded.contentType, options: options, logger: logger)
+    }
+
+    /// Fetches what clients name, with the server's limits and address policy.
+    var downloader: MediaDownloader {
+        MediaDownloader(
+            media: media, maxBytes: configuration.maxUploadBytes, timeout: .seconds(configuration.urlDownloadTimeoutSeconds),
+            allowPrivateAddresses: configuration.allowPrivateURLs
+        )
+    }
+
+    private func queue(_ stored: StoredMedia, filename: String, contentType: String?, options: UploadParameters, logger: Logger) async throws -> Job {
         let duration = await decoder.probeDuration(stored.url)
         let info = MediaInfo(sha256: stored.sha256, filename: filename, contentType: contentType, sizeBytes: stored.sizeBytes, durationSeconds: duration)
         let job = try await store.createJob(
             NewJob(priority: options.priority, options: options.options, media: info, maxAttempts: configuration.maxAttempts), now: Date()
         )
         signal.notify()
-        context.logger.info("job created", metadata: ["job_id": "\(job.id)", "bytes": "\(info.sizeBytes)"])
+        logger.info("job created", metadata: ["job_id": "\(job.id)", "bytes": "\(info.sizeBytes)"])
         return job
     }
 

@@ -65,6 +65,8 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     public var watchIntervalSeconds = 2.0
     /// A watched file is taken only after it has not changed for this long.
     public var watchSettleSeconds = 5.0
+    /// How often the server looks for feeds due for a poll (each feed has its own interval).
+    public var feedCheckSeconds = 60.0
     /// Plugins to run, from the configuration file's `plugins` list.
     public var plugins: [PluginSpec] = []
 
@@ -96,6 +98,7 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
             problems.append("url_download_timeout_seconds must be 1...86400, got \(urlDownloadTimeoutSeconds)")
         }
         if !(0...86_400).contains(watchSettleSeconds) { problems.append("watch_settle_seconds must be 0...86400, got \(watchSettleSeconds)") }
+        if !(1...86_400).contains(feedCheckSeconds) { problems.append("feed_check_seconds must be 1...86400, got \(feedCheckSeconds)") }
         if !(0.1...3600).contains(watchIntervalSeconds) { problems.append("watch_interval_seconds must be 0.1...3600, got \(watchIntervalSeconds)") }
         if !(1...86_400).contains(openAIWaitSeconds) { problems.append("openai_wait_seconds must be 1...86400, got \(openAIWaitSeconds)") }
         if eventRetentionMaxEvents < 1000 { problems.append("event_retention_max_events must be at least 1000") }

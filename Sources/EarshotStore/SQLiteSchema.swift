@@ -257,6 +257,22 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v16-feeds") { db in
+            try db.execute(sql: """
+                CREATE TABLE feeds (
+                    id TEXT PRIMARY KEY,
+                    url TEXT NOT NULL UNIQUE,
+                    body TEXT NOT NULL
+                );
+                CREATE TABLE feed_episodes (
+                    feed_id TEXT NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+                    guid TEXT NOT NULL,
+                    published_at REAL,
+                    body TEXT NOT NULL,
+                    PRIMARY KEY (feed_id, guid)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -117,6 +117,27 @@ public protocol WatchedFileLedger: Sendable {
     func recordWatchedFile(_ key: String, jobId: JobID, now: Date) async throws
 }
 
+/// Subscribed podcast feeds and their episodes.
+public protocol FeedStore: Sendable {
+    /// Throws ``StoreError/duplicateFeed(_:)`` for a URL already subscribed.
+    func createFeed(_ feed: Feed) async throws -> Feed
+    func feed(_ id: String) async throws -> Feed
+    /// Oldest first.
+    func feeds() async throws -> [Feed]
+    /// Removes the feed and its episode records; jobs it queued stay.
+    func deleteFeed(_ id: String) async throws
+    /// Saves a poll's outcome: validators, title, schedule, failure count and error.
+    func updateFeed(_ feed: Feed) async throws
+    /// Records episodes not seen before (by guid) and returns those, in the order given.
+    func addEpisodes(_ episodes: [FeedEpisode]) async throws -> [FeedEpisode]
+    func setEpisodeOutcome(feedId: String, guid: String, state: FeedEpisode.State, jobId: JobID?, error: String?) async throws
+    /// Newest first.
+    func episodes(ofFeed id: String) async throws -> [FeedEpisode]
+    /// Stores a transcript that exists already (a publisher's) as a job that succeeded, with its
+    /// `job.created`, `job.succeeded` and `transcript.created` events.
+    func importTranscript(_ job: NewJob, transcript: Transcript, now: Date) async throws -> Job
+}
+
 /// A page of drafts, newest first.
 public struct DraftPage: Sendable, Hashable {
     public var drafts: [Draft]
@@ -130,7 +151,7 @@ public struct DraftPage: Sendable, Hashable {
 
 /// Everything Earshot persists. Implemented by ``SQLiteStore``; a PostgreSQL store implements the
 /// same protocol and passes the same conformance tests.
-public protocol Store: JobQueue, NodeRegistry, DraftStore, StreamStore, WatchedFileLedger {
+public protocol Store: JobQueue, NodeRegistry, DraftStore, StreamStore, WatchedFileLedger, FeedStore {
     func createJob(_ newJob: NewJob, now: Date) async throws -> Job
     func job(_ id: JobID) async throws -> Job
     func jobs(_ query: JobQuery) async throws -> JobPage
@@ -251,6 +272,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The suggestion was already applied or dismissed.
     case suggestionDecided(String, Int)
     case invalidChanges(String)
+    case feedNotFound(String)
+    case duplicateFeed(String)
     case duplicateStreamName(String)
 
     public var description: String {
@@ -269,6 +292,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .suggestionNotFound(let id, let number): "draft \(id) has no suggestion \(number)"
         case .suggestionDecided(let id, let number): "suggestion \(number) of draft \(id) was already applied or dismissed"
         case .invalidChanges(let reason): reason
+        case .feedNotFound(let id): "feed \(id) not found"
+        case .duplicateFeed(let url): "\(url) is already subscribed"
         case .duplicateStreamName(let name): "a stream named '\(name)' already exists"
         }
     }
