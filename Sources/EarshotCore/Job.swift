@@ -28,12 +28,16 @@ public struct Job: Codable, Sendable, Hashable {
     /// Set for a reprocess job: the live draft whose audio it transcribes again with a better
     /// model; its result becomes that draft's WHISPER_REPROCESS revision.
     public var draftId: String?
+    /// What the job's origin knows about the recording (a feed's podcast and episode), carried
+    /// into exports' front matter. Absent (not empty) when there is none, so older peers' JSON reads.
+    public var metadata: [String: String]?
 
     public init(
         id: JobID, state: JobState, priority: Int, options: TranscriptionOptions, media: MediaInfo,
         progress: Double = 0, attemptsUsed: Int = 0, maxAttempts: Int, createdAt: Date, updatedAt: Date,
         startedAt: Date? = nil, finishedAt: Date? = nil, notBefore: Date? = nil, lastError: JobError? = nil,
-        leaseHolder: String? = nil, leaseExpiresAt: Date? = nil, leaseToken: Int64 = 0, draftId: String? = nil
+        leaseHolder: String? = nil, leaseExpiresAt: Date? = nil, leaseToken: Int64 = 0, draftId: String? = nil,
+        metadata: [String: String]? = nil
     ) {
         self.id = id
         self.state = state
@@ -53,6 +57,7 @@ public struct Job: Codable, Sendable, Hashable {
         self.leaseExpiresAt = leaseExpiresAt
         self.leaseToken = leaseToken
         self.draftId = draftId
+        self.metadata = metadata
     }
 }
 
@@ -65,9 +70,12 @@ public struct NewJob: Sendable, Hashable {
     public var maxAttempts: Int
     /// The draft a reprocess job improves.
     public var draftId: String?
+    /// See ``Job/metadata``.
+    public var metadata: [String: String]
 
     public init(
-        id: JobID = .generate(), priority: Int = 0, options: TranscriptionOptions, media: MediaInfo, maxAttempts: Int, draftId: String? = nil
+        id: JobID = .generate(), priority: Int = 0, options: TranscriptionOptions, media: MediaInfo, maxAttempts: Int, draftId: String? = nil,
+        metadata: [String: String] = [:]
     ) {
         self.id = id
         self.priority = priority
@@ -75,5 +83,6 @@ public struct NewJob: Sendable, Hashable {
         self.media = media
         self.maxAttempts = maxAttempts
         self.draftId = draftId
+        self.metadata = metadata
     }
 }

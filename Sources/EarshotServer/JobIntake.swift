@@ -57,13 +57,15 @@ struct JobIntake: Sendable {
     }
 
     /// Fetches `url` and queues it with the server's default options (a feed's new episode).
-    func create(fetching url: String, filename: String, model: String?, logger: Logger) async throws -> Job {
+    func create(fetching url: String, filename: String, model: String?, metadata: [String: String], logger: Logger) async throws -> Job {
         var fields: [String: String] = [:]
         fields["model"] = model
         let options = try UploadParameters.parse(fields, configuration: configuration)
         let downloaded = try await downloader.download(url)
         defer { media.unpin(downloaded.media.sha256) }
-        return try await queue(downloaded.media, filename: filename, contentType: downloaded.contentType, options: options, logger: logger)
+        return try await queue(
+            downloaded.media, filename: filename, contentType: downloaded.contentType, options: options, metadata: metadata, logger: logger
+        )
     }
 
     /// Fetches what clients name, with the server's limits and address policy.
@@ -74,11 +76,14 @@ struct JobIntake: Sendable {
         )
     }
 
-    private func queue(_ stored: StoredMedia, filename: String, contentType: String?, options: UploadParameters, logger: Logger) async throws -> Job {
+    private func queue(
+        _ stored: StoredMedia, filename: String, contentType: String?, options: UploadParameters, metadata: [String: String] = [:], logger: Logger
+    ) async throws -> Job {
         let duration = await decoder.probeDuration(stored.url)
         let info = MediaInfo(sha256: stored.sha256, filename: filename, contentType: contentType, sizeBytes: stored.sizeBytes, durationSeconds: duration)
         let job = try await store.createJob(
-            NewJob(priority: options.priority, options: options.options, media: info, maxAttempts: configuration.maxAttempts), now: Date()
+            NewJob(priority: options.priority, options: options.options, media: info, maxAttempts: configuration.maxAttempts, metadata: metadata),
+            now: Date()
         )
         signal.notify()
         logger.info("job created", metadata: ["job_id": "\(job.id)", "bytes": "\(info.sizeBytes)"])

@@ -41,6 +41,8 @@ struct JobResponse: Encodable, Sendable {
     var retryAfter: Date?
     /// For a reprocess job, the live draft it improves.
     var draftId: String?
+    /// What the job's origin knew (a feed's podcast and episode).
+    var metadata: [String: String]?
 
     init(_ job: Job) {
         id = job.id.rawValue
@@ -69,6 +71,7 @@ struct JobResponse: Encodable, Sendable {
         finishedAt = job.finishedAt
         retryAfter = job.state == .queued ? job.notBefore : nil
         draftId = job.draftId
+        metadata = job.metadata
     }
 }
 

@@ -138,7 +138,7 @@ struct JobRoutes: Sendable {
         guard job.state == .succeeded, let transcript = try await store.transcript(of: id) else {
             throw APIError(.conflict, "transcript_not_ready", "job \(id) is \(job.state.rawValue); a transcript exists once it has succeeded")
         }
-        var response = textResponse(ExportFormat.render(transcript, as: format), contentType: format.contentType)
+        var response = textResponse(ExportFormat.render(transcript, as: format, metadata: job.metadata ?? [:]), contentType: format.contentType)
         if request.uri.queryParameters["download"].flatMap({ UploadParameters.parseBool(String($0)) }) == true {
             let stem = (transcript.title as NSString).deletingPathExtension
             response.headers[.contentDisposition] = "attachment; filename=\"\(Self.headerSafe(stem)).\(format.fileExtension)\""

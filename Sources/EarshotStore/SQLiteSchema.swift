@@ -273,6 +273,9 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v17-job-metadata") { db in
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN metadata TEXT")
+        }
         return migrator
     }
 }

@@ -316,6 +316,18 @@ private func sampleTranscript(title: String = "Kenobi", segments: [Segment]? = n
     }
 }
 
+@Suite struct MarkdownFrontMatterTests {
+    @Test func carriesTheOriginsMetadataQuotedAndSortedAndDropsOddKeys() {
+        let markdown = MarkdownExporter().export(sampleTranscript(), metadata: [
+            "podcast": "Q&A: \"live\"", "episode": "yes", "weird key": "x", "published": "2026-11-02T09:00:00Z",
+        ])
+        let front = markdown.components(separatedBy: "---\n")[1]
+        #expect(front.hasSuffix("created: \"\(EarshotJSON.formatTimestamp(sampleTranscript().createdAt))\"\nepisode: \"yes\"\npodcast: \"Q&A: \\\"live\\\"\"\npublished: \"2026-11-02T09:00:00Z\"\n"), "\(front)")
+        #expect(!markdown.contains("weird key"))
+        #expect(ExportFormat.render(sampleTranscript(), as: .md, metadata: ["podcast": "P"]).contains("podcast: \"P\""))
+    }
+}
+
 @Suite struct ExportFormatTests {
     @Test func contentTypesAndExtensions() {
         #expect(ExportFormat.allCases.map(\.fileExtension) == ["json", "srt", "vtt", "txt", "md"])

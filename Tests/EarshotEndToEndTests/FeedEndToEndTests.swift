@@ -23,7 +23,7 @@ struct FeedEndToEndTests {
             let transcript = name == "notes" ? #"<podcast:transcript url="\#(base)/transcripts/notes.vtt" type="text/vtt"/>"# : ""
             return """
                 <item><title>Episode \(name)</title><guid>ep-\(name)</guid>
-                <pubDate>\(["Mon, 02 Nov 2026 09:00:00 +0000", "Tue, 03 Nov 2026 09:00:00 +0000", "Wed, 04 Nov 2026 09:00:00 +0000", "Thu, 05 Nov 2026 09:00:00 +0000"][index])</pubDate>
+                <pubDate>\(String(format: "%02d", 2 + index)) Nov 2026 09:00:00 +0000</pubDate>
                 <enclosure url="\(base)/episodes/\(name).wav" type="audio/wav"/>\(transcript)</item>
                 """
         }.joined(separator: "\n")
@@ -33,17 +33,17 @@ struct FeedEndToEndTests {
             """
     }
 
-    @Test("subscribe: 3 episodes taken once (2 transcribed, 1 imported from its VTT); an unchanged feed is a 304; a 4th episode alone is queued; hostile feeds are refused in words and the server carries on")
+    @Test("subscribe: 4 episodes taken once (3 transcribed with the podcast in the Markdown front matter, 1 imported from its VTT); an unchanged feed is a 304; a 5th episode alone is queued; hostile feeds are refused in words and the server carries on")
     func podcastFeed() async throws {
         let directory = try TestEnvironment.temporaryDirectory("feeds")
         let config = directory.appendingPathComponent("earshot.yaml")
         try "allow_private_urls: true\nfeed_check_seconds: 3600\n".write(to: config, atomically: true, encoding: .utf8)
         let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "1", "--config", config.path])
         let clips = try TestEnvironment.librivoxClips()
-        let audio = Dictionary(uniqueKeysWithValues: [("first", clips[0]), ("second", clips[2]), ("fourth", clips[4])].map { ($0.0, $0.1) })
+        let audio = Dictionary(uniqueKeysWithValues: [("first", clips[0]), ("second", clips[2]), ("third", clips[3]), ("fifth", clips[4])].map { ($0.0, $0.1) })
         let vtt = "WEBVTT\n\n00:00.000 --> 00:03.000\nShow notes, read aloud.\n"
         let host = Host()
-        host.episodes.withLock { $0 = ["first", "second", "notes"] }
+        host.episodes.withLock { $0 = ["first", "second", "third", "notes"] }
 
         let router = Router()
         let (ports, portIn) = AsyncStream<Int>.makeStream()
@@ -103,14 +103,14 @@ struct FeedEndToEndTests {
         let kept = try await server.request("GET", "/api/v1/feeds").json()["feeds"] as? [Any]
         #expect(kept?.isEmpty == true, "a refused feed is not kept")
 
-        // Subscribing polls at once: all three episodes (backlog 3) are taken.
-        let subscribed = try await post("/api/v1/feeds", #"{"url":"\#(base)/feed.xml","backlog":3}"#)
+        // Subscribing polls at once: all four episodes (backlog 4) are taken.
+        let subscribed = try await post("/api/v1/feeds", #"{"url":"\#(base)/feed.xml","backlog":4}"#)
         #expect(subscribed.status == 201, "\(subscribed.text)")
         let answer = try subscribed.json()
         let feedID = try #require((answer["feed"] as? [String: Any])?["id"] as? String)
         #expect((answer["feed"] as? [String: Any])?["title"] as? String == "Austen Readings")
         let poll = try #require(answer["poll"] as? [String: Any])
-        #expect(poll["new_episodes"] as? Int == 3 && poll["queued"] as? Int == 2 && poll["imported"] as? Int == 1, "\(poll)")
+        #expect(poll["new_episodes"] as? Int == 4 && poll["queued"] as? Int == 3 && poll["imported"] as? Int == 1, "\(poll)")
 
         var episodes = try #require(try await server.request("GET", "/api/v1/feeds/\(feedID)").json()["episodes"] as? [[String: Any]])
         for episode in episodes {
@@ -126,6 +126,10 @@ struct FeedEndToEndTests {
                 let clip = audio[String(guid.dropFirst(3))]!
                 let (errors, words) = WordErrorRate.errors(reference: clip.reference, hypothesis: text)
                 #expect(episode["state"] as? String == "queued" && Double(errors) / Double(words) <= 0.15, "\(guid): \(text)")
+                // Markdown carries the podcast and the episode in its front matter.
+                let markdown = try await server.request("GET", "/api/v1/jobs/\(id)/transcript?format=md").text
+                #expect(markdown.contains("podcast: \"Austen Readings\"") && markdown.contains("episode: \"Episode \(guid.dropFirst(3))\""), "\(markdown)")
+                #expect(markdown.contains("episode_url: \"\(base)/episodes/\(guid.dropFirst(3)).wav\"") && markdown.contains("published: \"2026-11-0"))
             default:
                 Issue.record("an episode without a guid")
             }
@@ -135,14 +139,14 @@ struct FeedEndToEndTests {
         let again = try await post("/api/v1/feeds/\(feedID)/poll").json()["poll"] as? [String: Any]
         #expect(again?["unchanged"] as? Bool == true && host.answers.withLock { $0.last } == 304)
 
-        // A fourth episode: only it is queued.
-        host.episodes.withLock { $0.append("fourth") }
-        let fourth = try await post("/api/v1/feeds/\(feedID)/poll").json()["poll"] as? [String: Any]
-        #expect(fourth?["new_episodes"] as? Int == 1 && fourth?["queued"] as? Int == 1, "\(String(describing: fourth))")
+        // A new episode: only it is queued.
+        host.episodes.withLock { $0.append("fifth") }
+        let fifth = try await post("/api/v1/feeds/\(feedID)/poll").json()["poll"] as? [String: Any]
+        #expect(fifth?["new_episodes"] as? Int == 1 && fifth?["queued"] as? Int == 1, "\(String(describing: fifth))")
         episodes = try #require(try await server.request("GET", "/api/v1/feeds/\(feedID)").json()["episodes"] as? [[String: Any]])
-        #expect(episodes.count == 4 && episodes.first?["guid"] as? String == "ep-fourth", "newest first")
+        #expect(episodes.count == 5 && episodes.first?["guid"] as? String == "ep-fifth", "newest first")
         let jobs = try await server.request("GET", "/api/v1/jobs?limit=50").json()["jobs"] as? [[String: Any]]
-        #expect(jobs?.count == 4, "each episode once")
+        #expect(jobs?.count == 5, "each episode once")
 
         // The same from the command line.
         let cli = CLIEndToEndTests()

@@ -19,13 +19,14 @@ public enum ExportFormat: String, CaseIterable, Sendable, Codable {
     public var fileExtension: String { rawValue }
 
     /// Renders `transcript` in `format`.
-    public static func render(_ transcript: Transcript, as format: ExportFormat) -> String {
+    /// `metadata` (a job's, e.g. a feed's podcast and episode) goes into Markdown's front matter.
+    public static func render(_ transcript: Transcript, as format: ExportFormat, metadata: [String: String] = [:]) -> String {
         switch format {
         case .json: JSONExporter().export(transcript)
         case .srt: SRTExporter().export(transcript)
         case .vtt: VTTExporter().export(transcript)
         case .txt: TextExporter().export(transcript)
-        case .md: MarkdownExporter().export(transcript)
+        case .md: MarkdownExporter().export(transcript, metadata: metadata)
         }
     }
 }

@@ -11,7 +11,7 @@ public struct MarkdownExporter: Sendable {
 
     /// Front matter, a `#` heading with the title, then one paragraph per stretch of continuous
     /// speech, each led by the time it starts at.
-    public func export(_ t: Transcript) -> String {
+    public func export(_ t: Transcript, metadata: [String: String] = [:]) -> String {
         var output = "---\n"
         output += "title: \(Self.yamlString(t.title))\n"
         output += "source: \(Self.yamlString(t.source))\n"
@@ -19,6 +19,10 @@ public struct MarkdownExporter: Sendable {
         output += "language: \(Self.yamlString(t.language))\n"
         output += "model: \(Self.yamlString(t.model))\n"
         output += "created: \(Self.yamlString(EarshotJSON.formatTimestamp(t.createdAt)))\n"
+        // What the job's origin knew (a feed's podcast and episode); keys kept to plain YAML names.
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) where key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+            output += "\(key): \(Self.yamlString(value))\n"
+        }
         output += "---\n\n"
         output += "# \(ExportText.singleLine(t.title) ?? "Transcript")\n"
         for paragraph in Self.paragraphs(t.segments) {

@@ -91,7 +91,9 @@ struct FeedPoller: Sendable {
                     try await store.setEpisodeOutcome(feedId: feed.id, guid: episode.guid, state: .imported, jobId: job.id, error: nil)
                     outcome.imported += 1
                 } else if feed.autoQueue, let url = episode.enclosureURL {
-                    let job = try await intake.create(fetching: url, filename: Self.filename(episode), model: feed.model, logger: logger)
+                    let job = try await intake.create(
+                        fetching: url, filename: Self.filename(episode), model: feed.model, metadata: Self.metadata(episode, of: feed), logger: logger
+                    )
                     try await store.setEpisodeOutcome(feedId: feed.id, guid: episode.guid, state: .queued, jobId: job.id, error: nil)
                     outcome.queued += 1
                 }
@@ -111,13 +113,21 @@ struct FeedPoller: Sendable {
         let job = NewJob(
             options: TranscriptionOptions(model: "publisher"),
             media: MediaInfo(sha256: "", filename: Self.filename(episode), contentType: episode.enclosureType, sizeBytes: 0, durationSeconds: duration),
-            maxAttempts: 1
+            maxAttempts: 1, metadata: Self.metadata(episode, of: feed)
         )
         let transcript = Transcript(
             jobID: job.id, title: episode.title, source: episode.enclosureURL ?? url, language: "", model: "publisher", durationSeconds: duration,
             processingSeconds: 0, createdAt: Date(), segments: segments
         )
         return try await store.importTranscript(job, transcript: transcript, now: Date())
+    }
+
+    /// The podcast and episode, for the transcript's front matter.
+    static func metadata(_ episode: FeedEpisode, of feed: Feed) -> [String: String] {
+        var metadata = ["podcast": feed.title, "podcast_url": feed.url, "episode": episode.title, "episode_guid": episode.guid]
+        metadata["episode_url"] = episode.enclosureURL
+        metadata["published"] = episode.publishedAt.map(ISO8601Timestamp.format)
+        return metadata
     }
 
     static func filename(_ episode: FeedEpisode) -> String {

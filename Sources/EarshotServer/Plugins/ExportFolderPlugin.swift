@@ -19,11 +19,13 @@ struct ExportFolderPlugin: Plugin {
         guard case .job(let data) = event.data else { return }
         // A job deleted since it succeeded has nothing left to export.
         guard let transcript = try await context.store.transcript(of: data.jobId) else { return }
+        let job = try? await context.store.job(data.jobId)
+        let metadata = job?.metadata ?? [:]
         let stem = Self.fileStem(title: transcript.title, jobID: data.jobId)
         for format in formats {
             let target = directory.appendingPathComponent("\(stem).\(format.fileExtension)")
             let temporary = directory.appendingPathComponent(".\(stem).\(format.fileExtension).\(UUID().uuidString.prefix(8)).tmp")
-            try Data(ExportFormat.render(transcript, as: format).utf8).write(to: temporary)
+            try Data(ExportFormat.render(transcript, as: format, metadata: metadata).utf8).write(to: temporary)
             _ = try? FileManager.default.removeItem(at: target)
             try FileManager.default.moveItem(at: temporary, to: target)
         }
