@@ -24,7 +24,7 @@ struct FeedEndToEndTests {
             return """
                 <item><title>Episode \(name)</title><guid>ep-\(name)</guid>
                 <pubDate>\(String(format: "%02d", 2 + index)) Nov 2026 09:00:00 +0000</pubDate>
-                <enclosure url="\(base)/episodes/\(name).wav" type="audio/wav"/>\(transcript)</item>
+                <enclosure url="\(base)/episodes/\(name).wav" type="audio/wav" length="\(1000 + index)"/>\(transcript)</item>
                 """
         }.joined(separator: "\n")
         return """
@@ -145,6 +145,8 @@ struct FeedEndToEndTests {
         #expect(fifth?["new_episodes"] as? Int == 1 && fifth?["queued"] as? Int == 1, "\(String(describing: fifth))")
         episodes = try #require(try await server.request("GET", "/api/v1/feeds/\(feedID)").json()["episodes"] as? [[String: Any]])
         #expect(episodes.count == 5 && episodes.first?["guid"] as? String == "ep-fifth", "newest first")
+        #expect(episodes.first?["enclosure_length"] as? Int == 1004 && episodes.first?["title"] as? String == "Episode fifth")
+        #expect(episodes.allSatisfy { $0["published_at"] != nil && $0["enclosure_type"] as? String == "audio/wav" })
         let jobs = try await server.request("GET", "/api/v1/jobs?limit=50").json()["jobs"] as? [[String: Any]]
         #expect(jobs?.count == 5, "each episode once")
 

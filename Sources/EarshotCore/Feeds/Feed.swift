@@ -69,6 +69,8 @@ public struct FeedEpisode: Codable, Sendable, Hashable {
     public var durationSeconds: Double?
     public var enclosureURL: String?
     public var enclosureType: String?
+    /// The enclosure's size in bytes, as the feed declares it.
+    public var enclosureLength: Int64?
     public var notes: String?
     public var transcriptURL: String?
     public var transcriptType: String?
@@ -80,7 +82,7 @@ public struct FeedEpisode: Codable, Sendable, Hashable {
     public init(
         feedId: String, guid: String, title: String, publishedAt: Date?, durationSeconds: Double?, enclosureURL: String?, enclosureType: String?,
         notes: String?, transcriptURL: String?, transcriptType: String?, state: State = .skipped, jobId: String? = nil, error: String? = nil,
-        createdAt: Date
+        createdAt: Date, enclosureLength: Int64? = nil
     ) {
         self.feedId = feedId
         self.guid = guid
@@ -89,6 +91,7 @@ public struct FeedEpisode: Codable, Sendable, Hashable {
         self.durationSeconds = durationSeconds
         self.enclosureURL = enclosureURL
         self.enclosureType = enclosureType
+        self.enclosureLength = enclosureLength
         self.notes = notes
         self.transcriptURL = transcriptURL
         self.transcriptType = transcriptType

@@ -76,7 +76,7 @@ struct FeedPoller: Sendable {
             return FeedEpisode(
                 feedId: feed.id, guid: episode.guid, title: episode.title, publishedAt: episode.published, durationSeconds: episode.durationSeconds,
                 enclosureURL: episode.enclosure?.url, enclosureType: episode.enclosure?.type, notes: episode.notes,
-                transcriptURL: transcript?.url, transcriptType: transcript?.type, createdAt: now
+                transcriptURL: transcript?.url, transcriptType: transcript?.type, createdAt: now, enclosureLength: episode.enclosure?.length
             )
         }
         let added = try await store.addEpisodes(records)
