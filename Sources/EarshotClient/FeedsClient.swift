@@ -3,15 +3,6 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// What a feed poll did.
-public struct FeedPollSummary: Codable, Sendable, Hashable {
-    public var unchanged: Bool
-    public var newEpisodes: Int
-    public var queued: Int
-    public var imported: Int
-    public var failed: Int
-}
-
 /// A feed with what the server last did with it.
 public struct FeedAnswer: Codable, Sendable, Hashable {
     public var feed: Feed

@@ -101,3 +101,21 @@ public struct FeedEpisode: Codable, Sendable, Hashable {
         self.createdAt = createdAt
     }
 }
+
+/// What one poll of a feed did.
+public struct FeedPollSummary: Codable, Sendable, Hashable {
+    /// The feed answered 304: nothing was read.
+    public var unchanged: Bool
+    public var newEpisodes: Int
+    public var queued: Int
+    public var imported: Int
+    public var failed: Int
+
+    public init(unchanged: Bool, newEpisodes: Int, queued: Int, imported: Int, failed: Int) {
+        self.unchanged = unchanged
+        self.newEpisodes = newEpisodes
+        self.queued = queued
+        self.imported = imported
+        self.failed = failed
+    }
+}

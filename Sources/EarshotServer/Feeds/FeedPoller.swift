@@ -17,14 +17,7 @@ struct FeedPoller: Sendable {
     let downloader: MediaDownloader
     let logger: Logger
 
-    /// What one poll did.
-    struct Outcome: Encodable, Sendable {
-        var unchanged: Bool
-        var newEpisodes: Int
-        var queued: Int
-        var imported: Int
-        var failed: Int
-    }
+    typealias Outcome = FeedPollSummary
 
     /// Polls every feed that is due; returns when all are done.
     func pollDue(now: Date = Date()) async {
