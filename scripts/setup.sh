@@ -41,7 +41,7 @@ if [ "$want_tests" = "--tests" ]; then
   test_requirements=tests/requirements.txt
   test_stamp=.venv/.earshot-test-requirements
   if ! cmp -s "$test_requirements" "$test_stamp" 2>/dev/null; then
-    echo "setup: installing the browser test's Python packages into .venv"
+    echo "setup: installing the Python test packages (selenium, openai) into .venv"
     .venv/bin/pip install --quiet --disable-pip-version-check -r "$test_requirements"
     cp "$test_requirements" "$test_stamp"
   fi
