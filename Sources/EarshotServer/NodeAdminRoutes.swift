@@ -14,7 +14,7 @@ struct NodeAdminRoutes: Sendable {
             try NodeKeys.authorizeAdmin(request, configuration: configuration)
             let body = try await decodeJSON(NodeRegistrationRequest.self, from: request, context: context)
             let name = body.name.trimmingCharacters(in: .whitespaces)
-            guard (1...64).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            guard InputRules.isName(name) else {
                 throw APIError.badRequest("invalid_name", "name must be 1-64 letters, digits, '-', '_' or '.'")
             }
             let priority = body.priority ?? 0

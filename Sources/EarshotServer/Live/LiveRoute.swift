@@ -175,11 +175,11 @@ struct LiveRoute: Sendable {
         guard configuration.allowedModels.contains(model) else {
             throw LiveError("unknown_model", "model must be one of \(configuration.allowedModels.joined(separator: ", "))")
         }
-        if let language = hello.language, !(2...8).contains(language.count) || !language.allSatisfy({ $0.isLetter || $0 == "-" }) {
+        if let language = hello.language, !InputRules.isLanguageTag(language) {
             throw LiveError("invalid_hello", "language must be a code such as en or pt-BR")
         }
         let sessionId = hello.sessionId ?? UUID().uuidString.lowercased()
-        guard (1...64).contains(sessionId.count), sessionId.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+        guard InputRules.isName(sessionId) else {
             throw LiveError("invalid_hello", "session_id must be 1-64 letters, digits, '-', '_' or '.'")
         }
         let options = TranscriptionOptions(model: model, language: hello.language, beamSize: 1, wordTimestamps: false)

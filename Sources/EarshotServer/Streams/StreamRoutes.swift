@@ -65,7 +65,7 @@ struct StreamRoutes: Sendable {
 
     private func validated(_ body: CreateRequest) throws -> StreamSource {
         let name = body.name.trimmingCharacters(in: .whitespaces)
-        guard (1...64).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+        guard InputRules.isName(name) else {
             throw APIError.badRequest("invalid_name", "name must be 1-64 letters, digits, '-', '_' or '.'")
         }
         do {
@@ -79,7 +79,7 @@ struct StreamRoutes: Sendable {
         guard configuration.allowedModels.contains(model) else {
             throw APIError.badRequest("unknown_model", "model must be one of \(configuration.allowedModels.joined(separator: ", "))")
         }
-        if let language = body.language, !(2...8).contains(language.count) || !language.allSatisfy({ $0.isLetter || $0 == "-" }) {
+        if let language = body.language, !InputRules.isLanguageTag(language) {
             throw APIError.badRequest("invalid_language", "language must be a code such as en or pt-BR")
         }
         return StreamSource(
