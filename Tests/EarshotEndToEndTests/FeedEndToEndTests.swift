@@ -1,9 +1,7 @@
 import EarshotCore
 import Foundation
 import Hummingbird
-import Logging
 import NIOCore
-import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -46,7 +44,6 @@ struct FeedEndToEndTests {
         host.episodes.withLock { $0 = ["first", "second", "third", "notes"] }
 
         let router = Router()
-        let (ports, portIn) = AsyncStream<Int>.makeStream()
         let baseBox = Mutex("")
         router.get("feed.xml") { request, _ -> Response in
             let body = Self.rss(host.episodes.withLock { $0 }, base: baseBox.withLock { $0 })
@@ -76,16 +73,8 @@ struct FeedEndToEndTests {
             })
         }
         router.get("page.html") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "<html><body>Sign in</body></html>"))) }
-        var logger = Logger(label: "podcast-host")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { portIn.yield($0.localAddress?.port ?? 0) },
-            logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let hosting = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        let base = "http://127.0.0.1:\(try #require(await iterator.next()))"
+        let podcastHost = try await LoopbackServer.start(router)
+        let base = "http://127.0.0.1:\(podcastHost.port)"
         baseBox.withLock { $0 = base }
         func post(_ path: String, _ body: String = "") async throws -> ServerProcess.HTTPResult {
             try await server.request("POST", path, body: Data(body.utf8), contentType: "application/json")
@@ -162,8 +151,7 @@ struct FeedEndToEndTests {
         let removed = try await cli.earshot(["feeds", "remove", feedID, "--server", address])
         #expect(removed.status == 0, "\(removed.stderr)")
         #expect(try await server.request("GET", "/api/v1/feeds/\(feedID)").status == 404)
-        await group.triggerGracefulShutdown()
-        try await hosting.value
+        await podcastHost.stop()
         #expect(await server.terminate() == 0)
     }
 }

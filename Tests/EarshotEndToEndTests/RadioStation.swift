@@ -1,8 +1,6 @@
 import Foundation
 import Hummingbird
-import Logging
 import NIOCore
-import ServiceLifecycle
 import Synchronization
 
 /// A local stand-in for an internet radio or a camera (which cannot exist here): a real HTTP
@@ -17,11 +15,10 @@ final class RadioStation: Sendable {
         case hang
     }
 
-    let port: Int
+    var port: Int { server.port }
     /// Yields once the audio has all been sent.
     let played: AsyncStream<Void>
-    private let group: ServiceGroup
-    private let running: Task<Void, any Error>
+    private let server: LoopbackServer
     private let release: AsyncStream<Void>.Continuation
 
     struct Dropped: Error {}
@@ -59,26 +56,13 @@ final class RadioStation: Sendable {
                 throw Dropped()
             })
         }
-        var logger = Logger(label: "radio")
-        logger.logLevel = .critical
-        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { portContinuation.yield($0.localAddress?.port ?? 0) }, logger: logger
-        )
-        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: logger)
-        self.group = group
-        running = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let bound = await iterator.next(), bound > 0 else { throw TestFailure("the radio station did not start") }
-        self.port = bound
+        server = try await LoopbackServer.start(router, port: port)
     }
 
     /// Takes the station down: a held connection breaks, new ones are refused.
     func shutDown() async {
         release.finish()
-        await group.triggerGracefulShutdown()
-        _ = try? await running.value
+        await server.stop()
     }
 
     /// 16 kHz mono 16-bit WAV with the largest sizes, as live encoders write it.

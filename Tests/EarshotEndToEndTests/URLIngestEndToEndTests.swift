@@ -1,8 +1,6 @@
 import Foundation
 import Hummingbird
-import Logging
 import NIOCore
-import ServiceLifecycle
 import Testing
 
 /// A job from a URL against a real server and engine: the media is fetched from an HTTP server on
@@ -22,17 +20,8 @@ struct URLIngestEndToEndTests {
         router.get("episodes/{name}") { _, _ in
             Response(status: .ok, headers: [.contentType: "audio/wav"], body: .init(byteBuffer: ByteBuffer(bytes: audio)))
         }
-        let (ports, portIn) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "podcast-host")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { portIn.yield($0.localAddress?.port ?? 0) }, logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let hosting = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
+        let host = try await LoopbackServer.start(router)
+        let port = host.port
 
         let created = try await server.request(
             "POST", "/api/v1/jobs", body: Data(#"{"url":"http://127.0.0.1:\#(port)/episodes/austen-0870.wav","language":"en"}"#.utf8),
@@ -45,8 +34,7 @@ struct URLIngestEndToEndTests {
         let text = try await server.request("GET", "/api/v1/jobs/\(id)/transcript?format=txt").text
         let (errors, words) = WordErrorRate.errors(reference: clip.reference, hypothesis: text)
         #expect(Double(errors) / Double(words) <= 0.15, "WER \(errors)/\(words): \(text)")
-        await group.triggerGracefulShutdown()
-        try await hosting.value
+        await host.stop()
         #expect(await server.terminate() == 0)
     }
 }
