@@ -23,7 +23,7 @@ run: build-release
 
 test: setup-tests
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	./scripts/with-test-postgres.sh $(SWIFT) test --skip-build
 	$(SWIFT) build --product earshot
 	.venv/bin/python tests/browser/ui_test.py --earshot .build/debug/earshot --out test-output/browser
 	.venv/bin/python tests/openai/openai_test.py --earshot .build/debug/earshot

@@ -32,12 +32,18 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(name: "EarshotCore", swiftSettings: strict),
         .target(
             name: "EarshotStore",
-            dependencies: ["EarshotCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "EarshotCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -138,7 +144,11 @@ let package = Package(
         .testTarget(name: "EarshotAudioTests", dependencies: ["EarshotAudio"], swiftSettings: strict),
         .testTarget(
             name: "EarshotStoreTests",
-            dependencies: ["EarshotCore", "EarshotStore"],
+            dependencies: [
+                "EarshotCore", "EarshotStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -10,7 +10,8 @@ want_tests=${1:-}
 packages=(ffmpeg libsqlite3-dev zlib1g-dev)
 # openssl: the webhook test checks signatures with `openssl dgst -hmac`, independently of our HMAC.
 # chromium, chromium-driver, fonts: the web UI's browser test (driven by selenium from the .venv).
-if [ "$want_tests" = "--tests" ]; then packages+=(pocketsphinx-testdata openssl chromium chromium-driver fonts-dejavu-core); fi
+# postgresql: the PostgreSQL store runs its tests on a throwaway cluster (scripts/with-test-postgres.sh).
+if [ "$want_tests" = "--tests" ]; then packages+=(pocketsphinx-testdata openssl chromium chromium-driver fonts-dejavu-core postgresql); fi
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then packages+=(python3-venv); fi
 
 missing=()

@@ -23,6 +23,8 @@ public enum ConfigurationLoader {
         text("host") { $0.host = $1 },
         integer("port") { $0.port = $1 },
         text("data_dir") { $0.dataDirectory = $1 },
+        text("database_url") { $0.databaseURL = $1 },
+        text("media_dir") { $0.mediaDirectory = $1 },
         integer("workers") { $0.workers = $1 },
         text("model") { $0.model = $1 },
         Setting(key: "allowed_models") { configuration, value in

@@ -25,11 +25,8 @@ public enum EarshotServer {
 
         let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true).standardizedFileURL
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        let store = try SQLiteStore(
-            path: dataDirectory.appendingPathComponent("earshot.sqlite").path,
-            retryPolicy: RetryPolicy(baseDelaySeconds: configuration.retryBaseSeconds, maxDelaySeconds: configuration.retryMaxSeconds)
-        )
-        let media = try MediaStore(root: dataDirectory.appendingPathComponent("media", isDirectory: true))
+        let store = try await StoreOpening.open(configuration, dataDirectory: dataDirectory, logger: logger)
+        let media = try MediaStore(root: StoreOpening.mediaRoot(configuration, dataDirectory: dataDirectory))
         let signal = WorkSignal()
         let decoder = AudioDecoder()
 
@@ -81,6 +78,7 @@ public enum EarshotServer {
             streams,
             EngineLifecycleService(recognizers: recognizers, logger: logger),
         ] + housekeeping(store: store, signal: signal, configuration: configuration, logger: logger) + [pluginHost] + workers
+            + (store is PostgresStore ? [ReplicaWake(store: store, signal: signal)] : [])
             + watchers(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration, logger: logger)
             + [feedPolling(store: store, intake: JobIntake(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration),
                            configuration: configuration, logger: logger)]

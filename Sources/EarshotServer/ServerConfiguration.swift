@@ -1,3 +1,4 @@
+import EarshotStore
 import Foundation
 
 /// Everything `earshot serve` can be told. The CLI fills it from flags, `EARSHOT_*` variables and
@@ -6,6 +7,13 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var dataDirectory = "./earshot-data"
+    /// Empty: the embedded SQLite file in the data directory. `postgres://user:password@host/db`:
+    /// a PostgreSQL database, which several servers (replicas) may share.
+    public var databaseURL = ""
+    /// Where uploaded media is kept; empty: `media/` in the data directory. Replicas on one
+    /// PostgreSQL database must share it (an NFS mount or the like): a node downloads a job's
+    /// media from whichever replica it talks to.
+    public var mediaDirectory = ""
     /// Built-in worker slots; 0 runs a server that only queues (remote nodes do the work).
     public var workers = 1
     /// The model jobs use when they name none, loaded at start and kept warm.
@@ -77,6 +85,13 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
         var problems: [String] = []
         if !(0...65535).contains(port) { problems.append("port must be 0...65535, got \(port)") }
         if workers < 0 || workers > 64 { problems.append("workers must be 0...64, got \(workers)") }
+        if !databaseURL.isEmpty {
+            do {
+                _ = try PostgresDatabaseURL(parsing: databaseURL)
+            } catch {
+                problems.append("database_url: \(error)")
+            }
+        }
         if maxUploadBytes < 1 { problems.append("max_upload_bytes must be positive") }
         if leaseSeconds < 2 { problems.append("lease_seconds must be at least 2") }
         if maxAttempts < 1 { problems.append("max_attempts must be at least 1") }

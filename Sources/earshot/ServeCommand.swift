@@ -28,6 +28,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Directory for the database, media and models (default ./earshot-data; env EARSHOT_DATA_DIR).")
     var dataDir: String?
 
+    @Option(name: .customLong("database"), help: ArgumentHelp(
+        "postgres://user:password@host:5432/db to use PostgreSQL, which several servers may share; default: SQLite in the data directory (env EARSHOT_DATABASE_URL).",
+        valueName: "url"
+    ))
+    var databaseURL: String?
+
+    @Option(help: "Directory for uploaded media, shared by every server on one PostgreSQL database (default: DATA_DIR/media; env EARSHOT_MEDIA_DIR).")
+    var mediaDir: String?
+
     @Option(help: "Built-in worker slots, each with its own engine process; 0 only queues (default 1; env EARSHOT_WORKERS).")
     var workers: Int?
 
@@ -94,7 +103,8 @@ struct ServeCommand: AsyncParsableCommand {
     /// Only the flags the user gave, keyed like the YAML file.
     var givenFlags: [String: String] {
         let pairs: [(String, String?)] = [
-            ("host", host), ("port", port.map(String.init)), ("data_dir", dataDir), ("workers", workers.map(String.init)),
+            ("host", host), ("port", port.map(String.init)), ("data_dir", dataDir), ("database_url", databaseURL), ("media_dir", mediaDir),
+            ("workers", workers.map(String.init)),
             ("model", model), ("allowed_models", allowedModels), ("beam_size", beamSize.map(String.init)),
             ("max_upload_bytes", maxUploadBytes.map(String.init)), ("lease_seconds", leaseSeconds.map { "\($0)" }),
             ("max_attempts", maxAttempts.map(String.init)), ("retry_base_seconds", retryBaseSeconds.map { "\($0)" }),

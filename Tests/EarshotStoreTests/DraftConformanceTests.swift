@@ -11,7 +11,7 @@ struct DraftConformanceTests {
 
     @Test("a draft starts, ends with the recognizer's text, and every step is an event", arguments: StoreKind.allCases)
     func lifecycle(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let before = try await store.latestEventSeq()
         let open = try await store.startDraft(NewDraft(sessionId: "s1", offsetSeconds: 4.2, model: "tiny.en", language: nil), now: at(1))
         #expect(open.state == .open && open.text.isEmpty && open.offsetSeconds == 4.2)
@@ -26,7 +26,7 @@ struct DraftConformanceTests {
 
     @Test("revisions rank HUMAN > LLM > WHISPER_REPROCESS > UNKNOWN; a human edit made before the reprocess stays on top", arguments: StoreKind.allCases)
     func rankedRevisions(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let draft = try await store.startDraft(NewDraft(sessionId: "s1", offsetSeconds: 0, model: "tiny.en", language: "en"), now: at(0))
         _ = try await store.endDraft(draft.id, result: Self.result("the whether is fine"), now: at(1))
         let human = try await store.reviseDraft(draft.id, text: "The weather is fine.", source: .human, author: "ann", now: at(2))

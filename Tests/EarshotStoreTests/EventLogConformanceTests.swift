@@ -7,7 +7,7 @@ import Testing
 struct EventLogConformanceTests {
     @Test("each change appends its events, in order, correlated with the job", arguments: StoreKind.allCases)
     func lifecycleEvents(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let job = try await store.createJob(newJob(), now: at(0))
         let claimed = try #require(try await store.claimNext(holder: "node:n1", leaseSeconds: 30, models: nil, now: at(1)))
         var lease = try await store.heartbeat(
@@ -41,7 +41,7 @@ struct EventLogConformanceTests {
 
     @Test("a rejected change leaves no event; retries, failures, cancels and deletes are recorded", arguments: StoreKind.allCases)
     func noEventWithoutChange(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open(retryPolicy: RetryPolicy(baseDelaySeconds: 1, maxDelaySeconds: 1))
+        let store = try await kind.makeFixture().open(retryPolicy: RetryPolicy(baseDelaySeconds: 1, maxDelaySeconds: 1))
         let job = try await store.createJob(newJob(maxAttempts: 2), now: at(0))
         let first = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(1)))
         _ = try await store.fail(first.lease, error: .engine("boom"), retryable: true, now: at(2))
@@ -60,7 +60,7 @@ struct EventLogConformanceTests {
 
     @Test("pruning keeps the newest events and never reuses a seq", arguments: StoreKind.allCases)
     func pruning(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         for second in 0..<10 { _ = try await store.createJob(newJob(), now: at(Double(second))) }
         #expect(try await store.pruneEvents(olderThan: at(3), keepingAtMost: 5) == 5)
         let left = try await store.events(after: 0, filter: .all, correlationId: nil, limit: 100)

@@ -14,7 +14,7 @@ struct FeedConformanceTests {
 
     @Test("feeds are unique by URL, updated, listed and removed with their episodes; episodes are recorded once by guid, newest first", arguments: StoreKind.allCases)
     func feedsAndEpisodes(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let feed = try await store.createFeed(Feed(
             id: "f1", url: "https://example.org/feed.xml", title: "", autoQueue: true, model: nil, backlog: 2, pollIntervalSeconds: 3600,
             nextPollAt: at(0), createdAt: at(0)
@@ -43,7 +43,7 @@ struct FeedConformanceTests {
 
     @Test("an imported transcript is a succeeded job with its transcript and events", arguments: StoreKind.allCases)
     func importedTranscript(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let job = newJob(name: "episode.mp3")
         let transcript = Transcript(
             jobID: job.id, title: "Episode", source: "https://x/e.mp3", language: "", model: "publisher", durationSeconds: 3, processingSeconds: 0,

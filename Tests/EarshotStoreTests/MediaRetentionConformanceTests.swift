@@ -15,7 +15,7 @@ struct MediaRetentionConformanceTests {
 
     @Test("media is due only once every job using it finished before the cutoff; marking is atomic with that check", arguments: StoreKind.allCases)
     func dueAndMarked(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let old = try await Self.finished(store, sha: "old", at: 10)
         let cancelled = try await Self.finished(store, sha: "gone", at: 12, cancel: true)
         let recent = try await Self.finished(store, sha: "recent", at: 100)

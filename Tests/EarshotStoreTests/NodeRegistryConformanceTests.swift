@@ -14,8 +14,8 @@ struct NodeRegistryConformanceTests {
 
     @Test("nodes are found by key hash only, heartbeats and flags persist", arguments: StoreKind.allCases)
     func registry(kind: StoreKind) async throws {
-        let fixture = try kind.makeFixture()
-        let store = try fixture.open()
+        let fixture = try await kind.makeFixture()
+        let store = try await fixture.open()
         let node = try await store.createNode(makeNode("gpu-box", priority: 2), keyHash: "hash-1")
         await #expect(throws: StoreError.duplicateNodeName("gpu-box")) { _ = try await store.createNode(makeNode("gpu-box"), keyHash: "hash-2") }
         #expect(try await store.node(keyHash: "hash-1")?.id == node.id)
@@ -30,7 +30,7 @@ struct NodeRegistryConformanceTests {
 
         let disabled = try await store.setNodeDisabled(node.id, disabled: true)
         #expect(disabled.state(now: at(20), heartbeatTimeoutSeconds: 60, holdsJobs: false) == .disabled)
-        let reopened = try fixture.open()
+        let reopened = try await fixture.open()
         #expect(try await reopened.node(id: node.id).disabled)
         try await reopened.deleteNode(node.id)
         #expect(try await reopened.node(keyHash: "hash-1") == nil)
@@ -39,7 +39,7 @@ struct NodeRegistryConformanceTests {
 
     @Test("a job asking for a model goes only to a worker that has it", arguments: StoreKind.allCases)
     func modelRouting(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         var baseJob = newJob(priority: 5)
         baseJob.options.model = "base"
         let base = try await store.createJob(baseJob, now: at(0))
@@ -55,7 +55,7 @@ struct NodeRegistryConformanceTests {
 
     @Test("completions are credited to the node; reset puts a stuck job back at once", arguments: StoreKind.allCases)
     func creditAndReset(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let node = try await store.createNode(makeNode("worker-1"), keyHash: "k")
         let job = try await store.createJob(newJob(), now: at(0))
         let claimed = try #require(try await store.claimNext(holder: node.leaseHolder, leaseSeconds: 120, models: nil, now: at(1)))
@@ -77,7 +77,7 @@ struct NodeRegistryConformanceTests {
 
     @Test("leases a node no longer reports are reclaimed; fresh claims and other holders are left alone", arguments: StoreKind.allCases)
     func abandonedLeases(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let kept = try await store.createJob(newJob(), now: at(0))
         let lost = try await store.createJob(newJob(), now: at(0))
         let fresh = try await store.createJob(newJob(), now: at(0))
@@ -103,7 +103,7 @@ struct NodeRegistryConformanceTests {
 
     @Test("presence events fire on transitions only: registered, online once, offline once, online again", arguments: StoreKind.allCases)
     func presenceEvents(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let node = try await store.createNode(makeNode("presence"), keyHash: "p")
         let capabilities = NodeCapabilities(engines: ["faster-whisper"], models: ["tiny.en"], device: "cpu", slots: 1, freeSlots: 1)
         _ = try await store.recordHeartbeat(nodeID: node.id, capabilities: capabilities, now: at(1))

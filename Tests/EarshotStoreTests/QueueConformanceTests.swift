@@ -7,7 +7,7 @@ import Testing
 struct QueueConformanceTests {
     @Test("claims highest priority first, then oldest", arguments: StoreKind.allCases)
     func claimOrdering(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let low = try await store.createJob(newJob(priority: 0), now: at(0))
         let highLater = try await store.createJob(newJob(priority: 5), now: at(1))
         let lowLater = try await store.createJob(newJob(priority: 0), now: at(2))
@@ -23,7 +23,7 @@ struct QueueConformanceTests {
 
     @Test("an expired lease is reclaimed and its stale token rejected", arguments: StoreKind.allCases)
     func leaseExpiry(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let job = try await store.createJob(newJob(), now: at(0))
         let first = try #require(try await store.claimNext(holder: "a", leaseSeconds: 10, models: nil, now: at(1)))
         #expect(try await store.claimNext(holder: "b", leaseSeconds: 10, models: nil, now: at(5)) == nil)
@@ -50,7 +50,7 @@ struct QueueConformanceTests {
 
     @Test("heartbeats extend the lease and record progress", arguments: StoreKind.allCases)
     func heartbeatExtends(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let job = try await store.createJob(newJob(), now: at(0))
         let claimed = try #require(try await store.claimNext(holder: "a", leaseSeconds: 10, models: nil, now: at(0)))
         var lease = claimed.lease
@@ -67,7 +67,7 @@ struct QueueConformanceTests {
 
     @Test("failures retry with exponential backoff, then fail with the last error", arguments: StoreKind.allCases)
     func retryBackoff(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open(retryPolicy: RetryPolicy(baseDelaySeconds: 10, maxDelaySeconds: 1000))
+        let store = try await kind.makeFixture().open(retryPolicy: RetryPolicy(baseDelaySeconds: 10, maxDelaySeconds: 1000))
         _ = try await store.createJob(newJob(maxAttempts: 3), now: at(0))
 
         let first = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(0)))
@@ -93,7 +93,7 @@ struct QueueConformanceTests {
 
     @Test("a non-retryable failure fails the job at once", arguments: StoreKind.allCases)
     func nonRetryable(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let job = try await store.createJob(newJob(maxAttempts: 3), now: at(0))
         let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(0)))
         let failed = try await store.fail(claimed.lease, error: .unsupportedMedia("not audio"), retryable: false, now: at(1))
@@ -104,7 +104,7 @@ struct QueueConformanceTests {
 
     @Test("cancel stops queued and running jobs; the running worker learns it", arguments: StoreKind.allCases)
     func cancel(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let queued = try await store.createJob(newJob(priority: 0), now: at(0))
         let running = try await store.createJob(newJob(priority: 9), now: at(0))
         let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(1)))
@@ -125,7 +125,7 @@ struct QueueConformanceTests {
 
     @Test("retry re-queues a failed or cancelled job with fresh attempts", arguments: StoreKind.allCases)
     func retry(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let job = try await store.createJob(newJob(maxAttempts: 1), now: at(0))
         await #expect(throws: StoreError.self) { _ = try await store.retry(job.id, now: at(0)) }
         let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(0)))
@@ -142,7 +142,7 @@ struct QueueConformanceTests {
 
     @Test("release gives the job back at once without counting the attempt", arguments: StoreKind.allCases)
     func release(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let job = try await store.createJob(newJob(), now: at(0))
         let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(0)))
         let released = try await store.release(claimed.lease, now: at(1))
@@ -156,16 +156,16 @@ struct QueueConformanceTests {
 
     @Test("jobs, attempts and transcripts survive reopening the database", arguments: StoreKind.allCases)
     func restartSurvival(kind: StoreKind) async throws {
-        let fixture = try kind.makeFixture()
+        let fixture = try await kind.makeFixture()
         var ids: [JobID] = []
         do {
-            let store = try fixture.open()
+            let store = try await fixture.open()
             for index in 0..<3 { ids.append(try await store.createJob(newJob(name: "\(index).wav"), now: at(Double(index))).id) }
             let done = try #require(try await store.claimNext(holder: "builtin:old:1", leaseSeconds: 30, models: nil, now: at(5)))
             _ = try await store.complete(done.lease, transcript: sampleTranscript(for: done.job.id), now: at(6))
             _ = try #require(try await store.claimNext(holder: "builtin:old:1", leaseSeconds: 30, models: nil, now: at(7)))
         }
-        let reopened = try fixture.open()
+        let reopened = try await fixture.open()
         let counts = try await reopened.stateCounts()
         #expect(counts[.succeeded] == 1 && counts[.running] == 1 && counts[.queued] == 1)
         #expect(try await reopened.transcript(of: ids[0]) == sampleTranscript(for: ids[0]))
@@ -177,9 +177,9 @@ struct QueueConformanceTests {
 
     @Test("concurrent claims never hand one job to two workers", arguments: StoreKind.allCases)
     func concurrentClaims(kind: StoreKind) async throws {
-        let fixture = try kind.makeFixture()
-        let store = try fixture.open()
-        let other = try fixture.open()  // a second connection pool, as a second process would have
+        let fixture = try await kind.makeFixture()
+        let store = try await fixture.open()
+        let other = try await fixture.open()  // a second connection pool, as a second process would have
         for index in 0..<40 { _ = try await store.createJob(newJob(name: "\(index)"), now: at(0)) }
         let claimed = try await withThrowingTaskGroup(of: [JobID].self) { group in
             for worker in 0..<8 {
@@ -200,7 +200,7 @@ struct QueueConformanceTests {
 
     @Test("listing is newest first with cursor pagination and state filters", arguments: StoreKind.allCases)
     func listing(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         var ids: [JobID] = []
         for index in 0..<5 { ids.append(try await store.createJob(newJob(), now: at(Double(index))).id) }
         _ = try await store.cancel(ids[1], now: at(10))
@@ -221,7 +221,7 @@ struct QueueConformanceTests {
 
     @Test("delete removes the job and its transcript and reports media references", arguments: StoreKind.allCases)
     func delete(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let shared1 = try await store.createJob(newJob(sha: "same"), now: at(0))
         let shared2 = try await store.createJob(newJob(sha: "same"), now: at(0))
         let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: at(1)))
@@ -238,7 +238,7 @@ struct QueueConformanceTests {
 
     @Test("partial segments: appended and resent by position, scoped to the current attempt, replaced by the transcript", arguments: StoreKind.allCases)
     func partialSegments(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let job = try await store.createJob(newJob(), now: at(0))
         let first = try #require(try await store.claimNext(holder: "a", leaseSeconds: 30, models: nil, now: at(0)))
         #expect(try await store.partialSegments(of: job.id).isEmpty)

@@ -7,7 +7,7 @@ import Testing
 struct RevisionConformanceTests {
     @Test("a revision becomes the shown text, search and exports follow it, the original is kept, automation never beats a person", arguments: StoreKind.allCases)
     func rankedRevisions(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let id = try await SearchConformanceTests.stored(store, title: "talk.wav", [" The whether is fine.", " Goodbye."], at: 0)
         let before = try await store.latestEventSeq()
 
@@ -36,7 +36,7 @@ struct RevisionConformanceTests {
 
     @Test("a missing job, transcript or segment is named precisely", arguments: StoreKind.allCases)
     func missing(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let id = try await SearchConformanceTests.stored(store, title: "a.wav", ["One."], at: 0)
         await #expect(throws: StoreError.segmentNotFound(id, index: 1)) {
             _ = try await store.reviseSegment(id, index: 1, text: "x", source: .human, author: nil, now: at(1))

@@ -18,7 +18,7 @@ struct SearchConformanceTests {
 
     @Test("every word must match, the last as a prefix; denser matches rank first; snippets mark the words; deletes leave the index", arguments: StoreKind.allCases)
     func rankingAndSnippets(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let birds = try await Self.stored(store, title: "birds.wav", [
             "Good morning.", "A bird sang in the garden while another bird sang back.", "Then the café opened.",
         ], at: 0)

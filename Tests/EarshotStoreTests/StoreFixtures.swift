@@ -1,31 +1,40 @@
 import EarshotCore
 import EarshotStore
 import Foundation
+import Testing
 
-/// A store under test, opened on a fresh temporary directory.
+/// A store under test: a SQLite file in a fresh temporary directory, or a fresh database on the
+/// test PostgreSQL cluster.
 struct StoreFixture {
+    let kind: StoreKind
     let directory: URL
     let path: String
+    let databaseURL: PostgresDatabaseURL?
 
-    init() throws {
+    init(kind: StoreKind) async throws {
+        self.kind = kind
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-store-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         path = directory.appendingPathComponent("earshot.sqlite").path
+        databaseURL = kind == .postgres ? try await TestPostgres.createDatabase() : nil
     }
 
-    /// Opens the store; call again to simulate a restart on the same file.
-    func open(retryPolicy: RetryPolicy = RetryPolicy(baseDelaySeconds: 10, maxDelaySeconds: 1000)) throws -> any Store {
-        try SQLiteStore(path: path, retryPolicy: retryPolicy)
+    /// Opens the store; call again to simulate a restart (or a second process) on the same data.
+    func open(retryPolicy: RetryPolicy = RetryPolicy(baseDelaySeconds: 10, maxDelaySeconds: 1000)) async throws -> any Store {
+        switch kind {
+        case .sqlite: try SQLiteStore(path: path, retryPolicy: retryPolicy)
+        case .postgres: try await PostgresStore(url: try #require(databaseURL), retryPolicy: retryPolicy)
+        }
     }
 }
 
-/// Every conformance test runs against each store kind listed here; a PostgreSQL store joins the
-/// list and must pass the same cases.
+/// Every conformance test runs against each store kind listed here, with the same cases.
 enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
     case sqlite
+    case postgres
     var description: String { rawValue }
 
-    func makeFixture() throws -> StoreFixture { try StoreFixture() }
+    func makeFixture() async throws -> StoreFixture { try await StoreFixture(kind: self) }
 }
 
 let t0 = Date(timeIntervalSince1970: 1_800_000_000)

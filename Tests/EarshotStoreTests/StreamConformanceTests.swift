@@ -14,7 +14,7 @@ struct StreamConformanceTests {
 
     @Test("streams are created, listed oldest first, stopped and started, deleted; names are unique", arguments: StoreKind.allCases)
     func lifecycle(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let door = try await store.createStream(Self.source("door", at: 1))
         let yard = try await store.createStream(Self.source("yard", at: 2))
         #expect(door == Self.source("door", id: door.id, at: 1), "every field round-trips, the URL with its credentials")

@@ -7,7 +7,7 @@ import Testing
 struct ThroughputConformanceTests {
     @Test("audio per hour lands in the hour the job finished; older jobs and other states count nowhere", arguments: StoreKind.allCases)
     func hourlyBuckets(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         // Each stored transcript covers 10 s of audio and finishes 1 s after `at`.
         _ = try await SearchConformanceTests.stored(store, title: "old", ["a"], at: 0)
         _ = try await SearchConformanceTests.stored(store, title: "one", ["a"], at: 3 * 3600 + 10)
@@ -21,7 +21,7 @@ struct ThroughputConformanceTests {
 
     @Test("jobs filter by creation time, bounds half-open", arguments: StoreKind.allCases)
     func createdRange(kind: StoreKind) async throws {
-        let store = try kind.makeFixture().open()
+        let store = try await kind.makeFixture().open()
         let first = try await store.createJob(newJob(sha: "a"), now: at(10))
         let second = try await store.createJob(newJob(sha: "b"), now: at(20))
         let third = try await store.createJob(newJob(sha: "c"), now: at(30))

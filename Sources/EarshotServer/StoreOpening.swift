@@ -1,0 +1,35 @@
+import EarshotCore
+import EarshotStore
+import Foundation
+import Logging
+
+/// Opens the store a configuration names: the embedded SQLite file, or a PostgreSQL database
+/// shared with other replicas.
+enum StoreOpening {
+    static func open(_ configuration: ServerConfiguration, dataDirectory: URL, logger: Logger) async throws -> any Store {
+        let retryPolicy = RetryPolicy(baseDelaySeconds: configuration.retryBaseSeconds, maxDelaySeconds: configuration.retryMaxSeconds)
+        guard !configuration.databaseURL.isEmpty else {
+            return try SQLiteStore(path: dataDirectory.appendingPathComponent("earshot.sqlite").path, retryPolicy: retryPolicy)
+        }
+        let url = try PostgresDatabaseURL(parsing: configuration.databaseURL)
+        do {
+            let store = try await PostgresStore(url: url, retryPolicy: retryPolicy, logger: logger)
+            logger.info("using PostgreSQL", metadata: ["database": "\(url)"])
+            return store
+        } catch {
+            // Connection errors quote the configuration, never the password, but say which server.
+            throw StoreOpeningError(description: "cannot open the PostgreSQL database \(url): \(String(reflecting: error))")
+        }
+    }
+
+    /// Where uploaded media lives.
+    static func mediaRoot(_ configuration: ServerConfiguration, dataDirectory: URL) -> URL {
+        configuration.mediaDirectory.isEmpty
+            ? dataDirectory.appendingPathComponent("media", isDirectory: true)
+            : URL(fileURLWithPath: configuration.mediaDirectory, isDirectory: true).standardizedFileURL
+    }
+}
+
+struct StoreOpeningError: Error, CustomStringConvertible {
+    var description: String
+}

@@ -1,0 +1,59 @@
+import EarshotCore
+import Foundation
+import PostgresNIO
+
+extension PostgresStore {
+    /// Marks around matched words in `ts_headline` snippets: control characters never found in
+    /// transcripts.
+    private static let matchOpen: Character = "\u{2}"
+    private static let matchClose: Character = "\u{3}"
+
+    public func searchTranscripts(_ terms: SearchTerms, limit: Int, cursor: String?) async throws -> SearchPage {
+        let offset: Int
+        if let cursor {
+            guard let value = Int(cursor), value > 0 else { throw StoreError.invalidCursor(cursor) }
+            offset = value
+        } else {
+            offset = 0
+        }
+        // Every word required (websearch syntax cannot be injected: the words are plain), the last
+        // also as a prefix, as one types.
+        let leading = terms.words.dropLast().joined(separator: " ")
+        let last = terms.words.last ?? ""
+        let prefix = "'\(last.replacingOccurrences(of: "'", with: "''"))':*"
+        let query = leading.isEmpty
+            ? "to_tsquery('earshot_search', ?)"
+            : "(websearch_to_tsquery('earshot_search', ?) && to_tsquery('earshot_search', ?))"
+        let queryArguments: [SQLArgument] = leading.isEmpty ? [prefix] : [leading, prefix]
+        return try await read { session in
+            // Rank 2 divides by the segment's length: two matches in a short segment beat one in
+            // a long one, as bm25 ranks them in the SQLite store.
+            let rows = try await session.rows("""
+                WITH q AS (SELECT \(query) AS query)
+                SELECT s.job_id, t.title, s.idx, s.start, s."end",
+                    ts_headline('earshot_search', s.text, q.query,
+                        'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=24, MinWords=12, HighlightAll=false'),
+                    ts_rank_cd(s.search, q.query, 2) AS rank
+                FROM segments s
+                JOIN transcripts t ON t.job_id = s.job_id
+                CROSS JOIN q
+                WHERE s.search @@ q.query
+                ORDER BY rank DESC, t.created_at DESC, s.idx, s.job_id
+                LIMIT ? OFFSET ?
+                """, queryArguments + [limit + 1, offset])
+            let hits = try rows.prefix(limit).map { row in
+                var snippet = SnippetPart.parts(ofMarked: try row.get(5), open: Self.matchOpen, close: Self.matchClose)
+                // Recognized segments usually begin with a space.
+                if let first = snippet.first, !first.match {
+                    snippet[0].text = String(first.text.drop { $0.isWhitespace })
+                    if snippet[0].text.isEmpty { snippet.removeFirst() }
+                }
+                return SearchHit(
+                    jobId: JobID(rawValue: try row.get(0)), title: try row.get(1), segment: try row.get(2), start: try row.get(3),
+                    end: try row.get(4), snippet: snippet, score: Double(try row.get(6, as: Float.self))
+                )
+            }
+            return SearchPage(hits: hits, nextCursor: rows.count > limit ? String(offset + limit) : nil)
+        }
+    }
+}
