@@ -52,7 +52,8 @@ public final class PostgresStore: Store {
     }
 
     deinit {
-        for task in tasks { task.cancel() }
+        // The listener first: closing the pool under it would read as a lost connection.
+        for task in tasks.reversed() { task.cancel() }
     }
 
     private static func tls(_ mode: PostgresDatabaseURL.TLSMode) -> PostgresClient.Configuration.TLS {

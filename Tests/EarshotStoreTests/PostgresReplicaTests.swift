@@ -1,0 +1,78 @@
+import EarshotCore
+import EarshotStore
+import Foundation
+import Testing
+
+/// What only the PostgreSQL store has: several processes' stores on one database.
+@Suite("PostgreSQL replicas")
+struct PostgresReplicaTests {
+    @Test("an event appended through one store wakes the readers of another on the same database")
+    func notificationsCrossStores() async throws {
+        let fixture = try await StoreKind.postgres.makeFixture()
+        let a = try await fixture.open()
+        let b = try await fixture.open()
+        let before = try await b.latestEventSeq()
+        // The listener starts with the store; wait for its first (catch-up) wake-up so the
+        // notification below cannot arrive before it listens.
+        try await waitForChange(of: b.eventSignal, from: 0)
+        let observed = b.eventSignal.generation
+        let job = try await a.createJob(newJob(), now: at(0))
+        try await waitForChange(of: b.eventSignal, from: observed)
+        let events = try await b.events(after: before, filter: .all, correlationId: nil, limit: 10)
+        #expect(events.map(\.type) == [.jobCreated])
+        #expect(events.first?.correlationId == job.id.rawValue)
+    }
+
+    @Test("event numbers follow commit order: a reader that saw event n never later finds one below n")
+    func eventOrderUnderConcurrentWriters() async throws {
+        let fixture = try await StoreKind.postgres.makeFixture()
+        let stores = [try await fixture.open(), try await fixture.open()]
+        let reader = try await fixture.open()
+        let writers = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        for n in 0..<25 { _ = try await stores[index % 2].createJob(newJob(sha: "s\(index)-\(n)"), now: at(Double(n))) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        // Follow the log while it grows, as an SSE subscriber does; every event must be seen.
+        var cursor: Int64 = 0
+        var seen: [Int64] = []
+        while seen.count < 200 {
+            let page = try await reader.events(after: cursor, filter: .all, correlationId: nil, limit: 50)
+            seen += page.map(\.seq)
+            cursor = page.last?.seq ?? cursor
+            if page.isEmpty { await reader.eventSignal.wait(timeout: .seconds(5)) }
+        }
+        try await writers.value
+        let all = try await reader.events(after: 0, filter: .all, correlationId: nil, limit: 1000).map(\.seq)
+        #expect(seen == all, "the follower saw exactly the committed log, in order")
+    }
+
+    @Test("database URLs: defaults, TLS modes, pool size, masked password, clear refusals")
+    func databaseURLs() throws {
+        let url = try PostgresDatabaseURL(parsing: "postgres://earshot:s%40cret@db.example:6543/speech?sslmode=require&pool_max=8")
+        #expect(url.host == "db.example" && url.port == 6543 && url.user == "earshot" && url.password == "s@cret")
+        #expect(url.database == "speech" && url.tls == .require && url.maximumConnections == 8)
+        #expect(url.description == "postgres://earshot:••••••@db.example:6543/speech")
+        let plain = try PostgresDatabaseURL(parsing: "postgresql://me@localhost")
+        #expect(plain.port == 5432 && plain.database == "me" && plain.tls == .prefer && plain.password == nil)
+        for bad in ["mysql://me@host/db", "postgres://host/db", "postgres://me@host/db?sslmode=sometimes", "postgres://me@host/db?pool_max=0",
+                    "postgres://me@host/db?colour=blue"] {
+            #expect(throws: PostgresURLError.self, "\(bad)") { try PostgresDatabaseURL(parsing: bad) }
+        }
+    }
+
+    private func waitForChange(of signal: ChangeSignal, from generation: UInt64) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while signal.generation == generation {
+            guard deadline > .now else { throw NoWakeUp() }
+            await signal.wait(timeout: deadline - .now, unlessNotifiedSince: generation)
+        }
+    }
+
+    struct NoWakeUp: Error {}
+}
