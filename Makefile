@@ -4,7 +4,7 @@ ARGS ?=
 BENCH_ARGS ?=
 
 # The browser test's screenshots land in test-output/browser/.
-.PHONY: run test setup setup-tests build build-release bench bench-engine bench-coordinator bench-events bench-live clean
+.PHONY: run test setup setup-tests build build-release bench bench-engine bench-coordinator bench-events bench-live bench-replicas clean
 
 setup:
 	./scripts/setup.sh
@@ -29,7 +29,7 @@ test: setup-tests
 	.venv/bin/python tests/openai/openai_test.py --earshot .build/debug/earshot
 
 # All benchmarks; each writes its own section of docs/benchmarks.md.
-bench: bench-engine bench-coordinator bench-events bench-live
+bench: bench-engine bench-coordinator bench-events bench-live bench-replicas
 
 bench-engine: setup-tests build-release
 	.venv/bin/python bench/engine_overhead.py --earshot .build/release/earshot
@@ -43,6 +43,12 @@ bench-coordinator:
 bench-events:
 	$(SWIFT) build -c release --product earshot-bench
 	.build/release/earshot-bench events $(BENCH_ARGS)
+
+# The coordinator on SQLite, on PostgreSQL, and as two replicas on one PostgreSQL (a throwaway
+# local cluster with fsync on).
+bench-replicas: setup-tests
+	$(SWIFT) build -c release --product earshot-bench
+	./scripts/with-test-postgres.sh --durable .build/release/earshot-bench replicas $(BENCH_ARGS)
 
 # Live transcription latency over /api/v1/live at 1-4 concurrent clients.
 bench-live: setup-tests build-release

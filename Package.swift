@@ -146,8 +146,6 @@ let package = Package(
             name: "EarshotStoreTests",
             dependencies: [
                 "EarshotCore", "EarshotStore",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

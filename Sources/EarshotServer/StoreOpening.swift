@@ -16,8 +16,10 @@ enum StoreOpening {
             let store = try await PostgresStore(url: url, retryPolicy: retryPolicy, logger: logger)
             logger.info("using PostgreSQL", metadata: ["database": "\(url)"])
             return store
+        } catch let error as PostgresUnreachable {
+            throw StoreOpeningError(description: error.description)
         } catch {
-            // Connection errors quote the configuration, never the password, but say which server.
+            // The URL is shown masked: errors must not carry the password into logs.
             throw StoreOpeningError(description: "cannot open the PostgreSQL database \(url): \(String(reflecting: error))")
         }
     }

@@ -57,8 +57,13 @@ final class NodeProcess: @unchecked Sendable {
     }
 
     static func runEarshot(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await runProgram(TestEnvironment.earshotBinary.path, arguments)
+    }
+
+    /// Runs a program to its end; returns its exit status and its stdout and stderr together.
+    static func runProgram(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = TestEnvironment.earshotBinary
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe

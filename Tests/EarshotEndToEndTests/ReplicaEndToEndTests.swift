@@ -1,4 +1,5 @@
 import EarshotCore
+import EarshotStore
 import Foundation
 import Testing
 
@@ -9,26 +10,34 @@ import Testing
 struct ReplicaEndToEndTests {
     static let adminToken = "e2e-replica-token"
 
-    /// A fresh database on the test cluster (`scripts/with-test-postgres.sh`), made with `psql`.
-    static func createDatabase() async throws -> String {
-        guard let cluster = ProcessInfo.processInfo.environment["EARSHOT_TEST_DATABASE_URL"], let base = URLComponents(string: cluster) else {
+    /// The test cluster (`scripts/with-test-postgres.sh`).
+    static func cluster() throws -> PostgresDatabaseURL {
+        guard let cluster = ProcessInfo.processInfo.environment["EARSHOT_TEST_DATABASE_URL"], !cluster.isEmpty else {
             throw TestFailure("EARSHOT_TEST_DATABASE_URL is not set: run the tests with `make test` or `scripts/with-test-postgres.sh swift test`")
         }
+        return try PostgresDatabaseURL(parsing: cluster)
+    }
+
+    /// A fresh database on the test cluster; its URL for `--database`.
+    static func createDatabase() async throws -> (url: String, name: String) {
         let name = "replicas_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = [cluster.replacingOccurrences(of: "?sslmode=disable", with: ""), "-v", "ON_ERROR_STOP=1", "-q", "-c", "CREATE DATABASE \(name)"]
-        try process.run()
-        guard await process.exitStatus() == 0 else { throw TestFailure("psql could not create the database") }
-        var url = base
-        url.path = "/" + name
-        return try #require(url.string)
+        let url = try await PostgresAdmin.createDatabase(name, on: try cluster())
+        return ("postgres://\(url.user)@\(url.host):\(url.port)/\(url.database)?sslmode=disable", name)
+    }
+
+    /// Runs SQL on the cluster's maintenance database with `psql`, as an operator would.
+    static func psql(_ sql: String) async throws {
+        let cluster = try cluster()
+        let (status, output) = try await NodeProcess.runProgram(
+            "/usr/bin/psql", ["postgres://\(cluster.user)@\(cluster.host):\(cluster.port)/\(cluster.database)", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql]
+        )
+        guard status == 0 else { throw TestFailure("psql failed: \(output)") }
     }
 
     @Test("40 jobs submitted alternately to two replicas are each done once; SSE on one sees the other's work; a killed replica loses nothing")
     func twoReplicasTwoNodes() async throws {
         let directory = try TestEnvironment.temporaryDirectory("replicas")
-        let database = try await Self.createDatabase()
+        let database = try await Self.createDatabase().url
         let media = directory.appendingPathComponent("shared-media", isDirectory: true)
         func replica(_ name: String) async throws -> ServerProcess {
             let data = directory.appendingPathComponent(name, isDirectory: true)
@@ -91,6 +100,49 @@ struct ReplicaEndToEndTests {
         let succeeded = watch.all.filter { ids.contains($0.jobId ?? "") }
         #expect(succeeded.count == 40, "one job.succeeded per job, none twice")
         _ = (alpha, beta)
+    }
+
+    @Test("/readyz follows the database: 503 while it refuses connections, ready again once it is back")
+    func readinessFollowsTheDatabase() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("replica-ready")
+        let database = try await Self.createDatabase()
+        let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--database", database.url])
+        #expect(try await server.request("GET", "/readyz").status == 200)
+
+        try await Self.psql("ALTER DATABASE \(database.name) ALLOW_CONNECTIONS false")
+        try await Self.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database.name)'")
+        let down = try await Self.readiness(of: server, until: 503)
+        #expect(String(describing: down["checks"]).contains("store"), "\(down)")
+
+        try await Self.psql("ALTER DATABASE \(database.name) ALLOW_CONNECTIONS true")
+        _ = try await Self.readiness(of: server, until: 200)
+        // And it works again, not only answers.
+        #expect(try await server.request("GET", "/api/v1/jobs").status == 200)
+    }
+
+    @Test("serve refuses a database it cannot use, naming it with the password masked")
+    func refusedDatabase() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("replica-refused")
+        let cluster = try Self.cluster()
+        let missing = "postgres://\(cluster.user):hunter2@\(cluster.host):\(cluster.port)/no_such_database?sslmode=disable"
+        let (status, output) = try await NodeProcess.runEarshot(["serve", "--port", "0", "--data-dir", directory.path, "--workers", "0", "--database", missing])
+        #expect(status != 0)
+        #expect(output.contains("no_such_database") && output.contains("does not exist"), "\(output)")
+        #expect(!output.contains("hunter2"), "the password never reaches the output")
+
+        let malformed = try await NodeProcess.runEarshot(["serve", "--port", "0", "--data-dir", directory.path, "--database", "postgres://db.example/speech"])
+        #expect(malformed.status != 0)
+        #expect(malformed.output.contains("database_url") && malformed.output.contains("names no user"), "\(malformed.output)")
+    }
+
+    /// Asks `/readyz` until it answers `status` (each answer takes at most the probe's 5 s limit).
+    static func readiness(of server: ServerProcess, until status: Int, timeout: Double = 90) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        while ContinuousClock.now < deadline {
+            let response = try await server.request("GET", "/readyz")
+            if response.status == status { return try response.json() }
+        }
+        throw TestFailure("/readyz never answered \(status)")
     }
 
     static func nodeID(_ configPath: String) -> String {

@@ -1,7 +1,5 @@
 import EarshotStore
 import Foundation
-import Logging
-import PostgresNIO
 
 /// The PostgreSQL cluster the tests run against: `scripts/with-test-postgres.sh` (which
 /// `make test` uses) starts a throwaway one and names it in `EARSHOT_TEST_DATABASE_URL`.
@@ -12,34 +10,12 @@ enum TestPostgres {
         }
     }
 
-    static func clusterURL() throws -> PostgresDatabaseURL {
-        guard let text = ProcessInfo.processInfo.environment["EARSHOT_TEST_DATABASE_URL"], !text.isEmpty else { throw NotConfigured() }
-        return try PostgresDatabaseURL(parsing: text)
-    }
-
     /// Creates an empty database of its own for one test, so tests running in parallel never see
     /// each other's rows; returns its URL with a small connection pool.
     static func createDatabase() async throws -> PostgresDatabaseURL {
-        let cluster = try clusterURL()
+        guard let text = ProcessInfo.processInfo.environment["EARSHOT_TEST_DATABASE_URL"], !text.isEmpty else { throw NotConfigured() }
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let logger = Logger(label: "earshot.test.postgres")
-        let connection = try await PostgresConnection.connect(
-            on: PostgresClient.defaultEventLoopGroup.any(),
-            configuration: PostgresConnection.Configuration(
-                host: cluster.host, port: cluster.port, username: cluster.user, password: cluster.password,
-                database: cluster.database, tls: .disable
-            ),
-            id: 1, logger: logger
-        )
-        do {
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-        } catch {
-            try? await connection.close()
-            throw error
-        }
-        try await connection.close()
-        var url = cluster
-        url.database = name
+        var url = try await PostgresAdmin.createDatabase(name, on: try PostgresDatabaseURL(parsing: text))
         url.maximumConnections = 4
         return url
     }

@@ -14,24 +14,23 @@ import Synchronization
 /// full HTTP coordinator. Both enqueue the same way — `createJob` then `WorkSignal.notify()`,
 /// which is exactly what the upload route does once the media is stored and probed.
 protocol CoordinatorPath: Sendable {
-    var store: SQLiteStore { get }
-    var signal: WorkSignal { get }
+    /// Queues one job the way the upload route does.
+    func enqueue(_ tracker: PhaseTracker) async throws
     /// Runs node `index` until cancelled, reporting to `tracker`.
     func runNode(_ index: Int, tracker: PhaseTracker) async throws
     func shutdown() async
 }
 
-extension CoordinatorPath {
-    func enqueue(_ tracker: PhaseTracker) async throws {
-        let job = SyntheticEngine.newJob()
-        tracker.enqueued(job.id)
-        _ = try await store.createJob(job, now: Date())
-        signal.notify()
-    }
+/// What the upload route does once the media is stored and probed.
+func enqueueJob(on store: any Store, signal: WorkSignal, _ tracker: PhaseTracker) async throws {
+    let job = SyntheticEngine.newJob()
+    tracker.enqueued(job.id)
+    _ = try await store.createJob(job, now: Date())
+    signal.notify()
 }
 
 /// A fresh directory with an empty SQLite store in it.
-func makeStore(under parent: URL, label: String) throws -> (URL, SQLiteStore) {
+func makeStore(under parent: URL, label: String) throws -> (URL, any Store) {
     let directory = parent.appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))", isDirectory: true)
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let store = try SQLiteStore(path: directory.appendingPathComponent("earshot.sqlite").path)
@@ -41,17 +40,19 @@ func makeStore(under parent: URL, label: String) throws -> (URL, SQLiteStore) {
 /// Baseline: N tasks calling the store directly, the way a built-in worker does through
 /// `LocalWorkSource` (claim; on nothing, wait for the work signal; complete).
 struct StorePath: CoordinatorPath {
-    let store: SQLiteStore
+    let store: any Store
     let signal = WorkSignal()
     let source: LocalWorkSource
     let waitSeconds: Int
 
-    init(store: SQLiteStore, directory: URL, waitSeconds: Int) throws {
+    init(store: any Store, directory: URL, waitSeconds: Int) throws {
         self.store = store
         self.waitSeconds = waitSeconds
         let media = try MediaStore(root: directory.appendingPathComponent("media", isDirectory: true))
         source = LocalWorkSource(store: store, media: media, leaseSeconds: 120, signal: signal)
     }
+
+    func enqueue(_ tracker: PhaseTracker) async throws { try await enqueueJob(on: store, signal: signal, tracker) }
 
     func runNode(_ index: Int, tracker: PhaseTracker) async throws {
         let holder = "bench:\(index)"
@@ -79,18 +80,26 @@ struct StorePath: CoordinatorPath {
 /// are woken as they would be in production. `workers = 0`, so `makeApplication` would add no
 /// engine or worker either; its lease sweeper (every 60 s) is the only service left out.
 ///
-/// `--listeners K` serves the same router on 127.0.0.1 … 127.0.0.K as well, node i talking to
-/// listener i mod K; one listener (the default) is how a server runs.
+/// Each store in `replicas` is one server replica (its own store instance, work signal and
+/// router, on 127.0.0.(i+1)); node i talks to replica i mod R and jobs are enqueued round-robin
+/// over them, as a load balancer would spread uploads. Replicas on one PostgreSQL database wake
+/// each other's waiting claims through `ReplicaWake`, as `serve` does.
+///
+/// With one replica, `--listeners K` serves its router on 127.0.0.1 … 127.0.0.K as well, node i
+/// talking to listener i mod K; one listener (the default) is how a server runs.
 final class HTTPPath: CoordinatorPath {
-    let store: SQLiteStore
-    let signal = WorkSignal()
+    let stores: [any Store]
+    let signals: [WorkSignal]
     let waitSeconds: Int
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
     private let clients: [NodeClient]
+    private let turn = Atomic<Int>(0)
 
-    init(store: SQLiteStore, directory: URL, nodes: Int, listeners requested: Int?, waitSeconds: Int, logger: Logger) async throws {
-        self.store = store
+    init(replicas: [any Store], directory: URL, nodes: Int, listeners requested: Int?, waitSeconds: Int, logger: Logger) async throws {
+        precondition(!replicas.isEmpty)
+        stores = replicas
+        signals = replicas.map { _ in WorkSignal() }
         self.waitSeconds = waitSeconds
         var configuration = ServerConfiguration()
         configuration.workers = 0
@@ -99,19 +108,24 @@ final class HTTPPath: CoordinatorPath {
         configuration.adminToken = "bench-admin-\(UUID().uuidString)"
         _ = EarshotMetrics.registry
         let media = try MediaStore(root: directory.appendingPathComponent("media", isDirectory: true))
-        let router = EarshotServer.makeRouter(store: store, media: media, recognizers: [], signal: signal, configuration: configuration)
+        let routers = zip(replicas, signals).map { store, signal in
+            EarshotServer.makeRouter(store: store, media: media, recognizers: [], signal: signal, configuration: configuration)
+        }
 
-        let listeners = max(1, requested ?? 1)
+        let listeners = replicas.count > 1 ? replicas.count : max(1, requested ?? 1)
         let (ports, portsIn) = AsyncStream<(Int, Int)>.makeStream()
-        let apps: [any Service] = (0..<listeners).map { index in
+        var services: [any Service] = (0..<listeners).map { index in
             Application(
-                router: router,
+                router: routers[index % routers.count],
                 configuration: .init(address: .hostname("127.0.0.\(index + 1)", port: 0), serverName: "earshot"),
                 onServerRunning: { channel in portsIn.yield((index, channel.localAddress?.port ?? 0)) },
                 logger: logger
             )
         }
-        group = ServiceGroup(configuration: .init(services: apps, logger: logger))
+        if replicas.count > 1 {
+            services += zip(replicas, signals).map { ReplicaWake(store: $0, signal: $1) as any Service }
+        }
+        group = ServiceGroup(configuration: .init(services: services, logger: logger))
         let group = self.group
         running = Task { try await group.run() }
         var bound: [Int: Int] = [:]
@@ -128,6 +142,11 @@ final class HTTPPath: CoordinatorPath {
             clients.append(NodeClient(baseURL: baseURLs[index % listeners], apiKey: registration.apiKey))
         }
         self.clients = clients
+    }
+
+    func enqueue(_ tracker: PhaseTracker) async throws {
+        let replica = turn.wrappingAdd(1, ordering: .relaxed).oldValue % stores.count
+        try await enqueueJob(on: stores[replica], signal: signals[replica], tracker)
     }
 
     var listenerCount: Int { Set(clients.map(\.baseURL)).count }

@@ -169,7 +169,7 @@ func run(_ options: Options) async throws {
         log("N=\(nodes): HTTP coordinator…")
         let (httpDirectory, httpStore) = try makeStore(under: parent, label: "http-n\(nodes)")
         let httpPath = try await HTTPPath(
-            store: httpStore, directory: httpDirectory, nodes: nodes, listeners: options.listeners,
+            replicas: [httpStore], directory: httpDirectory, nodes: nodes, listeners: options.listeners,
             waitSeconds: options.waitSeconds, logger: serverLogger
         )
         let measured: (PhaseResult, PhaseResult, Double)
@@ -204,6 +204,8 @@ do {
     let arguments = Array(CommandLine.arguments.dropFirst())
     if arguments.first == "events" {
         try await runFanout(try FanoutOptions.parse(Array(arguments.dropFirst())))
+    } else if arguments.first == "replicas" {
+        try await runReplicas(try ReplicaOptions.parse(Array(arguments.dropFirst())))
     } else {
         try await run(try Options.parse(arguments))
     }

@@ -2,12 +2,17 @@ import Foundation
 
 /// Where a PostgreSQL store lives, read from a `postgres://user:password@host:port/database` URL.
 ///
-/// Query parameters: `sslmode` (`disable`, `prefer` — the default, as libpq's —, `require`;
-/// `verify-full` is taken as `require`, which verifies the certificate and host name) and
-/// `pool_max` (connections per server process, default 20; `pool_size` is accepted too).
+/// Query parameters, named and meaning what they mean to libpq:
+/// - `sslmode`: `disable`; `prefer` (the default: TLS when the server offers it); `require` (TLS
+///   or no connection, the certificate not checked); `verify-ca` (checked against the trusted
+///   roots); `verify-full` (also the host name).
+/// - `sslrootcert`: a PEM file of the roots to trust (default: the system's).
+/// - `pool_max` (or `pool_size`): connections per server process, default 20.
 public struct PostgresDatabaseURL: Sendable, Hashable, CustomStringConvertible {
     public enum TLSMode: String, Sendable, Hashable {
         case disable, prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
     }
 
     public var host: String
@@ -16,6 +21,8 @@ public struct PostgresDatabaseURL: Sendable, Hashable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var tls: TLSMode
+    /// PEM file of trusted roots for `verify-ca` and `verify-full`; nil: the system's.
+    public var rootCertificatePath: String?
     public var maximumConnections: Int
 
     /// Whether `text` names a PostgreSQL database rather than a SQLite file.
@@ -41,18 +48,23 @@ public struct PostgresDatabaseURL: Sendable, Hashable, CustomStringConvertible {
             switch item.name {
             case "sslmode":
                 switch item.value ?? "" {
-                case "disable": tls = .disable
-                case "allow", "prefer": tls = .prefer
-                case "require", "verify-ca", "verify-full": tls = .require
-                default: throw PostgresURLError("sslmode must be disable, prefer or require, not '\(item.value ?? "")'")
+                case "allow": tls = .prefer
+                case let value:
+                    guard let mode = TLSMode(rawValue: value) else {
+                        throw PostgresURLError("sslmode must be disable, prefer, require, verify-ca or verify-full, not '\(value)'")
+                    }
+                    tls = mode
                 }
+            case "sslrootcert":
+                guard let path = item.value, !path.isEmpty else { throw PostgresURLError("sslrootcert needs a file path") }
+                rootCertificatePath = path
             case "pool_max", "pool_size":
                 guard let value = item.value.flatMap(Int.init), (1...1000).contains(value) else {
                     throw PostgresURLError("\(item.name) must be a whole number from 1 to 1000")
                 }
                 maximumConnections = value
             default:
-                throw PostgresURLError("unknown database URL parameter '\(item.name)' (known: sslmode, pool_max)")
+                throw PostgresURLError("unknown database URL parameter '\(item.name)' (known: sslmode, sslrootcert, pool_max)")
             }
         }
     }

@@ -26,11 +26,17 @@ public final class PostgresStore: Store {
     public let eventSignal = ChangeSignal()
     private let tasks: [Task<Void, Never>]
 
-    /// Connects, runs pending migrations and starts listening for other replicas' events.
-    public init(url: PostgresDatabaseURL, retryPolicy: RetryPolicy = RetryPolicy(), logger: Logger = Logger(label: "earshot.postgres")) async throws {
+    /// Connects, runs pending migrations and starts listening for other replicas' events. A
+    /// database that refuses connections is waited for up to `startupTimeout` (it may be starting
+    /// alongside the server); a wrong password or database name fails at once.
+    public init(
+        url: PostgresDatabaseURL, retryPolicy: RetryPolicy = RetryPolicy(), startupTimeout: Duration = .seconds(30),
+        logger: Logger = Logger(label: "earshot.postgres")
+    ) async throws {
+        try await Self.waitUntilReachable(url, timeout: startupTimeout, logger: logger)
         var configuration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
-            tls: Self.tls(url.tls)
+            tls: Self.tls(url)
         )
         configuration.options.maximumConnections = url.maximumConnections
         configuration.options.minimumConnections = 0
@@ -51,17 +57,49 @@ public final class PostgresStore: Store {
         tasks = [running, Self.listen(client: client, signal: eventSignal, logger: logger)]
     }
 
+    /// Connects once before the pool takes over: the pool retries a failing connection forever,
+    /// which at start-up would hang `serve` without a word.
+    private static func waitUntilReachable(_ url: PostgresDatabaseURL, timeout: Duration, logger: Logger) async throws {
+        let deadline = ContinuousClock.now + timeout
+        var backoff = ReconnectBackoff()
+        while true {
+            do {
+                let connection = try await PostgresAdmin.connect(url, logger: logger)
+                try? await connection.close()
+                return
+            } catch {
+                // 28xxx: authentication; 3D000: no such database. Waiting will not fix either.
+                let permanent = (error as? PSQLError)?.sqlState.map { $0.hasPrefix("28") || $0 == "3D000" } ?? false
+                let delay = Duration.seconds(backoff.runEnded(audioSeconds: 0))
+                if permanent || ContinuousClock.now + delay > deadline { throw PostgresUnreachable(url: url, underlying: error) }
+                logger.warning("database not reachable yet; retrying", metadata: ["database": "\(url)", "error": "\(String(reflecting: error))"])
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
     deinit {
         // The listener first: closing the pool under it would read as a lost connection.
         for task in tasks.reversed() { task.cancel() }
     }
 
-    private static func tls(_ mode: PostgresDatabaseURL.TLSMode) -> PostgresClient.Configuration.TLS {
-        switch mode {
-        case .disable: .disable
-        case .prefer: .prefer(.makeClientConfiguration())
-        case .require: .require(.makeClientConfiguration())
+    /// libpq's meaning of each `sslmode`: `prefer` and `require` encrypt without checking who
+    /// answers; only the `verify-*` modes check the certificate. Nil for `disable`.
+    static func tlsConfiguration(_ url: PostgresDatabaseURL) -> TLSConfiguration? {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let roots = url.rootCertificatePath { configuration.trustRoots = .file(roots) }
+        switch url.tls {
+        case .disable: return nil
+        case .prefer, .require: configuration.certificateVerification = .none
+        case .verifyCA: configuration.certificateVerification = .noHostnameVerification
+        case .verifyFull: configuration.certificateVerification = .fullVerification
         }
+        return configuration
+    }
+
+    private static func tls(_ url: PostgresDatabaseURL) -> PostgresClient.Configuration.TLS {
+        guard let configuration = tlsConfiguration(url) else { return .disable }
+        return url.tls == .prefer ? .prefer(configuration) : .require(configuration)
     }
 
     /// Holds one connection listening for event notifications, re-established with backoff when
@@ -127,10 +165,28 @@ public final class PostgresStore: Store {
         }
     }
 
+    /// Whether this store's connections to the server are encrypted (TLS).
+    public func isConnectionEncrypted() async throws -> Bool {
+        try await read { session in
+            try await session.scalar(Bool.self, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") ?? false
+        }
+    }
+
     public func checkWritable() async throws {
         try await write { session in
             try await session.execute("CREATE TEMP TABLE IF NOT EXISTS readiness_probe (x INTEGER) ON COMMIT DELETE ROWS")
             try await session.execute("INSERT INTO readiness_probe VALUES (1)")
         }
+    }
+}
+
+/// The database could not be reached (or refused this user) when the store opened.
+public struct PostgresUnreachable: Error, CustomStringConvertible {
+    public let url: PostgresDatabaseURL
+    public let underlying: any Error
+
+    public var description: String {
+        let reason = (underlying as? PSQLError).flatMap { $0.serverInfo?[.message] } ?? String(reflecting: underlying)
+        return "cannot connect to \(url): \(reason)"
     }
 }

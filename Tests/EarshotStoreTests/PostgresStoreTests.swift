@@ -3,9 +3,10 @@ import EarshotStore
 import Foundation
 import Testing
 
-/// What only the PostgreSQL store has: several processes' stores on one database.
-@Suite("PostgreSQL replicas")
-struct PostgresReplicaTests {
+/// What only the PostgreSQL store has: several processes' stores on one database, TLS, and a
+/// server that may not be there.
+@Suite("PostgreSQL store")
+struct PostgresStoreTests {
     @Test("an event appended through one store wakes the readers of another on the same database")
     func notificationsCrossStores() async throws {
         let fixture = try await StoreKind.postgres.makeFixture()
@@ -64,6 +65,55 @@ struct PostgresReplicaTests {
                     "postgres://me@host/db?colour=blue"] {
             #expect(throws: PostgresURLError.self, "\(bad)") { try PostgresDatabaseURL(parsing: bad) }
         }
+    }
+
+    @Test("TLS as libpq means it: require encrypts, verify-full checks the certificate against the roots given, disable does not encrypt")
+    func tlsModes() async throws {
+        let base = try await TestPostgres.createDatabase()
+        let authority = try #require(ProcessInfo.processInfo.environment["EARSHOT_TEST_DATABASE_CA"], "with-test-postgres.sh names its certificate")
+        var url = base
+        url.tls = .disable
+        #expect(try await PostgresStore(url: url).isConnectionEncrypted() == false)
+        url.tls = .require
+        #expect(try await PostgresStore(url: url).isConnectionEncrypted())
+        url.tls = .verifyFull
+        url.rootCertificatePath = authority
+        #expect(try await PostgresStore(url: url).isConnectionEncrypted())
+        // The system's roots do not know the cluster's self-signed certificate.
+        url.rootCertificatePath = nil
+        await #expect(throws: PostgresUnreachable.self) { _ = try await PostgresStore(url: url, startupTimeout: .seconds(2)) }
+    }
+
+    @Test("a server that is not there is waited for, then named in the error; a wrong database fails at once")
+    func unreachable() async throws {
+        var url = try await TestPostgres.createDatabase()
+        let started = ContinuousClock.now
+        url.database = "no_such_database"
+        let missing = await #expect(throws: PostgresUnreachable.self) { _ = try await PostgresStore(url: url, startupTimeout: .seconds(30)) }
+        #expect(ContinuousClock.now - started < .seconds(5), "no waiting for a database that does not exist")
+        #expect(missing?.description.contains("no_such_database") == true, "\(String(describing: missing))")
+
+        url.port = try closedPort()
+        let waited = ContinuousClock.now
+        let refused = await #expect(throws: PostgresUnreachable.self) { _ = try await PostgresStore(url: url, startupTimeout: .seconds(3)) }
+        #expect(ContinuousClock.now - waited >= .seconds(1), "a refused connection is retried")
+        #expect(refused?.description.contains("127.0.0.1:\(url.port)") == true, "\(String(describing: refused))")
+    }
+
+    /// A loopback port nothing listens on.
+    private func closedPort() throws -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw NoWakeUp() }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     private func waitForChange(of signal: ChangeSignal, from generation: UInt64) async throws {
