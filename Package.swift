@@ -146,6 +146,8 @@ let package = Package(
             name: "EarshotStoreTests",
             dependencies: [
                 "EarshotCore", "EarshotStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -77,11 +77,15 @@ public enum EarshotServer {
             EngineStopService(recognizer: liveRecognizer),
             streams,
             EngineLifecycleService(recognizers: recognizers, logger: logger),
-        ] + housekeeping(store: store, signal: signal, configuration: configuration, logger: logger) + [pluginHost] + workers
+        ] + housekeeping(store: store, signal: signal, configuration: configuration, logger: logger)
+            + [ReplicaSingleton(role: "plugins", store: store, inner: pluginHost)] + workers
             + (store is PostgresStore ? [ReplicaWake(store: store, signal: signal)] : [])
             + watchers(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration, logger: logger)
-            + [feedPolling(store: store, intake: JobIntake(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration),
-                           configuration: configuration, logger: logger)]
+                .map { ReplicaSingleton(role: "folder-watch", store: store, inner: $0) as any Service }
+            + [ReplicaSingleton(role: "feed-polling", store: store, inner: feedPolling(
+                store: store, intake: JobIntake(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration),
+                configuration: configuration, logger: logger
+            ))]
         return Application(
             router: router,
             server: .http1WebSocketUpgrade(webSocketRouter: router),

@@ -210,6 +210,11 @@ public protocol Store: JobQueue, NodeRegistry, DraftStore, StreamStore, WatchedF
     var eventSignal: ChangeSignal { get }
     /// Proves the store accepts writes (readiness probe).
     func checkWritable() async throws
+    /// Runs `body` only while this process holds `role` among all processes sharing the store,
+    /// waiting its turn; returns when `body` does. Work that must happen once however many
+    /// replicas run (plugins, polling) goes through here. If the role is lost (this process lost
+    /// its database connection, and another took over), `body` is cancelled and the wait resumes.
+    func whileLeading(_ role: String, _ body: @escaping @Sendable () async throws -> Void) async throws
 }
 
 /// A page of jobs, newest first.

@@ -1,6 +1,9 @@
 import EarshotCore
 import EarshotStore
 import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
 import Testing
 
 /// What only the PostgreSQL store has: several processes' stores on one database, TLS, and a
@@ -22,6 +25,20 @@ struct PostgresStoreTests {
         let events = try await b.events(after: before, filter: .all, correlationId: nil, limit: 10)
         #expect(events.map(\.type) == [.jobCreated])
         #expect(events.first?.correlationId == job.id.rawValue)
+    }
+
+    @Test("the listener comes back after the database ends its connection: notifications still cross stores")
+    func listenerReconnects() async throws {
+        let fixture = try await StoreKind.postgres.makeFixture()
+        let a = try await fixture.open()
+        let b = try await fixture.open()
+        try await waitForChange(of: b.eventSignal, from: 0)
+        try await terminateConnections(fixture, where: "wait_event = 'ClientRead' OR state = 'idle'")
+        // Whatever b's listener went through, a new event must reach it.
+        let observed = b.eventSignal.generation
+        _ = try await a.createJob(newJob(), now: at(0))
+        try await waitForChange(of: b.eventSignal, from: observed)
+        _ = try await b.latestEventSeq()
     }
 
     @Test("event numbers follow commit order: a reader that saw event n never later finds one below n")
@@ -100,6 +117,68 @@ struct PostgresStoreTests {
         #expect(refused?.description.contains("127.0.0.1:\(url.port)") == true, "\(String(describing: refused))")
     }
 
+    @Test("a role is held by one store at a time: the next takes it when the holder finishes, or when the holder's connection is killed (its work is cancelled)")
+    func leadership() async throws {
+        let fixture = try await StoreKind.postgres.makeFixture()
+        let a = try await fixture.open()
+        let b = try await fixture.open()
+        let c = try await fixture.open()
+        let log = RoleLog()
+        let finishA = ChangeSignal()
+        let holderA = Task {
+            try await a.whileLeading("chores") {
+                log.add("a started")
+                let started = finishA.generation
+                while finishA.generation == started { await finishA.wait(timeout: .seconds(60), unlessNotifiedSince: started) }
+                log.add("a ended")
+            }
+        }
+        try await log.wait(for: "a started")
+        let holderB = Task {
+            try await b.whileLeading("chores") {
+                log.add("b started")
+                do {
+                    try await Task.sleep(for: .seconds(600))
+                } catch {
+                    log.add("b cancelled")
+                }
+            }
+        }
+        finishA.notify()
+        try await holderA.value
+        try await log.wait(for: "b started")
+        #expect(log.entries.prefix(3) == ["a started", "a ended", "b started"], "never two holders: \(log.entries)")
+
+        // Kill B's lock connection, as a crashed replica's would end: C takes the role and B's
+        // work is cancelled when its watchdog finds the connection gone.
+        let holderC = Task { try await c.whileLeading("chores") { log.add("c started") } }
+        try await terminateConnections(fixture, where: "pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory')")
+        try await log.wait(for: "b cancelled")
+        try await log.wait(for: "c started")
+        try await holderC.value
+        holderB.cancel()
+    }
+
+    /// Ends the other connections to the fixture's database that match `condition` (on
+    /// `pg_stat_activity`), as a database restart or an operator would; returns how many.
+    @discardableResult
+    private func terminateConnections(_ fixture: StoreFixture, where condition: String) async throws -> Int {
+        let url = try #require(fixture.databaseURL)
+        let logger = Logger(label: "earshot.test")
+        let connection = try await PostgresConnection.connect(
+            on: PostgresClient.defaultEventLoopGroup.any(),
+            configuration: .init(host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: .disable),
+            id: 9, logger: logger
+        )
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND (\(condition))
+            """), logger: logger).collect()
+        try await connection.close()
+        #expect(!rows.isEmpty, "some connection matched \(condition)")
+        return rows.count
+    }
+
     /// A loopback port nothing listens on.
     private func closedPort() throws -> Int {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -125,4 +204,32 @@ struct PostgresStoreTests {
     }
 
     struct NoWakeUp: Error {}
+}
+
+/// What the role holders did, in order, for a test to wait on.
+final class RoleLog: Sendable {
+    private let state = Mutex<[String]>([])
+    private let signal = ChangeSignal()
+
+    var entries: [String] { state.withLock { $0 } }
+
+    func add(_ entry: String) {
+        state.withLock { $0.append(entry) }
+        signal.notify()
+    }
+
+    func wait(for entry: String, timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let generation = signal.generation
+            if entries.contains(entry) { return }
+            guard deadline > .now else { throw Missing(entry: entry, entries: entries) }
+            await signal.wait(timeout: deadline - .now, unlessNotifiedSince: generation)
+        }
+    }
+
+    struct Missing: Error {
+        var entry: String
+        var entries: [String]
+    }
 }

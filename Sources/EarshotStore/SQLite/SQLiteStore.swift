@@ -31,6 +31,11 @@ public final class SQLiteStore: Store {
         pool.add(transactionObserver: EventCommitObserver(signal: eventSignal), extent: .databaseLifetime)
     }
 
+    /// A SQLite file serves one server: this process always leads.
+    public func whileLeading(_ role: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await body()
+    }
+
     public func checkWritable() async throws {
         try await pool.write { db in
             try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS readiness_probe (x INTEGER)")
