@@ -75,7 +75,7 @@ public enum EarshotServer {
         // live engine still runs.
         let services: [any Service] = [
             EngineStopService(recognizer: liveRecognizer),
-            streams,
+            streams.service,
             EngineLifecycleService(recognizers: recognizers, logger: logger),
         ] + housekeeping(store: store, signal: signal, configuration: configuration, logger: logger)
             + [ReplicaSingleton(role: "plugins", store: store, inner: pluginHost)] + workers

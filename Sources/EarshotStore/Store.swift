@@ -193,6 +193,8 @@ public protocol Store: JobQueue, NodeRegistry, DraftStore, StreamStore, WatchedF
     /// Events with `seq` greater than `after`, of the types `filter` admits (and, if given, of
     /// one job or draft), oldest first, at most `limit`.
     func events(after seq: Int64, filter: EventTypeFilter, correlationId: String?, limit: Int) async throws -> [Event]
+    /// The newest event of `type` correlated with `correlationId`, if any.
+    func latestEvent(type: EventType, correlationId: String) async throws -> Event?
     /// Appends an event that records no state change of the store's own (one a client published);
     /// returns it stamped with `seq`, `id` and `time`.
     func appendEvent(_ event: NewEvent, now: Date) async throws -> Event

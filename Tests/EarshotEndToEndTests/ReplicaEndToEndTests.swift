@@ -102,6 +102,67 @@ struct ReplicaEndToEndTests {
         _ = (alpha, beta)
     }
 
+    @Test("a stream source runs on exactly one replica, whichever replica it was created through; when that replica dies another takes it over")
+    func streamRunsOnOneReplica() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("replica-streams")
+        let database = try await Self.createDatabase().url
+        func replica(_ name: String) async throws -> ServerProcess {
+            let data = directory.appendingPathComponent(name, isDirectory: true)
+            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+            return try await ServerProcess(dataDirectory: data, extraArguments: [
+                "--workers", "0", "--admin-token", Self.adminToken, "--database", database,
+                "--media-dir", directory.appendingPathComponent("media").path,
+            ])
+        }
+        let replicas = [try await replica("a"), try await replica("b")]
+        let clips = try TestEnvironment.librivoxClips()
+        let audio = try LiveEndToEndTests.recording(clips[0..<2])
+        var radio = try await RadioStation(samples: audio.samples, ending: .hang)
+        let port = radio.port
+
+        // Created through the second replica; the station answers only its first listener, so a
+        // second capture would show up as a stream failing to connect.
+        let created = try await replicas[1].request(
+            "POST", "/api/v1/streams", body: Data(#"{"name":"station","url":"http://127.0.0.1:\#(port)/radio.wav","language":"en"}"#.utf8),
+            contentType: "application/json", bearer: Self.adminToken
+        )
+        #expect(created.status == 201)
+        let id = try #require(try created.json()["id"] as? String)
+        let watch = EventWatch("\(replicas[0].baseURL.absoluteString)/api/v1/events?types=stream.*,draft.ended&after=0")
+        try await watch.wait("the stream running and a first utterance", timeout: 120) { events in
+            events.contains { $0.type == .draftEnded } && StreamSourceEndToEndTests.streamEvents(events).contains { $0.state == .running }
+        }
+        let capturing = replicas.map { !Self.ffmpegChildren(of: $0).isEmpty }
+        #expect(capturing.filter { $0 }.count == 1, "exactly one replica runs ffmpeg: \(capturing)")
+        #expect(!StreamSourceEndToEndTests.streamEvents(watch.all).contains { $0.state == .retrying }, "nobody else tried to connect")
+        for server in replicas {
+            let shown = try await server.request("GET", "/api/v1/streams/\(id)", bearer: Self.adminToken).json()
+            #expect(shown["state"] as? String == "running", "every replica shows the stream running: \(shown)")
+        }
+
+        // The replica running it dies: the other takes the role and the stream.
+        let leader = capturing.firstIndex(of: true) ?? 0
+        let survivor = replicas[1 - leader]
+        let survivorWatch = EventWatch("\(survivor.baseURL.absoluteString)/api/v1/events?types=stream.*&after=0")
+        let runningBefore = StreamSourceEndToEndTests.streamEvents(watch.all).filter { $0.state == .running }.count
+        await replicas[leader].kill()
+        await radio.shutDown()
+        radio = try await RadioStation(port: port, samples: audio.samples, ending: .hang)
+        try await survivorWatch.wait("the stream running on the survivor", timeout: 120) { events in
+            StreamSourceEndToEndTests.streamEvents(events).filter { $0.state == .running }.count > runningBefore
+        }
+        #expect(!Self.ffmpegChildren(of: survivor).isEmpty)
+        _ = radio
+    }
+
+    /// The replica's ffmpeg children (a running stream capture is one).
+    static func ffmpegChildren(of server: ServerProcess) -> [Int32] {
+        server.childProcessIDs().filter { pid in
+            let commandLine = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+            return String(decoding: commandLine, as: UTF8.self).hasPrefix("ffmpeg") || String(decoding: commandLine, as: UTF8.self).contains("/ffmpeg")
+        }
+    }
+
     @Test("/readyz follows the database: 503 while it refuses connections, ready again once it is back")
     func readinessFollowsTheDatabase() async throws {
         let directory = try TestEnvironment.temporaryDirectory("replica-ready")

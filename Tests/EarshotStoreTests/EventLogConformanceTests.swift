@@ -71,4 +71,25 @@ struct EventLogConformanceTests {
         _ = try await store.createJob(newJob(), now: at(200))
         #expect(try await store.latestEventSeq() > newest)
     }
+
+    @Test("the latest event of a type and correlation is the newest one, and only of that pair", arguments: StoreKind.allCases)
+    func latestOfType(kind: StoreKind) async throws {
+        let store = try await kind.makeFixture().open()
+        func state(_ name: String, _ state: StreamState, restarts: Int, correlation: String = "stream-a", at time: Double) async throws {
+            _ = try await store.appendEvent(NewEvent(
+                type: .streamStateChanged, correlationId: correlation, source: "stream:\(name)",
+                data: .stream(StreamEventData(streamId: name, name: name, state: state, restarts: restarts))
+            ), now: at(time))
+        }
+        try await state("a", .connecting, restarts: 0, at: 1)
+        try await state("a", .running, restarts: 0, at: 2)
+        try await state("b", .retrying, restarts: 3, correlation: "stream-b", at: 3)
+        let job = try await store.createJob(newJob(), now: at(4))
+        let latest = try #require(try await store.latestEvent(type: .streamStateChanged, correlationId: "stream-a"))
+        guard case .stream(let data) = latest.data else { Issue.record("not a stream event: \(latest)"); return }
+        #expect(data.state == .running && latest.time == at(2))
+        #expect(try await store.latestEvent(type: .streamStateChanged, correlationId: job.id.rawValue) == nil)
+        #expect(try await store.latestEvent(type: .jobCreated, correlationId: job.id.rawValue)?.type == .jobCreated)
+        #expect(try await store.latestEvent(type: .streamStateChanged, correlationId: "stream-none") == nil)
+    }
 }

@@ -5,10 +5,12 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Owns the runners of this server's stream sources: starts the enabled ones when the server
-/// starts, starts and stops them on request, and at shutdown stops them all, storing what each
-/// had heard, before the live engine goes away.
-final class StreamManager: Service, Sendable {
+/// Owns the runners of the stream sources. One replica runs them all: the one holding the
+/// `streams` role (with SQLite, the only server). It runs what the store says is enabled,
+/// re-reading it every couple of seconds and whenever this replica's API changes it, so a stream
+/// started or stopped through another replica follows within that time. At shutdown, or when the
+/// role is lost, it stops them all, storing what each had heard, before the live engine goes away.
+final class StreamManager: Sendable {
     private let store: any Store
     /// nil on a server without a live engine: streams can be configured but not run.
     private let finisher: DraftFinisher?
@@ -16,6 +18,9 @@ final class StreamManager: Service, Sendable {
     private let runners = Mutex<[String: (runner: StreamRunner, task: Task<Void, Never>)]>([:])
     /// The last status of streams stopped since the server started, so their counts stay visible.
     private let stopped = Mutex<[String: StreamStatus]>([:])
+    private let leading = Mutex(false)
+    /// How often the leader re-reads the configured streams.
+    static let reconcileInterval: Duration = .seconds(2)
 
     init(store: any Store, finisher: DraftFinisher?, logger: Logger) {
         self.store = store
@@ -25,33 +30,74 @@ final class StreamManager: Service, Sendable {
 
     var canRun: Bool { finisher != nil }
 
-    func run() async throws {
-        do {
-            for source in try await store.streams() where source.enabled {
-                start(source)
-            }
-        } catch {
-            logger.error("could not load the stream sources", metadata: ["error": "\(error)"])
+    /// The service that runs the streams on whichever replica leads.
+    var service: any Service { ReplicaSingleton(role: "streams", store: store, inner: Leader(manager: self)) }
+
+    private struct Leader: Service {
+        let manager: StreamManager
+        func run() async throws { await manager.lead() }
+    }
+
+    /// Runs the configured streams until graceful shutdown (or cancellation, when the role is lost).
+    private func lead() async {
+        leading.withLock { $0 = true }
+        logger.notice("running this deployment's stream sources")
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            await reconcile()
+            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.reconcileInterval) }
         }
-        try? await gracefulShutdown()
+        leading.withLock { $0 = false }
         await stopAll()
     }
 
-    /// The runtime status of a stream: its runner's, or how its last run here ended.
-    func status(of id: String) -> StreamStatus {
-        runners.withLock { $0[id]?.runner.status } ?? stopped.withLock { $0[id] } ?? StreamStatus()
+    /// Starts enabled streams that do not run, stops running ones that are disabled or gone.
+    private func reconcile() async {
+        let sources: [StreamSource]
+        do {
+            sources = try await store.streams()
+        } catch {
+            logger.error("could not load the stream sources", metadata: ["error": "\(error)"])
+            return
+        }
+        let enabled = Dictionary(uniqueKeysWithValues: sources.filter(\.enabled).map { ($0.id, $0) })
+        let running = runners.withLock { Set($0.keys) }
+        for source in enabled.values where !running.contains(source.id) { start(source) }
+        for id in running where enabled[id] == nil { await stop(id) }
+    }
+
+    /// Applies a change this replica's API made to the stored configuration, at once when this
+    /// replica runs the streams (the leader picks it up on its next pass otherwise).
+    func configurationChanged() async {
+        if leading.withLock({ $0 }) { await reconcile() }
+    }
+
+    /// The runtime status of a stream: its runner's here, how its last run here ended, or — on a
+    /// replica that does not run streams — what the runner last recorded in the event log.
+    func status(of source: StreamSource) async -> StreamStatus {
+        if let local = runners.withLock({ $0[source.id]?.runner.status }) ?? stopped.withLock({ $0[source.id] }) { return local }
+        guard !leading.withLock({ $0 }),
+              let event = try? await store.latestEvent(type: .streamStateChanged, correlationId: source.sessionId),
+              case .stream(let data) = event.data
+        else { return StreamStatus() }
+        var status = StreamStatus()
+        status.state = data.state
+        status.restarts = data.restarts
+        status.lastError = data.message
+        status.retryAt = data.retryInSeconds.map { event.time.addingTimeInterval($0) }
+        return status
     }
 
     /// Starts the stream's runner unless one runs already.
-    func start(_ source: StreamSource) {
+    private func start(_ source: StreamSource) {
         guard let finisher else { return }
-        runners.withLock { runners in
-            guard runners[source.id] == nil else { return }
+        let started = runners.withLock { runners -> Bool in
+            guard runners[source.id] == nil else { return false }
             let runner = StreamRunner(source: source, finisher: finisher, logger: logger)
             let task = Task { await runner.run() }
             runners[source.id] = (runner, task)
+            return true
         }
-        logger.notice("stream started", metadata: ["stream": "\(source.name)", "url": "\(source.maskedURL)"])
+        if started { logger.notice("stream started", metadata: ["stream": "\(source.name)", "url": "\(source.maskedURL)"]) }
     }
 
     /// Forgets a deleted stream.
@@ -60,7 +106,7 @@ final class StreamManager: Service, Sendable {
     }
 
     /// Stops the stream's runner and waits until its last utterance is stored.
-    func stop(_ id: String) async {
+    private func stop(_ id: String) async {
         guard let entry = runners.withLock({ $0.removeValue(forKey: id) }) else { return }
         await entry.runner.stop()
         await entry.task.value

@@ -27,37 +27,39 @@ struct StreamRoutes: Sendable {
             let body = try await decodeJSON(CreateRequest.self, from: request, context: context)
             let source = try validated(body)
             let created = try await store.createStream(source)
-            if created.enabled { manager.start(created) }
+            await manager.configurationChanged()
             context.logger.notice("stream created", metadata: ["stream": "\(created.name)", "url": "\(created.maskedURL)"])
-            return try jsonResponse(response(created), status: .created)
+            return try jsonResponse(await response(created), status: .created)
         }
         group.get("streams") { request, _ in
             try NodeKeys.authorizeAdmin(request, configuration: configuration)
-            return try jsonResponse(StreamList(streams: try await store.streams().map(response)))
+            var streams: [StreamResponse] = []
+            for source in try await store.streams() { streams.append(await response(source)) }
+            return try jsonResponse(StreamList(streams: streams))
         }
         group.get("streams/{id}") { request, context in
             try NodeKeys.authorizeAdmin(request, configuration: configuration)
-            return try jsonResponse(response(try await store.stream(try Self.streamID(context))))
+            return try jsonResponse(await response(try await store.stream(try Self.streamID(context))))
         }
         group.post("streams/{id}/start") { request, context in
             try NodeKeys.authorizeAdmin(request, configuration: configuration)
             guard manager.canRun else { throw APIError(.serviceUnavailable, "unavailable", "this server runs no engine for live transcription") }
             let source = try await store.setStreamEnabled(try Self.streamID(context), enabled: true)
-            manager.start(source)
-            return try jsonResponse(response(source))
+            await manager.configurationChanged()
+            return try jsonResponse(await response(source))
         }
         group.post("streams/{id}/stop") { request, context in
             try NodeKeys.authorizeAdmin(request, configuration: configuration)
             let source = try await store.setStreamEnabled(try Self.streamID(context), enabled: false)
-            await manager.stop(source.id)
-            return try jsonResponse(response(source))
+            await manager.configurationChanged()
+            return try jsonResponse(await response(source))
         }
         group.delete("streams/{id}") { request, context in
             try NodeKeys.authorizeAdmin(request, configuration: configuration)
             let id = try Self.streamID(context)
             _ = try await store.stream(id)
-            await manager.stop(id)
             try await store.deleteStream(id)
+            await manager.configurationChanged()
             manager.forget(id)
             return Response(status: .noContent)
         }
@@ -88,8 +90,8 @@ struct StreamRoutes: Sendable {
         )
     }
 
-    private func response(_ source: StreamSource) -> StreamResponse {
-        StreamResponse(source, status: manager.status(of: source.id))
+    private func response(_ source: StreamSource) async -> StreamResponse {
+        StreamResponse(source, status: await manager.status(of: source))
     }
 
     static func streamID(_ context: some RequestContext) throws -> String {

@@ -66,12 +66,13 @@ struct WebRoutes: Sendable {
             components.queryItems = [("session", session), ("cursor", cursor)].filter { !$0.1.isEmpty }.map { URLQueryItem(name: $0.0, value: $0.1) }
             next = components.string
         }
-        let rows = try await store.streams().map { source in
-            let status = streams.status(of: source.id)
-            return LiveView.StreamRow(
+        var rows: [LiveView.StreamRow] = []
+        for source in try await store.streams() {
+            let status = await streams.status(of: source)
+            rows.append(LiveView.StreamRow(
                 id: source.id, name: source.name, url: source.maskedURL, state: status.state.rawValue, enabled: source.enabled,
                 restarts: status.restarts, stalls: status.stalls, lastError: status.lastError ?? "", sessionId: source.sessionId
-            )
+            ))
         }
         return try assets.render("live", LiveView(
             streams: rows, drafts: page.drafts.map(DraftRow.init), session: session, nextPage: next, latestSeq: latestSeq,

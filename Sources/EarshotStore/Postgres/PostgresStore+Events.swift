@@ -19,18 +19,27 @@ extension PostgresStore {
         arguments.append(max(1, limit))
         let finalSQL = sql
         let finalArguments = arguments
-        return try await read { session in
-            let decoder = EarshotJSON.decoder()
-            return try await session.rows(finalSQL, finalArguments).compactMap { row in
-                // A type this version does not know (written by a newer server) is skipped, not fatal.
-                guard let type = EventType(rawValue: try row.get(3)) else { return nil }
-                let data = try EventData.decode(type, from: Data(try row.get(7, as: String.self).utf8), using: decoder)
-                return Event(
-                    seq: try row.get(0), id: try row.get(1), time: JobRow.date(try row.get(2)), type: type,
-                    correlationId: try row.get(4), causationId: try row.get(5), source: try row.get(6), data: data
-                )
-            }
+        return try await read { session in try await session.rows(finalSQL, finalArguments).compactMap(Self.event(from:)) }
+    }
+
+    public func latestEvent(type: EventType, correlationId: String) async throws -> Event? {
+        try await read { session in
+            try await session.rows("""
+                SELECT seq, id, time, type, correlation_id, causation_id, source, data FROM events
+                WHERE correlation_id = ? AND type = ? ORDER BY seq DESC LIMIT 1
+                """, [correlationId, type.rawValue]).compactMap(Self.event(from:)).first
         }
+    }
+
+    /// A row of seq, id, time, type, correlation_id, causation_id, source, data; nil for a type
+    /// this version does not know (written by a newer server), which is skipped, not fatal.
+    private static func event(from row: PostgresRandomAccessRow) throws -> Event? {
+        guard let type = EventType(rawValue: try row.get(3)) else { return nil }
+        let data = try EventData.decode(type, from: Data(try row.get(7, as: String.self).utf8), using: EarshotJSON.decoder())
+        return Event(
+            seq: try row.get(0), id: try row.get(1), time: JobRow.date(try row.get(2)), type: type,
+            correlationId: try row.get(4), causationId: try row.get(5), source: try row.get(6), data: data
+        )
     }
 
     public func appendEvent(_ event: NewEvent, now: Date) async throws -> Event {

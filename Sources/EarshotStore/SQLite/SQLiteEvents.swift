@@ -33,6 +33,13 @@ enum SQLiteEvents {
         return try append(db, .job(type, data, source: source), now: now)
     }
 
+    static func fetchLatest(_ db: Database, type: EventType, correlationId: String) throws -> Event? {
+        try db.fetchAllCached(sql: """
+            SELECT seq, id, time, type, correlation_id, causation_id, source, data FROM events
+            WHERE correlation_id = ? AND type = ? ORDER BY seq DESC LIMIT 1
+            """, arguments: [correlationId, type.rawValue]).compactMap(event(from:)).first
+    }
+
     static func fetch(_ db: Database, after seq: Int64, types: [EventType], correlationId: String?, limit: Int) throws -> [Event] {
         var sql = "SELECT seq, id, time, type, correlation_id, causation_id, source, data FROM events WHERE seq > ?"
         var arguments: StatementArguments = [seq]
@@ -46,16 +53,18 @@ enum SQLiteEvents {
         }
         sql += " ORDER BY seq LIMIT ?"
         arguments += [limit]
-        let decoder = EarshotJSON.decoder()
-        return try db.fetchAllCached(sql: sql, arguments: arguments).compactMap { row in
-            // A type this version does not know (written by a newer server) is skipped, not fatal.
-            guard let type = EventType(rawValue: row[3]) else { return nil }
-            let data = try EventData.decode(type, from: Data((row[7] as String).utf8), using: decoder)
-            return Event(
-                seq: row[0], id: row[1], time: JobRow.date(row[2]), type: type, correlationId: row[4], causationId: row[5],
-                source: row[6], data: data
-            )
-        }
+        return try db.fetchAllCached(sql: sql, arguments: arguments).compactMap(event(from:))
+    }
+
+    /// A row of seq, id, time, type, correlation_id, causation_id, source, data; nil for a type
+    /// this version does not know (written by a newer server), which is skipped, not fatal.
+    private static func event(from row: Row) throws -> Event? {
+        guard let type = EventType(rawValue: row[3]) else { return nil }
+        let data = try EventData.decode(type, from: Data((row[7] as String).utf8), using: EarshotJSON.decoder())
+        return Event(
+            seq: row[0], id: row[1], time: JobRow.date(row[2]), type: type, correlationId: row[4], causationId: row[5],
+            source: row[6], data: data
+        )
     }
 }
 

@@ -10,6 +10,10 @@ extension SQLiteStore {
         }
     }
 
+    public func latestEvent(type: EventType, correlationId: String) async throws -> Event? {
+        try await pool.read { db in try SQLiteEvents.fetchLatest(db, type: type, correlationId: correlationId) }
+    }
+
     public func appendEvent(_ event: NewEvent, now: Date) async throws -> Event {
         try await pool.write { db in try SQLiteEvents.append(db, event, now: now) }
     }
