@@ -137,7 +137,7 @@ extension EarshotServer {
         EventRoutes(store: store, feed: feed, maxLag: configuration.eventSubscriberMaxLag).register(on: api)
         EventSocketRoute(store: store, feed: feed, configuration: configuration).register(on: api)
         let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true).standardizedFileURL
-        let draftAudio = dataDirectory.appendingPathComponent("drafts", isDirectory: true)
+        let draftAudio = StoreOpening.draftAudioRoot(configuration, dataDirectory: dataDirectory)
         let liveEngine = liveRecognizer.map {
             LiveEngine(recognizer: $0, scratch: dataDirectory.appendingPathComponent("scratch", isDirectory: true), logger: Logger(label: "earshot.live"))
         }

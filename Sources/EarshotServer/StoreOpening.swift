@@ -24,6 +24,15 @@ enum StoreOpening {
         }
     }
 
+    /// Where live utterances' WAV files live: beside the shared media when `media_dir` is set, so
+    /// any replica serves a draft's audio whichever replica recorded it (`drafts/` is never one of
+    /// the media store's own folders, which are named by two hex digits, and `incoming/`).
+    static func draftAudioRoot(_ configuration: ServerConfiguration, dataDirectory: URL) -> URL {
+        configuration.mediaDirectory.isEmpty
+            ? dataDirectory.appendingPathComponent("drafts", isDirectory: true)
+            : mediaRoot(configuration, dataDirectory: dataDirectory).appendingPathComponent("drafts", isDirectory: true)
+    }
+
     /// Where uploaded media lives.
     static func mediaRoot(_ configuration: ServerConfiguration, dataDirectory: URL) -> URL {
         configuration.mediaDirectory.isEmpty

@@ -60,7 +60,7 @@ struct EventSocketEndToEndTests {
         }
     }
 
-    @Test("1 stalled and 20 fast subscribers, 5,000 events: the fast ones get every event, memory stays bounded, the stalled one gets resync and resumes from the log")
+    @Test("1 stalled and 20 fast subscribers, 5,000 events: the fast ones get every event, memory stays bounded, the stalled one gets resync and resumes from the log", .takesTurns)
     func slowSubscriberIsCutOff() async throws {
         let directory = try TestEnvironment.temporaryDirectory("ws-slow")
         let server = try await ServerProcess(

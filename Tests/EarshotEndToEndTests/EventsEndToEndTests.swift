@@ -37,8 +37,10 @@ struct EventsEndToEndTests {
         let filtered = try await cancellations
         #expect(filtered.map(\.event) == ["job.cancelled", "job.deleted"])
         let third = ids[2]
-        async let live = EventStreamClient.read(stream + "?types=job.cancelled&correlation_id=\(third)", count: 1)
-        // The subscription starts "from now", so wait until it is connected before acting.
+        // From the log's current end rather than "from now": a subscriber count that still includes
+        // the connection just closed could otherwise let the cancel land before this one listens.
+        let end = try #require(log.last?.seq)
+        async let live = EventStreamClient.read(stream + "?types=job.cancelled&correlation_id=\(third)&after=\(end)", count: 1)
         try await Self.waitForSubscribers(server)
         #expect(try await server.request("POST", "/api/v1/jobs/\(third)/cancel").status == 200)
         let arrived = try await live

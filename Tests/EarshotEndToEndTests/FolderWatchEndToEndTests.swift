@@ -6,7 +6,7 @@ import Testing
 /// whole, and moved to `done/`.
 @Suite("Folder watch end to end", .serialized)
 struct FolderWatchEndToEndTests {
-    @Test("a file copied in slowly is queued once it stops growing, whole; it is transcribed and moved to done/; a restart queues nothing again; other files are left alone")
+    @Test("a file copied in slowly is queued once it stops growing, whole; it is transcribed and moved to done/; a restart queues nothing again; other files are left alone", .takesTurns)
     func watchedFolder() async throws {
         let directory = try TestEnvironment.temporaryDirectory("watch")
         let inbox = directory.appendingPathComponent("inbox", isDirectory: true)

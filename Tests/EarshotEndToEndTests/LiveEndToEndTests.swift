@@ -89,7 +89,7 @@ struct LiveEndToEndTests {
         var texts: [String] { storage.withLock { $0 } }
     }
 
-    @Test("two sessions at real time: finals in order within WER 15 %, partials never after their final, every utterance stored with its WAV; a third is told to come back")
+    @Test("two sessions at real time: finals in order within WER 15 %, partials never after their final, every utterance stored with its WAV; a third is told to come back", .takesTurns)
     func twoSessions() async throws {
         let directory = try TestEnvironment.temporaryDirectory("live")
         let config = directory.appendingPathComponent("earshot.yaml")
@@ -150,7 +150,7 @@ struct LiveEndToEndTests {
         #expect(await server.terminate() == 0, "SIGTERM stops the live engine too and exits cleanly")
     }
 
-    @Test("one session gets partials then finals; quick then better across machines: a capture server with only the live engine, a node with base; the reprocess becomes a WHISPER_REPROCESS revision, and a person's earlier edit stays on top")
+    @Test("one session gets partials then finals; quick then better across machines: a capture server with only the live engine, a node with base; the reprocess becomes a WHISPER_REPROCESS revision, and a person's earlier edit stays on top", .takesTurns)
     func reprocessOnAnotherMachine() async throws {
         let directory = try TestEnvironment.temporaryDirectory("live-reprocess")
         let admin = "reprocess-admin"

@@ -8,7 +8,7 @@ import Testing
 struct NodeEndToEndTests {
     static let adminToken = "e2e-admin-token"
 
-    @Test("two nodes share the LibriVox clips; each is transcribed exactly once")
+    @Test("two nodes share the LibriVox clips; each is transcribed exactly once", .takesTurns)
     func twoNodesShareWork() async throws {
         let directory = try TestEnvironment.temporaryDirectory("nodes")
         let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", Self.adminToken])

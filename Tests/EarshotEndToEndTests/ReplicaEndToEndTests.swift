@@ -34,7 +34,7 @@ struct ReplicaEndToEndTests {
         guard status == 0 else { throw TestFailure("psql failed: \(output)") }
     }
 
-    @Test("40 jobs submitted alternately to two replicas are each done once; SSE on one sees the other's work; a killed replica loses nothing")
+    @Test("40 jobs submitted alternately to two replicas are each done once; SSE on one sees the other's work; a killed replica loses nothing", .takesTurns)
     func twoReplicasTwoNodes() async throws {
         let directory = try TestEnvironment.temporaryDirectory("replicas")
         let database = try await Self.createDatabase().url
@@ -102,7 +102,7 @@ struct ReplicaEndToEndTests {
         _ = (alpha, beta)
     }
 
-    @Test("a stream source runs on exactly one replica, whichever replica it was created through; when that replica dies another takes it over")
+    @Test("a stream source runs on exactly one replica, whichever replica it was created through; when that replica dies another takes it over", .takesTurns)
     func streamRunsOnOneReplica() async throws {
         let directory = try TestEnvironment.temporaryDirectory("replica-streams")
         let database = try await Self.createDatabase().url
@@ -135,9 +135,15 @@ struct ReplicaEndToEndTests {
         let capturing = replicas.map { !Self.ffmpegChildren(of: $0).isEmpty }
         #expect(capturing.filter { $0 }.count == 1, "exactly one replica runs ffmpeg: \(capturing)")
         #expect(!StreamSourceEndToEndTests.streamEvents(watch.all).contains { $0.state == .retrying }, "nobody else tried to connect")
+        let draft = try #require(watch.all.compactMap { event -> String? in
+            if event.type == .draftEnded, case .draft(let data) = event.data { data.draftId } else { nil }
+        }.first)
         for server in replicas {
             let shown = try await server.request("GET", "/api/v1/streams/\(id)", bearer: Self.adminToken).json()
             #expect(shown["state"] as? String == "running", "every replica shows the stream running: \(shown)")
+            // The utterance's audio is in the shared media directory: any replica serves it.
+            let audio = try await server.request("GET", "/api/v1/drafts/\(draft)/audio")
+            #expect(audio.status == 200 && audio.body.starts(with: Data("RIFF".utf8)), "\(server.baseURL): \(audio.status)")
         }
 
         // The replica running it dies: the other takes the role and the stream.

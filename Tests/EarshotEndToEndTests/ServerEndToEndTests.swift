@@ -151,7 +151,7 @@ struct ServerEndToEndTests {
         #expect(try await server.request("GET", "/readyz").status == 200, "--workers 0 needs no engine")
     }
 
-    @Test("cancelling a running job stops the engine run")
+    @Test("cancelling a running job stops the engine run", .takesTurns)
     func cancelRunning() async throws {
         let directory = try TestEnvironment.temporaryDirectory("cancel")
         let server = try await ServerProcess(dataDirectory: directory)

@@ -13,7 +13,7 @@ struct StreamSourceEndToEndTests {
         events.compactMap { if case .stream(let data) = $0.data { data } else { nil } }
     }
 
-    @Test("a station that plays, dies and returns: restarts with backoff 1, 2, 5… s and resumes; a station that stops sending is detected as stalled; every utterance is a stored draft; the password never shows")
+    @Test("a station that plays, dies and returns: restarts with backoff 1, 2, 5… s and resumes; a station that stops sending is detected as stalled; every utterance is a stored draft; the password never shows", .takesTurns)
     func flakyStation() async throws {
         let directory = try TestEnvironment.temporaryDirectory("streams")
         let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", Self.admin])

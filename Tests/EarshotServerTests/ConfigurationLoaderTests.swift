@@ -43,6 +43,17 @@ struct ConfigurationLoaderTests {
         #expect(configuration.dataDirectory == "/srv/earshot")
     }
 
+    @Test("the database comes from EARSHOT_DATABASE_URL (or --database); a URL that cannot work is a configuration problem")
+    func databaseURL() throws {
+        let url = "postgres://earshot:pw@db.example:5432/speech?sslmode=verify-full"
+        let configuration = try ConfigurationLoader.load(configFile: nil, environment: ["EARSHOT_DATABASE_URL": url], flags: ["media_dir": "/srv/media"])
+        #expect(configuration.databaseURL == url && configuration.mediaDirectory == "/srv/media")
+        #expect(configuration.validationErrors().isEmpty)
+        var broken = configuration
+        broken.databaseURL = "postgres://db.example/speech?sslmode=sometimes"
+        #expect(broken.validationErrors().contains { $0.hasPrefix("database_url:") && $0.contains("user") })
+    }
+
     @Test("malformed values and unknown keys are refused with a message naming them")
     func errors() throws {
         #expect(throws: (any Error).self) {

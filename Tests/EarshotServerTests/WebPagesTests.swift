@@ -92,15 +92,17 @@ struct WebPagesTests {
     func settingsMaskSecrets() async throws {
         var configuration = ServerConfiguration()
         configuration.adminToken = "s3cr3t-admin"
+        configuration.databaseURL = "postgres://earshot:db-pa55word@db.example:5432/speech"
         configuration.plugins = [.webhook(name: "hook", url: "https://user:pa55@example.invalid/hook", secret: "hmac-k3y", types: "job.*", timeoutSeconds: 5)]
         let server = try TestServer(configuration: configuration)
         defer { server.cleanUp() }
         let html = try await server.send(.get, "/settings").text
-        for secret in ["s3cr3t-admin", "pa55", "hmac-k3y"] {
+        for secret in ["s3cr3t-admin", "pa55", "hmac-k3y", "db-pa55word"] {
             #expect(!html.contains(secret), "\(secret) is shown")
         }
         // The user name stays, so one can tell which account a URL uses; the password never shows.
         #expect(html.contains("user:••••••@example.invalid/hook"))
+        #expect(html.contains("postgres://earshot:••••••@db.example:5432/speech"))
     }
 
     @Test("the live page and a draft's page show hostile drafts, suggestions and stream names as text; pending changes are offered one by one")
