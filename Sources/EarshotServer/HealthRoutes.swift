@@ -1,3 +1,4 @@
+import EarshotCore
 import EarshotEngine
 import EarshotStore
 import Foundation
@@ -26,7 +27,7 @@ struct HealthRoutes: Sendable {
         do {
             // A database that is down makes its pool wait for it; the probe must answer anyway.
             let store = store
-            try await withTimeout(.seconds(5)) { try await store.checkWritable() }
+            try await withDeadline(.seconds(5)) { try await store.checkWritable() }
             checks["store"] = "ok"
         } catch {
             checks["store"] = "not writable: \(error)"

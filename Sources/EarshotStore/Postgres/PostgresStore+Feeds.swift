@@ -101,31 +101,8 @@ extension PostgresStore {
     /// two: between them the job would be queued, and another replica could claim it.
     public func importTranscript(_ newJob: NewJob, transcript: Transcript, now: Date) async throws -> Job {
         let seconds = now.timeIntervalSince1970
-        let metadata = newJob.metadata.isEmpty ? nil : String(decoding: try JSONEncoder().encode(newJob.metadata), as: UTF8.self)
         return try await write { session in
-            // What createJob does: insert queued, link the draft, un-remove shared media, job.created;
-            // under the same media lock, so retention cannot remove the content meanwhile.
-            try await session.lock(Self.mediaLock(newJob.media.sha256))
-            try await session.execute("""
-                INSERT INTO jobs (id, state, priority, model, language, beam_size, word_timestamps, media_sha256,
-                    media_filename, media_content_type, media_size, media_duration, max_attempts, created_at, updated_at, draft_id,
-                    prompt, temperature, metadata)
-                VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [
-                    newJob.id.rawValue, newJob.priority, newJob.options.model, newJob.options.language,
-                    newJob.options.beamSize, newJob.options.wordTimestamps, newJob.media.sha256, newJob.media.filename,
-                    newJob.media.contentType, newJob.media.sizeBytes, newJob.media.durationSeconds, newJob.maxAttempts,
-                    seconds, seconds, newJob.draftId, newJob.options.prompt, newJob.options.temperature, metadata,
-                ])
-            if let draftId = newJob.draftId,
-               try await session.row("UPDATE drafts SET reprocess_job_id = ? WHERE id = ? RETURNING id", [newJob.id.rawValue, draftId]) == nil {
-                throw StoreError.draftNotFound(draftId)
-            }
-            try await session.execute(
-                "UPDATE jobs SET media_removed_at = NULL WHERE media_sha256 = ? AND media_removed_at IS NOT NULL", [newJob.media.sha256]
-            )
-            try session.appendJob(.jobCreated, try await PostgresJobRow.require(session, id: newJob.id), source: "server", now: now)
-
+            _ = try await Self.insertJob(session, newJob, now: now)
             var stored = transcript
             stored.jobID = newJob.id
             try await PostgresTranscripts.insert(session, stored)

@@ -8,33 +8,38 @@ extension PostgresStore {
     static func mediaLock(_ sha256: String) -> String { "earshot:media:\(sha256)" }
 
     public func createJob(_ newJob: NewJob, now: Date) async throws -> Job {
+        try await write { session in try await Self.insertJob(session, newJob, now: now) }
+    }
+
+    /// Inserts the job queued, links its draft, un-removes media shared with earlier jobs and
+    /// appends `job.created`, under the media's lock (retention cannot remove the content
+    /// meanwhile); in the caller's transaction.
+    static func insertJob(_ session: PostgresSession, _ newJob: NewJob, now: Date) async throws -> Job {
+        let seconds = now.timeIntervalSince1970
         let metadata = newJob.metadata.isEmpty ? nil : String(decoding: try JSONEncoder().encode(newJob.metadata), as: UTF8.self)
-        return try await write { session in
-            let seconds = now.timeIntervalSince1970
-            try await session.lock(Self.mediaLock(newJob.media.sha256))
-            try await session.execute("""
-                INSERT INTO jobs (id, state, priority, model, language, beam_size, word_timestamps, media_sha256,
-                    media_filename, media_content_type, media_size, media_duration, max_attempts, created_at, updated_at, draft_id,
-                    prompt, temperature, metadata)
-                VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [
-                    newJob.id.rawValue, newJob.priority, newJob.options.model, newJob.options.language,
-                    newJob.options.beamSize, newJob.options.wordTimestamps, newJob.media.sha256, newJob.media.filename,
-                    newJob.media.contentType, newJob.media.sizeBytes, newJob.media.durationSeconds, newJob.maxAttempts,
-                    seconds, seconds, newJob.draftId, newJob.options.prompt, newJob.options.temperature, metadata,
-                ])
-            if let draftId = newJob.draftId {
-                let updated = try await session.rows("UPDATE drafts SET reprocess_job_id = ? WHERE id = ? RETURNING id", [newJob.id.rawValue, draftId])
-                guard updated.count == 1 else { throw StoreError.draftNotFound(draftId) }
-            }
-            // The same content is on disk again: earlier jobs that shared it may be retried.
-            try await session.execute(
-                "UPDATE jobs SET media_removed_at = NULL WHERE media_sha256 = ? AND media_removed_at IS NOT NULL", [newJob.media.sha256]
-            )
-            let job = try await PostgresJobRow.require(session, id: newJob.id)
-            try session.appendJob(.jobCreated, job, source: "server", now: now)
-            return job
+        try await session.lock(mediaLock(newJob.media.sha256))
+        try await session.execute("""
+            INSERT INTO jobs (id, state, priority, model, language, beam_size, word_timestamps, media_sha256,
+                media_filename, media_content_type, media_size, media_duration, max_attempts, created_at, updated_at, draft_id,
+                prompt, temperature, metadata)
+            VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [
+                newJob.id.rawValue, newJob.priority, newJob.options.model, newJob.options.language,
+                newJob.options.beamSize, newJob.options.wordTimestamps, newJob.media.sha256, newJob.media.filename,
+                newJob.media.contentType, newJob.media.sizeBytes, newJob.media.durationSeconds, newJob.maxAttempts,
+                seconds, seconds, newJob.draftId, newJob.options.prompt, newJob.options.temperature, metadata,
+            ])
+        if let draftId = newJob.draftId {
+            let updated = try await session.rows("UPDATE drafts SET reprocess_job_id = ? WHERE id = ? RETURNING id", [newJob.id.rawValue, draftId])
+            guard updated.count == 1 else { throw StoreError.draftNotFound(draftId) }
         }
+        // The same content is on disk again: earlier jobs that shared it may be retried.
+        try await session.execute(
+            "UPDATE jobs SET media_removed_at = NULL WHERE media_sha256 = ? AND media_removed_at IS NOT NULL", [newJob.media.sha256]
+        )
+        let job = try await PostgresJobRow.require(session, id: newJob.id)
+        try session.appendJob(.jobCreated, job, source: "server", now: now)
+        return job
     }
 
     public func job(_ id: JobID) async throws -> Job {

@@ -1,7 +1,6 @@
 import EarshotCore
 import Foundation
 import PostgresNIO
-import Synchronization
 
 extension PostgresStore {
     /// How often a waiting replica tries for a role, and how often the holder checks it still
@@ -59,32 +58,7 @@ extension PostgresStore {
     /// connection the server has ended can wait for ever instead of failing, so silence counts
     /// as a failure.
     static func answers(_ session: PostgresSession) async -> Bool {
-        let answer = FirstAnswer()
-        return await withCheckedContinuation { continuation in
-            answer.await(continuation)
-            // Unstructured on purpose: a task group would wait for a probe that never returns.
-            Task { answer.give((try? await session.execute("SELECT 1")) != nil) }
-            Task {
-                try? await Task.sleep(for: leadershipCheckInterval)
-                answer.give(false)
-            }
-        }
-    }
-}
-
-/// Resumes its continuation with the first answer given; later ones are dropped.
-private final class FirstAnswer: Sendable {
-    private let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
-
-    func await(_ continuation: CheckedContinuation<Bool, Never>) {
-        self.continuation.withLock { $0 = continuation }
-    }
-
-    func give(_ value: Bool) {
-        continuation.withLock { waiting in
-            waiting?.resume(returning: value)
-            waiting = nil
-        }
+        (try? await withDeadline(leadershipCheckInterval) { try await session.execute("SELECT 1") }) != nil
     }
 }
 

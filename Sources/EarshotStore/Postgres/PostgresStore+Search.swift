@@ -3,19 +3,8 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore {
-    /// Marks around matched words in `ts_headline` snippets: control characters never found in
-    /// transcripts.
-    private static let matchOpen: Character = "\u{2}"
-    private static let matchClose: Character = "\u{3}"
-
     public func searchTranscripts(_ terms: SearchTerms, limit: Int, cursor: String?) async throws -> SearchPage {
-        let offset: Int
-        if let cursor {
-            guard let value = Int(cursor), value > 0 else { throw StoreError.invalidCursor(cursor) }
-            offset = value
-        } else {
-            offset = 0
-        }
+        let offset = try SearchPaging.offset(from: cursor)
         // Every word required (websearch syntax cannot be injected: the words are plain), the last
         // also as a prefix, as one types.
         let leading = terms.words.dropLast().joined(separator: " ")
@@ -42,15 +31,9 @@ extension PostgresStore {
                 LIMIT ? OFFSET ?
                 """, queryArguments + [limit + 1, offset])
             let hits = try rows.prefix(limit).map { row in
-                var snippet = SnippetPart.parts(ofMarked: try row.get(5), open: Self.matchOpen, close: Self.matchClose)
-                // Recognized segments usually begin with a space.
-                if let first = snippet.first, !first.match {
-                    snippet[0].text = String(first.text.drop { $0.isWhitespace })
-                    if snippet[0].text.isEmpty { snippet.removeFirst() }
-                }
-                return SearchHit(
+                SearchHit(
                     jobId: JobID(rawValue: try row.get(0)), title: try row.get(1), segment: try row.get(2), start: try row.get(3),
-                    end: try row.get(4), snippet: snippet, score: Double(try row.get(6, as: Float.self))
+                    end: try row.get(4), snippet: SearchPaging.snippet(fromMarked: try row.get(5)), score: Double(try row.get(6, as: Float.self))
                 )
             }
             return SearchPage(hits: hits, nextCursor: rows.count > limit ? String(offset + limit) : nil)

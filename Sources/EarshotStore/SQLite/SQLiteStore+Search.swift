@@ -3,18 +3,8 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    /// Marks around matched words in FTS5 snippets: control characters never found in transcripts.
-    private static let matchOpen: Character = "\u{2}"
-    private static let matchClose: Character = "\u{3}"
-
     public func searchTranscripts(_ terms: SearchTerms, limit: Int, cursor: String?) async throws -> SearchPage {
-        let offset: Int
-        if let cursor {
-            guard let value = Int(cursor), value > 0 else { throw StoreError.invalidCursor(cursor) }
-            offset = value
-        } else {
-            offset = 0
-        }
+        let offset = try SearchPaging.offset(from: cursor)
         // Each word quoted (so it is never FTS syntax), all required, the last also as a prefix.
         let expression = terms.words.enumerated().map { index, word in
             "\"\(word)\"" + (index == terms.words.count - 1 ? "*" : "")
@@ -32,15 +22,9 @@ extension SQLiteStore {
                 """, arguments: [expression, limit + 1, offset])
             let hits = rows.prefix(limit).map { row in
                 let rank: Double = row[6]
-                var snippet = SnippetPart.parts(ofMarked: row[5], open: Self.matchOpen, close: Self.matchClose)
-                // Recognized segments usually begin with a space.
-                if let first = snippet.first, !first.match {
-                    snippet[0].text = String(first.text.drop { $0.isWhitespace })
-                    if snippet[0].text.isEmpty { snippet.removeFirst() }
-                }
                 return SearchHit(
                     jobId: JobID(rawValue: row[0]), title: row[1], segment: row[2], start: row[3], end: row[4],
-                    snippet: snippet,
+                    snippet: SearchPaging.snippet(fromMarked: row[5]),
                     // bm25 is lower for better matches; the API says higher is better.
                     score: -rank
                 )

@@ -1,0 +1,24 @@
+import Dispatch
+import EarshotCore
+import Testing
+
+@Suite("withDeadline")
+struct DeadlineTests {
+    struct Refused: Error, Equatable {}
+
+    @Test("answers on time even when the work ignores cancellation; passes on results and errors")
+    func answersOnTime() async throws {
+        let started = ContinuousClock.now
+        await #expect(throws: DeadlinePassed.self) {
+            try await withDeadline(.milliseconds(200)) {
+                // Work that cannot be cancelled, like a query waiting on a dead connection.
+                await withCheckedContinuation { continuation in
+                    DispatchQueue.global().asyncAfter(deadline: .now() + 3) { continuation.resume() }
+                }
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(try await withDeadline(.seconds(5)) { 42 } == 42)
+        await #expect(throws: Refused()) { try await withDeadline(.seconds(5)) { throw Refused() } }
+    }
+}
