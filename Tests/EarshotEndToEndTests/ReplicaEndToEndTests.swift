@@ -25,6 +25,17 @@ struct ReplicaEndToEndTests {
         return ("postgres://\(url.user)@\(url.host):\(url.port)/\(url.database)?sslmode=disable", name)
     }
 
+    /// A replica without built-in workers on `database`: its own data directory under `directory`,
+    /// the media directory shared with the other replicas there.
+    static func replica(_ name: String, in directory: URL, database: String, extraArguments: [String] = []) async throws -> ServerProcess {
+        let data = directory.appendingPathComponent(name, isDirectory: true)
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        return try await ServerProcess(dataDirectory: data, extraArguments: [
+            "--workers", "0", "--admin-token", adminToken, "--database", database,
+            "--media-dir", directory.appendingPathComponent("shared-media").path,
+        ] + extraArguments)
+    }
+
     /// Runs SQL on the cluster's maintenance database with `psql`, as an operator would.
     static func psql(_ sql: String) async throws {
         let cluster = try cluster()
@@ -38,17 +49,8 @@ struct ReplicaEndToEndTests {
     func twoReplicasTwoNodes() async throws {
         let directory = try TestEnvironment.temporaryDirectory("replicas")
         let database = try await Self.createDatabase().url
-        let media = directory.appendingPathComponent("shared-media", isDirectory: true)
-        func replica(_ name: String) async throws -> ServerProcess {
-            let data = directory.appendingPathComponent(name, isDirectory: true)
-            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-            return try await ServerProcess(dataDirectory: data, extraArguments: [
-                "--workers", "0", "--admin-token", Self.adminToken, "--database", database, "--media-dir", media.path,
-                "--lease-seconds", "4",
-            ])
-        }
-        let a = try await replica("a")
-        let b = try await replica("b")
+        let a = try await Self.replica("a", in: directory, database: database, extraArguments: ["--lease-seconds", "4"])
+        let b = try await Self.replica("b", in: directory, database: database, extraArguments: ["--lease-seconds", "4"])
         let watch = EventWatch(a.baseURL.absoluteString + "/api/v1/events?types=job.succeeded")
 
         let alphaConfig = try await NodeProcess.register(name: "alpha", server: a, adminToken: Self.adminToken, directory: directory)
@@ -106,15 +108,7 @@ struct ReplicaEndToEndTests {
     func streamRunsOnOneReplica() async throws {
         let directory = try TestEnvironment.temporaryDirectory("replica-streams")
         let database = try await Self.createDatabase().url
-        func replica(_ name: String) async throws -> ServerProcess {
-            let data = directory.appendingPathComponent(name, isDirectory: true)
-            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-            return try await ServerProcess(dataDirectory: data, extraArguments: [
-                "--workers", "0", "--admin-token", Self.adminToken, "--database", database,
-                "--media-dir", directory.appendingPathComponent("media").path,
-            ])
-        }
-        let replicas = [try await replica("a"), try await replica("b")]
+        let replicas = [try await Self.replica("a", in: directory, database: database), try await Self.replica("b", in: directory, database: database)]
         let clips = try TestEnvironment.librivoxClips()
         let audio = try LiveEndToEndTests.recording(clips[0..<2])
         var radio = try await RadioStation(samples: audio.samples, ending: .hang)
@@ -163,10 +157,7 @@ struct ReplicaEndToEndTests {
 
     /// The replica's ffmpeg children (a running stream capture is one).
     static func ffmpegChildren(of server: ServerProcess) -> [Int32] {
-        server.childProcessIDs().filter { pid in
-            let commandLine = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
-            return String(decoding: commandLine, as: UTF8.self).hasPrefix("ffmpeg") || String(decoding: commandLine, as: UTF8.self).contains("/ffmpeg")
-        }
+        server.childProcessIDs { $0.hasPrefix("ffmpeg") || $0.contains("/ffmpeg") }
     }
 
     @Test("/readyz follows the database: 503 while it refuses connections, ready again once it is back")

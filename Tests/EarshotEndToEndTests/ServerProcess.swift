@@ -52,9 +52,14 @@ final class ServerProcess: @unchecked Sendable {
 
     /// The server's engine processes (the faster-whisper workers among its children).
     func engineProcessIDs() -> [Int32] {
+        childProcessIDs { $0.contains("faster_whisper_worker.py") }
+    }
+
+    /// The server's children whose command line (arguments joined by NULs) matches.
+    func childProcessIDs(commandLine matches: (String) -> Bool) -> [Int32] {
         childProcessIDs().filter { pid in
             let commandLine = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
-            return String(decoding: commandLine, as: UTF8.self).contains("faster_whisper_worker.py")
+            return matches(String(decoding: commandLine, as: UTF8.self))
         }
     }
 

@@ -100,12 +100,7 @@ final class ReceiptBook: Sendable {
 }
 
 func runFanout(_ options: FanoutOptions) async throws {
-    #if DEBUG
-    log("warning: debug build; figures are not representative and docs/benchmarks.md will not be written")
-    let build = "debug"
-    #else
-    let build = "release"
-    #endif
+    let build = benchBuildConfiguration()
     let parent = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("earshot-fanout-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: parent) }

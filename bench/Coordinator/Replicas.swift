@@ -53,12 +53,7 @@ enum ReplicaSetup: CaseIterable {
 }
 
 func runReplicas(_ options: ReplicaOptions) async throws {
-    #if DEBUG
-    let buildConfiguration = "debug"
-    log("warning: debug build; figures are not representative and docs/benchmarks.md will not be written")
-    #else
-    let buildConfiguration = "release"
-    #endif
+    let buildConfiguration = benchBuildConfiguration()
     guard let database = options.database else {
         throw UsageError("no PostgreSQL cluster: pass --database or run under scripts/with-test-postgres.sh --durable")
     }

@@ -155,3 +155,14 @@ struct DiscardingLogHandler: LogHandler {
 
     func log(event: LogEvent) {}
 }
+
+/// "release" or "debug"; a debug build warns that its figures mean little (and no benchmark
+/// writes docs/benchmarks.md from one).
+func benchBuildConfiguration() -> String {
+    #if DEBUG
+    log("warning: debug build; figures are not representative and docs/benchmarks.md will not be written")
+    return "debug"
+    #else
+    return "release"
+    #endif
+}

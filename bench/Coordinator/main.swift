@@ -139,12 +139,7 @@ func measure(_ path: any CoordinatorPath, nodes: Int, options: Options) async th
 }
 
 func run(_ options: Options) async throws {
-    #if DEBUG
-    let buildConfiguration = "debug"
-    log("warning: debug build; figures are not representative and docs/benchmarks.md will not be written")
-    #else
-    let buildConfiguration = "release"
-    #endif
+    let buildConfiguration = benchBuildConfiguration()
     let parent = URL(fileURLWithPath: options.dataDirectory ?? NSTemporaryDirectory(), isDirectory: true)
         .appendingPathComponent("earshot-bench-\(UUID().uuidString.prefix(8))", isDirectory: true)
     try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
