@@ -6,6 +6,9 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// whisper.cpp's static libraries, built by scripts/build-whispercpp.sh (part of `make setup`).
+let whisperCppLibraries = Context.packageDirectory + "/.build/whispercpp/install/lib"
+
 let package = Package(
     name: "Earshot",
     platforms: [.macOS(.v15)],
@@ -60,6 +63,19 @@ let package = Package(
             ],
             resources: [.copy("Python/faster_whisper_worker.py")],
             swiftSettings: strict
+        ),
+        .systemLibrary(name: "CWhisperCpp", path: "Sources/CWhisperCpp"),
+        .target(
+            name: "EarshotWhisperCpp",
+            dependencies: [
+                "CWhisperCpp", "EarshotCore", "EarshotAudio", "EarshotEngine",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict,
+            linkerSettings: [
+                // Static archives resolve left to right: whisper needs ggml, which needs ggml-cpu and ggml-base.
+                .unsafeFlags(["-L\(whisperCppLibraries)", "-lwhisper", "-lggml", "-lggml-cpu", "-lggml-base", "-lgomp", "-lstdc++"])
+            ]
         ),
         .target(
             name: "EarshotClient",
@@ -165,7 +181,8 @@ let package = Package(
         .testTarget(
             name: "EarshotEndToEndTests",
             dependencies: [
-                "EarshotCore", "EarshotServer", "EarshotStore", "EarshotClient",
+                "EarshotCore", "EarshotServer", "EarshotStore", "EarshotClient", "EarshotEngine", "EarshotAudio",
+                "EarshotWhisperCpp",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

