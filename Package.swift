@@ -102,7 +102,7 @@ let package = Package(
         .target(
             name: "EarshotServer",
             dependencies: [
-                "EarshotCore", "EarshotStore", "EarshotAudio", "EarshotEngine", "EarshotNode",
+                "EarshotCore", "EarshotStore", "EarshotAudio", "EarshotEngine", "EarshotNode", "EarshotWhisperCpp",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -133,7 +133,7 @@ let package = Package(
             name: "earshot",
             dependencies: [
                 "EarshotCore", "EarshotStore", "EarshotEngine", "EarshotNode", "EarshotServer", "EarshotClient",
-                "EarshotNodeStatus", "EarshotAudio",
+                "EarshotNodeStatus", "EarshotAudio", "EarshotWhisperCpp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

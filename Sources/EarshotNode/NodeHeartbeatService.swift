@@ -1,5 +1,6 @@
 import EarshotClient
 import EarshotCore
+import EarshotEngine
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -11,6 +12,7 @@ public struct NodeHeartbeatService: Service {
     let client: NodeClient
     let workers: [TranscriptionWorker]
     let models: [String]
+    let engines: [String]
     let device: String
     let defaultInterval: Duration
     let logger: Logger
@@ -18,13 +20,15 @@ public struct NodeHeartbeatService: Service {
 
     /// `onBeat` hears every heartbeat's outcome (the node's status page shows the latest).
     public init(
-        client: NodeClient, workers: [TranscriptionWorker], models: [String], device: String = "cpu",
+        client: NodeClient, workers: [TranscriptionWorker], models: [String],
+        engines: [String] = [EngineKind.fasterWhisper.rawValue], device: String = "cpu",
         interval: Duration = .seconds(15), logger: Logger = Logger(label: "earshot.node"),
         onBeat: (@Sendable (Result<NodeHeartbeatReply, any Error>) -> Void)? = nil
     ) {
         self.client = client
         self.workers = workers
         self.models = models
+        self.engines = engines
         self.device = device
         self.defaultInterval = interval
         self.logger = logger
@@ -36,7 +40,7 @@ public struct NodeHeartbeatService: Service {
         let running = workers.compactMap(\.currentJobID)
         return NodeHeartbeat(
             capabilities: NodeCapabilities(
-                engines: ["faster-whisper"], models: models, device: device, slots: workers.count,
+                engines: engines, models: models, device: device, slots: workers.count,
                 freeSlots: workers.count - running.count
             ),
             runningJobs: running

@@ -40,6 +40,7 @@ public enum ConfigurationLoader {
         number("retry_base_seconds") { $0.retryBaseSeconds = $1 },
         number("retry_max_seconds") { $0.retryMaxSeconds = $1 },
         number("shutdown_grace_seconds") { $0.shutdownGraceSeconds = $1 },
+        text("engine") { $0.engine = $1 },
         text("python") { $0.python = $1 },
         integer("threads") { $0.threads = $1 },
         text("log_level") { $0.logLevel = $1 },

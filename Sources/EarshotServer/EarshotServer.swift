@@ -3,6 +3,7 @@ import EarshotCore
 import EarshotEngine
 import EarshotNode
 import EarshotStore
+import EarshotWhisperCpp
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
@@ -37,14 +38,13 @@ public enum EarshotServer {
             logger.notice("re-queued jobs left running by the previous process", metadata: ["count": "\(reclaimed.count)"])
         }
 
-        let engine = FasterWhisperConfiguration(
+        let engine = RecognizerFactory(
+            engine: configuration.engineKind,
             python: configuration.python.isEmpty ? FasterWhisperConfiguration.defaultPython : configuration.python,
             modelsDirectory: dataDirectory.appendingPathComponent("models", isDirectory: true),
             defaultModel: configuration.model, threads: configuration.threadsPerEngine
         )
-        let recognizers: [FasterWhisperRecognizer] = (0..<configuration.workers).map { _ in
-            FasterWhisperRecognizer(configuration: engine, logger: logger)
-        }
+        let recognizers = (0..<configuration.workers).map { _ in engine.makeRecognizer(logger: logger) }
         let source = LocalWorkSource(store: store, media: media, leaseSeconds: configuration.leaseSeconds, signal: signal)
         let workers: [any Service] = recognizers.enumerated().map { index, recognizer in
             TranscriptionWorker(
@@ -65,7 +65,7 @@ public enum EarshotServer {
         let pluginHost = PluginHost(plugins: plugins, store: store, media: media, logger: logger)
         // Live sessions get an engine of their own, so a long batch job never delays a final; it
         // starts with the first live client.
-        let liveRecognizer = FasterWhisperRecognizer(configuration: engine, logger: logger)
+        let liveRecognizer = engine.makeRecognizer(logger: logger)
         let (router, streams) = assemble(
             store: store, media: media, recognizers: recognizers, signal: signal, configuration: configuration, decoder: decoder,
             plugins: pluginHost, liveRecognizer: liveRecognizer

@@ -1,3 +1,4 @@
+import EarshotEngine
 import EarshotStore
 import Foundation
 
@@ -28,6 +29,8 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     public var retryBaseSeconds = 5.0
     public var retryMaxSeconds = 300.0
     public var shutdownGraceSeconds = 30.0
+    /// The speech engine of the built-in workers and live sessions: `faster-whisper` or `whisper.cpp`.
+    public var engine = EngineKind.fasterWhisper.rawValue
     /// The Python interpreter with faster-whisper; empty means `EARSHOT_PYTHON`, `./.venv`, `python3`.
     public var python = ""
     /// CPU threads per engine process; 0 means cores divided among the workers.
@@ -102,6 +105,7 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
         if nodeHeartbeatTimeoutSeconds <= nodeHeartbeatIntervalSeconds {
             problems.append("node_heartbeat_timeout_seconds must exceed node_heartbeat_interval_seconds")
         }
+        if EngineKind(rawValue: engine) == nil { problems.append("engine must be \(EngineKind.names), got '\(engine)'") }
         if eventRetentionDays <= 0 { problems.append("event_retention_days must be positive") }
         if eventSubscriberMaxLag < 1 { problems.append("event_subscriber_max_lag must be at least 1") }
         if !liveReprocessModel.isEmpty, !allowedModels.contains(liveReprocessModel) {
@@ -130,6 +134,8 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     var resolvedInstanceName: String {
         instanceName.isEmpty ? ProcessInfo.processInfo.hostName : instanceName
     }
+
+    var engineKind: EngineKind { EngineKind(rawValue: engine) ?? .fasterWhisper }
 
     var threadsPerEngine: Int {
         if threads > 0 { return threads }

@@ -25,6 +25,11 @@ public struct WhisperCppModels: Sendable, Hashable {
 
     /// The model's ggml file, converting it first if it is not there yet.
     public func ensure(_ model: String) throws -> URL {
+        // A path names a ggml file directly (a model converted elsewhere or fine-tuned).
+        if model.contains("/") {
+            guard FileManager.default.fileExists(atPath: model) else { throw ModelConversionError.notFound("no file \(model)") }
+            return URL(fileURLWithPath: model)
+        }
         let target = file(for: model)
         if FileManager.default.fileExists(atPath: target.path) { return target }
         guard Self.isSafeName(model) else { throw ModelConversionError.notFound("'\(model)' is not a model name") }

@@ -8,7 +8,7 @@ struct EarshotCommand: AsyncParsableCommand {
         commandName: "earshot",
         abstract: "Self-hosted speech transcription: a server with a job queue, and one-shot transcription.",
         version: EarshotVersion.current,
-        subcommands: [ServeCommand.self, TranscribeCommand.self, SubmitCommand.self, FeedsCommand.self, ListenCommand.self, NodeCommand.self, EventsCommand.self, VersionCommand.self]
+        subcommands: [ServeCommand.self, TranscribeCommand.self, SubmitCommand.self, FeedsCommand.self, ListenCommand.self, NodeCommand.self, EventsCommand.self, ModelsCommand.self, VersionCommand.self]
     )
 }
 

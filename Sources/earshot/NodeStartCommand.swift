@@ -4,6 +4,7 @@ import EarshotCore
 import EarshotEngine
 import EarshotNode
 import EarshotNodeStatus
+import EarshotWhisperCpp
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -27,6 +28,9 @@ struct NodeStartCommand: AsyncParsableCommand {
 
     @Option(help: "Comma-separated models this node runs; the first is loaded at start.")
     var models = "tiny.en"
+
+    @Option(help: "Speech engine: faster-whisper (a Python process) or whisper.cpp (in process, no Python needed).")
+    var engine: EngineKind = .fasterWhisper
 
     @Option(help: "Python interpreter with faster-whisper (default: EARSHOT_PYTHON, ./.venv/bin/python, python3).")
     var python: String?
@@ -76,13 +80,12 @@ struct NodeStartCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
 
         let modelList = modelList
-        let engine = FasterWhisperConfiguration(
-            python: python ?? FasterWhisperConfiguration.defaultPython,
+        let factory = RecognizerFactory(
+            engine: engine, python: python ?? FasterWhisperConfiguration.defaultPython,
             modelsDirectory: dataDirectory.appendingPathComponent("models", isDirectory: true),
-            defaultModel: modelList[0],
-            threads: threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / slots)
+            defaultModel: modelList[0], threads: threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / slots)
         )
-        let recognizers = (0..<slots).map { _ in FasterWhisperRecognizer(configuration: engine, logger: logger) }
+        let recognizers = (0..<slots).map { _ in factory.makeRecognizer(logger: logger) }
         let source = HTTPWorkSource(client: client, models: modelList, scratchDirectory: scratch, logger: logger)
         let workers = recognizers.map { recognizer in
             TranscriptionWorker(
@@ -97,12 +100,13 @@ struct NodeStartCommand: AsyncParsableCommand {
         let status = NodeStatusModel(
             name: config.name, nodeID: config.nodeId, serverURL: serverURL,
             settings: NodeSettings(
-                slots: slots, models: modelList, python: engine.python, threads: engine.threads, dataDir: dataDirectory.path
+                slots: slots, models: modelList, engine: engine.rawValue, python: engine == .whisperCpp ? "not used" : factory.python,
+                threads: factory.threads, dataDir: dataDirectory.path
             )
         )
         status.setSlotReader { workers.enumerated().map { SlotStatus(index: $0.offset + 1, worker: $0.element) } }
         let heartbeat = NodeHeartbeatService(
-            client: client, workers: workers, models: modelList, logger: logger, onBeat: { status.recordHeartbeat($0) }
+            client: client, workers: workers, models: modelList, engines: [engine.rawValue], logger: logger, onBeat: { status.recordHeartbeat($0) }
         )
         // A group shuts down in reverse order: workers finish or release their jobs first, the
         // heartbeat keeps reporting them meanwhile, and the engines stop last.
@@ -126,7 +130,7 @@ struct NodeStartCommand: AsyncParsableCommand {
     private func checkKey(_ client: NodeClient, logger: Logger) async throws {
         let probe = NodeHeartbeat(
             capabilities: NodeCapabilities(
-                engines: ["faster-whisper"], models: modelList, device: "cpu", slots: slots, freeSlots: slots
+                engines: [engine.rawValue], models: modelList, device: "cpu", slots: slots, freeSlots: slots
             ),
             runningJobs: []
         )
@@ -139,3 +143,5 @@ struct NodeStartCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension EngineKind: ExpressibleByArgument {}

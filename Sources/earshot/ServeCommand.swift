@@ -67,6 +67,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "On SIGTERM, seconds a running job may finish before its lease is released (default 30; env EARSHOT_SHUTDOWN_GRACE_SECONDS).")
     var shutdownGraceSeconds: Double?
 
+    @Option(help: "Speech engine: faster-whisper or whisper.cpp (default faster-whisper; env EARSHOT_ENGINE).")
+    var engine: String?
+
     @Option(help: "Python interpreter with faster-whisper (default: EARSHOT_PYTHON, ./.venv/bin/python, python3; env EARSHOT_PYTHON).")
     var python: String?
 
@@ -109,7 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("max_upload_bytes", maxUploadBytes.map(String.init)), ("lease_seconds", leaseSeconds.map { "\($0)" }),
             ("max_attempts", maxAttempts.map(String.init)), ("retry_base_seconds", retryBaseSeconds.map { "\($0)" }),
             ("retry_max_seconds", retryMaxSeconds.map { "\($0)" }), ("shutdown_grace_seconds", shutdownGraceSeconds.map { "\($0)" }),
-            ("python", python), ("threads", threads.map(String.init)), ("log_level", logLevel), ("instance_name", instanceName),
+            ("engine", engine), ("python", python), ("threads", threads.map(String.init)), ("log_level", logLevel), ("instance_name", instanceName),
             ("admin_token", adminToken), ("node_heartbeat_interval_seconds", nodeHeartbeatIntervalSeconds.map { "\($0)" }),
             ("node_heartbeat_timeout_seconds", nodeHeartbeatTimeoutSeconds.map { "\($0)" }),
             ("event_retention_days", eventRetentionDays.map { "\($0)" }),

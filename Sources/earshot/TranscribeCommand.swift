@@ -1,6 +1,7 @@
 import ArgumentParser
 import EarshotCore
 import EarshotEngine
+import EarshotWhisperCpp
 import EarshotNode
 import EarshotStore
 import Foundation
@@ -28,7 +29,7 @@ struct TranscribeCommand: AsyncParsableCommand {
     @Option(name: [.short, .customLong("output-dir")], help: "Write <name>.<format> files into this directory.")
     var outputDirectory: String?
 
-    @Option(help: "Model: tiny.en or base, or a CTranslate2 model directory.")
+    @Option(help: "Model: tiny.en or base, or a model path (a CTranslate2 directory; a ggml file for whisper.cpp).")
     var model = "tiny.en"
 
     @Option(help: "Language code (e.g. en); omit to detect with a multilingual model.")
@@ -42,6 +43,9 @@ struct TranscribeCommand: AsyncParsableCommand {
 
     @Option(help: "Keep the store here instead of a temporary directory.")
     var dataDir: String?
+
+    @Option(help: "Speech engine: faster-whisper (a Python process) or whisper.cpp (in process, no Python needed).")
+    var engine: EngineKind = .fasterWhisper
 
     @Option(help: "Python interpreter with faster-whisper (default: EARSHOT_PYTHON, ./.venv/bin/python, python3).")
     var python: String?
@@ -75,11 +79,10 @@ struct TranscribeCommand: AsyncParsableCommand {
         }
 
         if !queued.isEmpty {
-            let engine = FasterWhisperConfiguration(
-                python: python ?? FasterWhisperConfiguration.defaultPython, modelsDirectory: Self.modelCache,
+            let recognizer = RecognizerFactory(
+                engine: engine, python: python ?? FasterWhisperConfiguration.defaultPython, modelsDirectory: Self.modelCache,
                 defaultModel: model, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount
-            )
-            let recognizer = FasterWhisperRecognizer(configuration: engine, logger: logger)
+            ).makeRecognizer(logger: logger)
             // Load the model before the clock starts, so the real-time factor shown is the engine's.
             try await recognizer.prepare()
             let progress = ProgressDisplay(labels: queued.map { URL(fileURLWithPath: $0.path).lastPathComponent })

@@ -17,7 +17,11 @@ final class NodeProcess: @unchecked Sendable {
     }
 
     /// Starts the node and returns once it reports it is running.
-    init(name: String, configPath: String, directory: URL, extraArguments: [String] = []) async throws {
+    /// `python`: the `--python` flag (nil gives none); `environment` adds to or overrides the test process's variables.
+    init(
+        name: String, configPath: String, directory: URL, extraArguments: [String] = [], python: String? = TestEnvironment.python,
+        environment: [String: String] = [:]
+    ) async throws {
         self.name = name
         self.configPath = configPath
         logURL = directory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(6)).log")
@@ -26,8 +30,9 @@ final class NodeProcess: @unchecked Sendable {
         process.executableURL = TestEnvironment.earshotBinary
         process.arguments = [
             "node", "start", "--config", configPath, "--data-dir", directory.appendingPathComponent("\(name)-data").path,
-            "--python", TestEnvironment.python, "--threads", "1", "--status-port", "0",
-        ] + extraArguments
+            "--threads", "1", "--status-port", "0",
+        ] + (python.map { ["--python", $0] } ?? []) + extraArguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = try FileHandle(forWritingTo: logURL)

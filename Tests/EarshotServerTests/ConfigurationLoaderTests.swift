@@ -54,6 +54,18 @@ struct ConfigurationLoaderTests {
         #expect(broken.validationErrors().contains { $0.hasPrefix("database_url:") && $0.contains("user") })
     }
 
+    @Test("the engine is chosen by name in every layer; an unknown one is a configuration problem naming the choices")
+    func engineChoice() throws {
+        let configuration = try ConfigurationLoader.load(configFile: try yamlFile("engine: whisper.cpp\n"), environment: [:], flags: [:])
+        #expect(configuration.engine == "whisper.cpp")
+        #expect(configuration.validationErrors().isEmpty)
+        let flagged = try ConfigurationLoader.load(configFile: nil, environment: ["EARSHOT_ENGINE": "whisper.cpp"], flags: ["engine": "faster-whisper"])
+        #expect(flagged.engine == "faster-whisper")
+        var unknown = ServerConfiguration()
+        unknown.engine = "whisper.rs"
+        #expect(unknown.validationErrors() == ["engine must be faster-whisper | whisper.cpp, got 'whisper.rs'"])
+    }
+
     @Test("malformed values and unknown keys are refused with a message naming them")
     func errors() throws {
         #expect(throws: (any Error).self) {
