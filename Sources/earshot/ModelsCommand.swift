@@ -35,6 +35,9 @@ struct ModelsConvertCommand: AsyncParsableCommand {
     @Option(help: "Directory for ggml-<model>.bin (default: a node's models directory, ~/.cache/earshot/node/models).")
     var modelsDir: String?
 
+    @Option(help: "How to store the weights: q8_0 (8-bit, half the size, faster on CPUs; what engines convert to) or f16.")
+    var precision: WhisperModelConverter.Precision = .q8_0
+
     @Option(help: "Write exactly this file instead.")
     var output: String?
 
@@ -52,7 +55,7 @@ struct ModelsConvertCommand: AsyncParsableCommand {
         let directory = URL(
             fileURLWithPath: ((modelsDir ?? "~/.cache/earshot/node/models") as NSString).expandingTildeInPath, isDirectory: true
         )
-        let models = WhisperCppModels(directory: directory)
+        let models = WhisperCppModels(directory: directory, precision: precision)
         let target = output.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) } ?? models.file(for: model)
         let summary: WhisperModelConverter.Summary
         do {
@@ -94,3 +97,5 @@ struct ModelsConvertCommand: AsyncParsableCommand {
         print(text.joined(separator: " "))
     }
 }
+
+extension WhisperModelConverter.Precision: ExpressibleByArgument {}
