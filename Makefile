@@ -4,7 +4,7 @@ ARGS ?=
 BENCH_ARGS ?=
 
 # The browser test's screenshots land in test-output/browser/.
-.PHONY: run test setup setup-tests build build-release bench bench-engine bench-coordinator bench-events bench-live bench-replicas clean
+.PHONY: run test setup setup-tests build build-release bench bench-engine bench-coordinator bench-events bench-live bench-replicas bench-engines clean
 
 setup:
 	./scripts/setup.sh
@@ -29,7 +29,7 @@ test: setup-tests
 	.venv/bin/python tests/openai/openai_test.py --earshot .build/debug/earshot
 
 # All benchmarks; each writes its own section of docs/benchmarks.md.
-bench: bench-engine bench-coordinator bench-events bench-live bench-replicas
+bench: bench-engine bench-coordinator bench-events bench-live bench-replicas bench-engines
 
 bench-engine: setup-tests build-release
 	.venv/bin/python bench/engine_overhead.py --earshot .build/release/earshot
@@ -54,6 +54,10 @@ bench-replicas: setup-tests
 bench-live: setup-tests build-release
 	.venv/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	.venv/bin/python bench/live_latency.py --earshot .build/release/earshot --sessions 1,2,3,4
+
+# faster-whisper vs whisper.cpp on ~5 and ~30 minutes of speech (tiny.en and base): time, RTF, peak RSS, WER.
+bench-engines: setup-tests build-release
+	.venv/bin/python bench/engines.py --earshot .build/release/earshot $(BENCH_ARGS)
 
 clean:
 	rm -rf .build

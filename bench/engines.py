@@ -171,7 +171,8 @@ def markdown(rows, threads, runs):
         f"- Same command for both (`earshot transcribe --engine E --model M --beam-size {BEAM_SIZE} --language en "
         f"--threads {threads}`), a fresh process per run, engines alternating; median of {runs} run(s) per cell (the "
         "30-minute file once). faster-whisper: CTranslate2 int8 in its Python worker. whisper.cpp 1.8.5: the same "
-        "weights converted to ggml (float16 matrices), built with `GGML_NATIVE` for this CPU, in process.",
+        "weights converted to ggml (q8_0 matrices, the engine's default), built for this CPU's instruction sets "
+        "(AVX2, AVX-512, VNNI), in process.",
         "- Recordings: the LibriVox clips of `pocketsphinx-testdata` concatenated whole (reference = their "
         "transcriptions repeated). *Transcribe* is the job's own time (what a warm server or node spends per "
         "file); *wall* adds process start-up and model load. RTF = transcribe / audio length (lower is faster). "

@@ -155,6 +155,7 @@ def main():
     parser.add_argument("--earshot", default=os.path.join(REPO, ".build", "release", "earshot"))
     parser.add_argument("--sessions", default="1,2,3,4,6", help="client counts to try")
     parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--engine", default="faster-whisper", help="the server's live engine: faster-whisper or whisper.cpp")
     arguments = parser.parse_args()
     parts = readings()
     reference = " ".join(text for _, text in parts)
@@ -170,7 +171,8 @@ def main():
         handle.write("live_reprocess_model: ''\nlive_max_sessions: 16\n")
     port = free_port()
     server = subprocess.Popen(
-        [arguments.earshot, "serve", "--port", str(port), "--data-dir", os.path.join(work, "data"), "--workers", "0", "--config", config],
+        [arguments.earshot, "serve", "--port", str(port), "--data-dir", os.path.join(work, "data"), "--workers", "0", "--config", config,
+         "--engine", arguments.engine],
         stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "server.log"), "w"),
     )
     rows = []
