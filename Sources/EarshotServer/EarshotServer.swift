@@ -119,6 +119,7 @@ extension EarshotServer {
         configuration: ServerConfiguration, decoder: AudioDecoder, plugins: PluginHost?, liveRecognizer: (any SpeechRecognizer)?
     ) -> (router: Router<BasicWebSocketRequestContext>, streams: StreamManager) {
         let router = Router(context: BasicWebSocketRequestContext.self)
+        router.middlewares.add(SecurityHeadersMiddleware())
         router.middlewares.add(ErrorMiddleware())
         HealthRoutes(store: store, recognizers: recognizers).register(on: router)
         MetricsRoute(store: store).register(on: router)

@@ -97,12 +97,16 @@ def main():
     for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
                  "--autoplay-policy=no-user-gesture-required", "--mute-audio"]:
         options.add_argument(flag)
+    # The console log shows whether the Content-Security-Policy blocked anything the UI needs.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = None
     try:
         server.wait_until_ready()
         driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
         run(driver, Check(driver, shots), base, recording)
         run_live(driver, Check(driver, shots), base, arguments.earshot)
+        blocked = [entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"]]
+        assert not blocked, f"the Content-Security-Policy blocked parts of the UI: {blocked[:5]}"
         print(f"browser test passed; screenshots in {shots}")
     finally:
         if driver:
