@@ -45,15 +45,7 @@ public struct FasterWhisperConfiguration: Sendable, Hashable {
     public static var defaultPython: String {
         let environment = ProcessInfo.processInfo.environment
         if let configured = environment["EARSHOT_PYTHON"], !configured.isEmpty { return configured }
-        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
-        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
-            var directory = executable.deletingLastPathComponent()
-            for _ in 0..<5 {
-                candidates.append(directory)
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        for directory in candidates {
+        for directory in InstallationRoots.candidates {
             let python = directory.appendingPathComponent(".venv/bin/python").path
             if FileManager.default.isExecutableFile(atPath: python) { return python }
         }

@@ -106,7 +106,7 @@ extension EarshotServer {
         store: any Store, media: MediaStore, recognizers: [any SpeechRecognizer], signal: WorkSignal,
         configuration: ServerConfiguration, decoder: AudioDecoder = AudioDecoder(), plugins: PluginHost? = nil,
         liveRecognizer: (any SpeechRecognizer)? = nil
-    ) -> Router<BasicWebSocketRequestContext> {
+    ) -> Router<EarshotRequestContext> {
         assemble(
             store: store, media: media, recognizers: recognizers, signal: signal, configuration: configuration, decoder: decoder,
             plugins: plugins, liveRecognizer: liveRecognizer
@@ -117,10 +117,14 @@ extension EarshotServer {
     static func assemble(
         store: any Store, media: MediaStore, recognizers: [any SpeechRecognizer], signal: WorkSignal,
         configuration: ServerConfiguration, decoder: AudioDecoder, plugins: PluginHost?, liveRecognizer: (any SpeechRecognizer)?
-    ) -> (router: Router<BasicWebSocketRequestContext>, streams: StreamManager) {
-        let router = Router(context: BasicWebSocketRequestContext.self)
+    ) -> (router: Router<EarshotRequestContext>, streams: StreamManager) {
+        let router = Router(context: EarshotRequestContext.self)
         router.middlewares.add(SecurityHeadersMiddleware())
         router.middlewares.add(ErrorMiddleware())
+        if configuration.rateLimitPerSecond > 0 {
+            let limiter = RateLimiter(ratePerSecond: configuration.rateLimitPerSecond, burst: Double(configuration.rateLimitBurst))
+            router.middlewares.add(RateLimitMiddleware(limiter: limiter))
+        }
         HealthRoutes(store: store, recognizers: recognizers).register(on: router)
         MetricsRoute(store: store).register(on: router)
         let api = router.group("api/v1")

@@ -24,7 +24,7 @@ struct EventSocketRoute: Sendable {
     /// own state changes, so only the store writes them.
     static let publishable: Set<EventType> = [.draftStarted, .draftEnded, .transcriptRevised, .pluginFailed]
 
-    func register(on group: RouterGroup<BasicWebSocketRequestContext>) {
+    func register(on group: RouterGroup<EarshotRequestContext>) {
         group.ws("ws", shouldUpgrade: { request, _ in
             _ = try EventRoutes.parse(request)
             _ = try await publisher(for: request)

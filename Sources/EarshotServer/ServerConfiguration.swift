@@ -52,6 +52,10 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     /// A stream subscriber this many events behind the newest, and falling further behind, is sent
     /// `resync` and disconnected, to catch up from the log by reconnecting.
     public var eventSubscriberMaxLag = 1000
+    /// Requests per second each client address, and each bearer key, may make on average (0: no limit).
+    public var rateLimitPerSecond = 50.0
+    /// Requests a client may make at once before the average applies.
+    public var rateLimitBurst = 500
     /// Live sessions (`/api/v1/live`) served at once; more are told to come back later.
     public var liveMaxSessions = 4
     /// Each ended live utterance is queued again for this better model (quick model first,
@@ -106,6 +110,8 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
             problems.append("node_heartbeat_timeout_seconds must exceed node_heartbeat_interval_seconds")
         }
         if EngineKind(rawValue: engine) == nil { problems.append("engine must be \(EngineKind.names), got '\(engine)'") }
+        if rateLimitPerSecond < 0 || !rateLimitPerSecond.isFinite { problems.append("rate_limit_per_second must be 0 or more") }
+        if rateLimitBurst < 1 { problems.append("rate_limit_burst must be at least 1") }
         if eventRetentionDays <= 0 { problems.append("event_retention_days must be positive") }
         if eventSubscriberMaxLag < 1 { problems.append("event_subscriber_max_lag must be at least 1") }
         if !liveReprocessModel.isEmpty, !allowedModels.contains(liveReprocessModel) {

@@ -1,3 +1,4 @@
+import EarshotEngine
 import Foundation
 
 /// Where whisper.cpp models live and where they come from.
@@ -94,16 +95,8 @@ public struct WhisperCppModels: Sendable, Hashable {
         if let configured = environment["EARSHOT_MODEL_PACKAGES"], !configured.isEmpty {
             return configured.split(separator: ":").map { URL(fileURLWithPath: String($0), isDirectory: true) }
         }
-        var roots = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
-        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
-            var directory = executable.deletingLastPathComponent()
-            for _ in 0..<5 {
-                roots.append(directory)
-                directory = directory.deletingLastPathComponent()
-            }
-        }
         var found: [URL] = []
-        for root in roots {
+        for root in InstallationRoots.candidates {
             let lib = root.appendingPathComponent(".venv/lib", isDirectory: true)
             guard let pythons = try? FileManager.default.contentsOfDirectory(atPath: lib.path) else { continue }
             for python in pythons.sorted() where python.hasPrefix("python") {

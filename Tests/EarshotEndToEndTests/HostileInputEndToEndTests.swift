@@ -100,10 +100,20 @@ struct HostileInputEndToEndTests {
 /// One HTTP exchange over a plain socket, for requests URLSession will not send (a Content-Length that does not
 /// match the body). Returns whatever the server answered before closing or within 10 s.
 enum RawHTTP {
-    static func exchange(port: Int, head: String, body: Data) throws -> String {
+    /// `source`: the local address to send from (any of 127.0.0.0/8 reaches a server on 127.0.0.1).
+    static func exchange(port: Int, head: String, body: Data = Data(), source: String? = nil) throws -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket failed") }
         defer { close(fd) }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { throw TestFailure("bind to \(source) failed") }
+        }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()

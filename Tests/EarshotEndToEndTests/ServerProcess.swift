@@ -13,7 +13,8 @@ final class ServerProcess: @unchecked Sendable {
     let logURL: URL
 
     /// Starts the server and returns once it prints the address it listens on.
-    init(dataDirectory: URL, port: Int = 0, extraArguments: [String] = []) async throws {
+    /// `environment` adds to (or overrides) the test process's variables.
+    init(dataDirectory: URL, port: Int = 0, extraArguments: [String] = [], environment: [String: String] = [:]) async throws {
         self.dataDirectory = dataDirectory
         logURL = dataDirectory.appendingPathComponent("server-\(UUID().uuidString.prefix(8)).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
@@ -23,6 +24,7 @@ final class ServerProcess: @unchecked Sendable {
             "serve", "--port", String(port), "--data-dir", dataDirectory.path, "--instance-name", "e2e",
             "--python", TestEnvironment.python, "--log-level", "info",
         ] + extraArguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = try FileHandle(forWritingTo: logURL)

@@ -684,7 +684,7 @@ struct TestServer {
     let store: SQLiteStore
     let media: MediaStore
     let routes: [Endpoint]
-    let responder: RouterResponder<BasicWebSocketRequestContext>
+    let responder: RouterResponder<EarshotRequestContext>
 
     init(configuration: ServerConfiguration = ServerConfiguration()) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-openapi-\(UUID().uuidString)", isDirectory: true)
@@ -706,7 +706,7 @@ struct TestServer {
         )
         var logger = Logger(label: "earshot.openapi-test")
         logger.logLevel = .warning
-        let context = BasicWebSocketRequestContext(source: ApplicationRequestContextSource(channel: NIOAsyncTestingChannel(), logger: logger))
+        let context = EarshotRequestContext(source: ApplicationRequestContextSource(channel: NIOAsyncTestingChannel(), logger: logger))
         let response = try await responder.respond(to: request, context: context)
         let collector = BodyCollector()
         try await response.body.write(collector)

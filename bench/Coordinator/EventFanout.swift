@@ -121,6 +121,8 @@ func runFanout(_ options: FanoutOptions) async throws {
         serverConfiguration.workers = 0
         serverConfiguration.dataDirectory = directory.path
         serverConfiguration.eventSubscriberMaxLag = 1_000_000
+        // Every simulated client shares the loopback address: a per-address limit would measure itself.
+        serverConfiguration.rateLimitPerSecond = 0
         let media = try MediaStore(root: directory.appendingPathComponent("media", isDirectory: true))
         let router = EarshotServer.makeRouter(store: store, media: media, recognizers: [], signal: WorkSignal(), configuration: serverConfiguration)
         let (ports, portIn) = AsyncStream<Int>.makeStream()

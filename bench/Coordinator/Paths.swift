@@ -103,6 +103,8 @@ final class HTTPPath: CoordinatorPath {
         self.waitSeconds = waitSeconds
         var configuration = ServerConfiguration()
         configuration.workers = 0
+        // Every simulated node shares the loopback address: a per-address limit would measure itself.
+        configuration.rateLimitPerSecond = 0
         configuration.port = 0
         configuration.dataDirectory = directory.path
         configuration.adminToken = "bench-admin-\(UUID().uuidString)"

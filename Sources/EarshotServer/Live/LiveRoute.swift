@@ -30,7 +30,7 @@ struct LiveRoute: Sendable {
     static let maxMessageBytes = 1 << 20
     static let busyRetrySeconds = 10
 
-    func register(on group: RouterGroup<BasicWebSocketRequestContext>) {
+    func register(on group: RouterGroup<EarshotRequestContext>) {
         group.ws("live") { inbound, outbound, context in
             // Every answer waits for the client's hello: bytes a server sends in the same breath
             // as the upgrade can be lost by clients still switching protocols.

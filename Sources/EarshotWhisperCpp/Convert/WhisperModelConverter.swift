@@ -170,15 +170,19 @@ public enum WhisperModelConverter {
         try add("encoder.conv1.bias", "encoder/conv1/bias", keepHalf: false, shape: [dimensions.audioState, 1])
         try add("encoder.conv2.weight", "encoder/conv2/weight")
         try add("encoder.conv2.bias", "encoder/conv2/bias", keepHalf: false, shape: [dimensions.audioState, 1])
-        for layer in 0..<dimensions.audioLayers {
-            let source = "encoder/layer_\(layer)"
-            let name = "encoder.blocks.\(layer)"
+        /// A block's self-attention; `between` adds what comes before its feed-forward part (the decoder's
+        /// cross-attention).
+        func addBlock(_ name: String, _ source: String, between: () throws -> Void = {}) throws {
             try addLayerNorm("\(name).attn_ln", "\(source)/self_attention/layer_norm")
             try addSplit(["\(name).attn.query", "\(name).attn.key", "\(name).attn.value"], "\(source)/self_attention/linear_0")
             try addLinear("\(name).attn.out", "\(source)/self_attention/linear_1")
+            try between()
             try addLayerNorm("\(name).mlp_ln", "\(source)/ffn/layer_norm")
             try addLinear("\(name).mlp.0", "\(source)/ffn/linear_0")
             try addLinear("\(name).mlp.2", "\(source)/ffn/linear_1")
+        }
+        for layer in 0..<dimensions.audioLayers {
+            try addBlock("encoder.blocks.\(layer)", "encoder/layer_\(layer)")
         }
         try addLayerNorm("encoder.ln_post", "encoder/layer_norm")
 
@@ -187,16 +191,12 @@ public enum WhisperModelConverter {
         for layer in 0..<dimensions.textLayers {
             let source = "decoder/layer_\(layer)"
             let name = "decoder.blocks.\(layer)"
-            try addLayerNorm("\(name).attn_ln", "\(source)/self_attention/layer_norm")
-            try addSplit(["\(name).attn.query", "\(name).attn.key", "\(name).attn.value"], "\(source)/self_attention/linear_0")
-            try addLinear("\(name).attn.out", "\(source)/self_attention/linear_1")
-            try addLayerNorm("\(name).cross_attn_ln", "\(source)/attention/layer_norm")
-            try addLinear("\(name).cross_attn.query", "\(source)/attention/linear_0")
-            try addSplit(["\(name).cross_attn.key", "\(name).cross_attn.value"], "\(source)/attention/linear_1")
-            try addLinear("\(name).cross_attn.out", "\(source)/attention/linear_2")
-            try addLayerNorm("\(name).mlp_ln", "\(source)/ffn/layer_norm")
-            try addLinear("\(name).mlp.0", "\(source)/ffn/linear_0")
-            try addLinear("\(name).mlp.2", "\(source)/ffn/linear_1")
+            try addBlock(name, source) {
+                try addLayerNorm("\(name).cross_attn_ln", "\(source)/attention/layer_norm")
+                try addLinear("\(name).cross_attn.query", "\(source)/attention/linear_0")
+                try addSplit(["\(name).cross_attn.key", "\(name).cross_attn.value"], "\(source)/attention/linear_1")
+                try addLinear("\(name).cross_attn.out", "\(source)/attention/linear_2")
+            }
         }
         try addLayerNorm("decoder.ln", "decoder/layer_norm")
         return tensors

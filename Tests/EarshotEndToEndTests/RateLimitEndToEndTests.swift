@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+/// Rate limits on a real server: per client address and per bearer key, 429 with Retry-After.
+@Suite("Rate limits end to end", .serialized)
+struct RateLimitEndToEndTests {
+    @Test("a client over its burst gets 429 with Retry-After; other addresses are not affected; one key spread over addresses is limited as one")
+    func limits() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("rate-limit")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try await ServerProcess(
+            dataDirectory: directory, extraArguments: ["--workers", "0"],
+            environment: ["EARSHOT_RATE_LIMIT_PER_SECOND": "0.5", "EARSHOT_RATE_LIMIT_BURST": "3"]
+        )
+        for _ in 0..<3 { #expect(try await server.request("GET", "/api/v1/jobs").status == 200) }
+        let refused = try await server.request("GET", "/api/v1/jobs")
+        #expect(refused.status == 429)
+        #expect(try refused.errorCode() == "rate_limited")
+        let retryAfter = Int(refused.headers["retry-after"] ?? "") ?? 0
+        #expect((1...2).contains(retryAfter), "Retry-After: \(refused.headers["retry-after"] ?? "none")")
+        #expect(refused.headers["x-content-type-options"] == "nosniff", "refusals carry the security headers too")
+        #expect(try await server.request("GET", "/healthz").status == 200, "health probes are not limited")
+
+        // Another address has its own bucket.
+        let port = server.baseURL.port!
+        let fromElsewhere = try RawHTTP.exchange(port: port, head: Self.get("/api/v1/jobs"), source: "127.0.0.2")
+        #expect(fromElsewhere.hasPrefix("HTTP/1.1 200"), "\(fromElsewhere.prefix(120))")
+
+        // One key used from three fresh addresses uses up the key's burst; a fourth address with it is refused.
+        for (index, source) in ["127.0.0.3", "127.0.0.4", "127.0.0.5"].enumerated() {
+            let answer = try RawHTTP.exchange(port: port, head: Self.get("/api/v1/jobs", bearer: "shared-key"), source: source)
+            #expect(answer.hasPrefix("HTTP/1.1 200"), "request \(index + 1) with the key: \(answer.prefix(120))")
+        }
+        let sameKey = try RawHTTP.exchange(port: port, head: Self.get("/api/v1/jobs", bearer: "shared-key"), source: "127.0.0.6")
+        #expect(sameKey.hasPrefix("HTTP/1.1 429"), "\(sameKey.prefix(120))")
+        let otherKey = try RawHTTP.exchange(port: port, head: Self.get("/api/v1/jobs", bearer: "other-key"), source: "127.0.0.7")
+        #expect(otherKey.hasPrefix("HTTP/1.1 200"), "\(otherKey.prefix(120))")
+    }
+
+    static func get(_ path: String, bearer: String? = nil) -> String {
+        "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n" + (bearer.map { "Authorization: Bearer \($0)\r\n" } ?? "") + "Connection: close\r\n\r\n"
+    }
+}
