@@ -51,6 +51,9 @@ public enum ConfigurationLoader {
         number("event_retention_days") { $0.eventRetentionDays = $1 },
         integer("event_retention_max_events") { $0.eventRetentionMaxEvents = $1 },
         integer("event_subscriber_max_lag") { $0.eventSubscriberMaxLag = $1 },
+        Setting(key: "cors_origins") { configuration, value in
+            configuration.corsOrigins = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        },
         number("rate_limit_per_second") { $0.rateLimitPerSecond = $1 },
         integer("rate_limit_burst") { $0.rateLimitBurst = $1 },
         integer("live_max_sessions") { $0.liveMaxSessions = $1 },

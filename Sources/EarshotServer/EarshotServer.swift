@@ -121,6 +121,9 @@ extension EarshotServer {
         let router = Router(context: EarshotRequestContext.self)
         router.middlewares.add(SecurityHeadersMiddleware())
         router.middlewares.add(ErrorMiddleware())
+        if !configuration.corsOrigins.isEmpty {
+            router.middlewares.add(CORSAllowListMiddleware(origins: configuration.corsOrigins))
+        }
         if configuration.rateLimitPerSecond > 0 {
             let limiter = RateLimiter(ratePerSecond: configuration.rateLimitPerSecond, burst: Double(configuration.rateLimitBurst))
             router.middlewares.add(RateLimitMiddleware(limiter: limiter))

@@ -52,6 +52,8 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     /// A stream subscriber this many events behind the newest, and falling further behind, is sent
     /// `resync` and disconnected, to catch up from the log by reconnecting.
     public var eventSubscriberMaxLag = 1000
+    /// Origins (`https://app.example.com`, or `*`) whose web pages may call the API from a browser; empty: none.
+    public var corsOrigins: [String] = []
     /// Requests per second each client address, and each bearer key, may make on average (0: no limit).
     public var rateLimitPerSecond = 50.0
     /// Requests a client may make at once before the average applies.
@@ -110,6 +112,9 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
             problems.append("node_heartbeat_timeout_seconds must exceed node_heartbeat_interval_seconds")
         }
         if EngineKind(rawValue: engine) == nil { problems.append("engine must be \(EngineKind.names), got '\(engine)'") }
+        for origin in corsOrigins where !CORSOrigins.isValid(origin) {
+            problems.append("cors_origins: '\(origin)' is not an origin (http(s)://host[:port], or *)")
+        }
         if rateLimitPerSecond < 0 || !rateLimitPerSecond.isFinite { problems.append("rate_limit_per_second must be 0 or more") }
         if rateLimitBurst < 1 { problems.append("rate_limit_burst must be at least 1") }
         if eventRetentionDays <= 0 { problems.append("event_retention_days must be positive") }

@@ -66,6 +66,18 @@ struct ConfigurationLoaderTests {
         #expect(unknown.validationErrors() == ["engine must be faster-whisper | whisper.cpp, got 'whisper.rs'"])
     }
 
+    @Test("cors_origins takes a comma-separated list of origins; anything else is a configuration problem")
+    func corsOrigins() throws {
+        let configuration = try ConfigurationLoader.load(
+            configFile: nil, environment: ["EARSHOT_CORS_ORIGINS": "https://app.example, http://localhost:3000"], flags: [:]
+        )
+        #expect(configuration.corsOrigins == ["https://app.example", "http://localhost:3000"])
+        #expect(configuration.validationErrors().isEmpty)
+        var bad = configuration
+        bad.corsOrigins = ["https://app.example/path", "ftp://files.example", "https://user@app.example", "*"]
+        #expect(bad.validationErrors().count == 3)
+    }
+
     @Test("malformed values and unknown keys are refused with a message naming them")
     func errors() throws {
         #expect(throws: (any Error).self) {
