@@ -23,6 +23,22 @@ struct CTranslate2Model {
         var bytes: Data
 
         var elementCount: Int { shape.reduce(1, *) }
+
+        /// The values of a float16 or float32 variable, as Float.
+        func floats() throws -> [Float] {
+            switch type {
+            case .float16:
+                return bytes.withUnsafeBytes { raw in
+                    (0..<raw.count / 2).map { Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) }
+                }
+            case .float32:
+                return bytes.withUnsafeBytes { raw in
+                    (0..<raw.count / 4).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
+                }
+            default:
+                throw ModelConversionError.unsupported("a \(type) variable has no float values (a quantized model)")
+            }
+        }
     }
 
     var specName: String

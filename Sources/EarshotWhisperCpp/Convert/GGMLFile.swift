@@ -34,26 +34,12 @@ struct GGMLTensor {
         case (.float16, true), (.float32, false):
             data = Data(variable.bytes)
         case (.float16, false):
-            data = Self.widen(variable.bytes)
+            data = try variable.floats().withUnsafeBytes { Data($0) }
         case (.float32, true):
-            data = Self.narrow(variable.bytes)
+            data = try variable.floats().map { Float16($0).bitPattern }.withUnsafeBytes { Data($0) }
         default:
             throw ModelConversionError.unsupported("\(name) is \(variable.type); only float16/float32 models convert (not quantized ones)")
         }
-    }
-
-    static func widen(_ bytes: Data) -> Data {
-        let values = bytes.withUnsafeBytes { raw in
-            (0..<raw.count / 2).map { Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) }
-        }
-        return values.withUnsafeBytes { Data($0) }
-    }
-
-    private static func narrow(_ bytes: Data) -> Data {
-        let values = bytes.withUnsafeBytes { raw in
-            (0..<raw.count / 4).map { Float16(raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self)).bitPattern }
-        }
-        return values.withUnsafeBytes { Data($0) }
     }
 }
 

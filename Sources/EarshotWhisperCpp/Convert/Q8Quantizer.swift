@@ -11,19 +11,7 @@ enum Q8Quantizer {
         guard let rowLength = variable.shape.last, rowLength % blockSize == 0 else {
             throw ModelConversionError.unsupported("\(name): rows of \(variable.shape.last ?? 0) values do not split into blocks of 32")
         }
-        let values: [Float]
-        switch variable.type {
-        case .float16:
-            values = variable.bytes.withUnsafeBytes { raw in
-                (0..<raw.count / 2).map { Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) }
-            }
-        case .float32:
-            values = variable.bytes.withUnsafeBytes { raw in
-                (0..<raw.count / 4).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
-            }
-        default:
-            throw ModelConversionError.unsupported("\(name) is \(variable.type); only float models can be quantized")
-        }
+        let values = try variable.floats()
         var output = Data(capacity: values.count / blockSize * (2 + blockSize))
         var block = [UInt8](repeating: 0, count: 2 + blockSize)
         for start in stride(from: 0, to: values.count, by: blockSize) {
