@@ -31,13 +31,16 @@ public struct Job: Codable, Sendable, Hashable {
     /// What the job's origin knows about the recording (a feed's podcast and episode), carried
     /// into exports' front matter. Absent (not empty) when there is none, so older peers' JSON reads.
     public var metadata: [String: String]?
+    /// The user who submitted the job; absent for jobs made before accounts, on a server without
+    /// accounts, or by the server itself (feeds, watched folders, streams).
+    public var ownerId: String?
 
     public init(
         id: JobID, state: JobState, priority: Int, options: TranscriptionOptions, media: MediaInfo,
         progress: Double = 0, attemptsUsed: Int = 0, maxAttempts: Int, createdAt: Date, updatedAt: Date,
         startedAt: Date? = nil, finishedAt: Date? = nil, notBefore: Date? = nil, lastError: JobError? = nil,
         leaseHolder: String? = nil, leaseExpiresAt: Date? = nil, leaseToken: Int64 = 0, draftId: String? = nil,
-        metadata: [String: String]? = nil
+        metadata: [String: String]? = nil, ownerId: String? = nil
     ) {
         self.id = id
         self.state = state
@@ -58,6 +61,7 @@ public struct Job: Codable, Sendable, Hashable {
         self.leaseToken = leaseToken
         self.draftId = draftId
         self.metadata = metadata
+        self.ownerId = ownerId
     }
 }
 
@@ -72,11 +76,14 @@ public struct NewJob: Sendable, Hashable {
     public var draftId: String?
     /// See ``Job/metadata``.
     public var metadata: [String: String]
+    /// See ``Job/ownerId``.
+    public var ownerId: String?
 
     public init(
         id: JobID = .generate(), priority: Int = 0, options: TranscriptionOptions, media: MediaInfo, maxAttempts: Int, draftId: String? = nil,
-        metadata: [String: String] = [:]
+        metadata: [String: String] = [:], ownerId: String? = nil
     ) {
+        self.ownerId = ownerId
         self.id = id
         self.priority = priority
         self.options = options

@@ -12,6 +12,8 @@ public final class NodeStatusModel: Sendable {
     public let serverURL: URL
     public let settings: NodeSettings
     public let startedAt: Date
+    /// The node's key, sent when reading the server's queue statistics (never shown).
+    let serverKey: String?
 
     private struct Heartbeat {
         var at: Date?
@@ -22,7 +24,8 @@ public final class NodeStatusModel: Sendable {
     private let heartbeat = Mutex(Heartbeat())
     private let slotReader: Mutex<@Sendable () -> [SlotStatus]>
 
-    public init(name: String, nodeID: String, serverURL: URL, settings: NodeSettings, startedAt: Date = Date()) {
+    public init(name: String, nodeID: String, serverURL: URL, serverKey: String? = nil, settings: NodeSettings, startedAt: Date = Date()) {
+        self.serverKey = serverKey
         self.name = name
         self.nodeID = nodeID
         self.serverURL = serverURL

@@ -79,7 +79,7 @@ public struct NodeStatusServer: Service {
 
     /// Gathers the report; the queue stats are fetched afresh each time.
     public func report() async -> NodeStatusReport {
-        let queue = await QueueStatsFetcher(serverURL: model.serverURL, timeout: queueTimeout).fetch()
+        let queue = await QueueStatsFetcher(serverURL: model.serverURL, timeout: queueTimeout, key: model.serverKey).fetch()
         return NodeStatusReport(
             status: model.connectionStatus(), slots: model.slots(), queue: queue, settings: model.settings,
             system: SystemInfo.current()

@@ -61,7 +61,13 @@ public struct APIError: HTTPResponseError, Sendable {
             case .feedNotFound: return APIError(.notFound, "not_found", error.description)
             case .duplicateFeed: return APIError(.conflict, "duplicate_feed", error.description)
             case .duplicateStreamName: return APIError(.conflict, "duplicate_name", error.description)
+            case .userNotFound: return APIError(.notFound, "not_found", error.description)
+            case .duplicateUsername: return APIError(.conflict, "duplicate_name", error.description)
+            case .apiKeyNotFound: return APIError(.notFound, "not_found", error.description)
+            case .lastAdmin: return APIError(.conflict, "last_admin", error.description)
             }
+        case let error as AccountInputError:
+            return APIError(.badRequest, error.code, error.message)
         case let error as HTTPError:
             let code = switch error.status.code {
             case 404: "not_found"

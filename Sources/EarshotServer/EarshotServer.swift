@@ -63,12 +63,15 @@ public enum EarshotServer {
             throw ConfigurationError(problems: ["plugins: \(error)"])
         }
         let pluginHost = PluginHost(plugins: plugins, store: store, media: media, logger: logger)
+        let gate = try await AccountGate.prepare(
+            store: store, configuration: configuration, environment: ProcessInfo.processInfo.environment, logger: logger
+        )
         // Live sessions get an engine of their own, so a long batch job never delays a final; it
         // starts with the first live client.
         let liveRecognizer = engine.makeRecognizer(logger: logger)
         let (router, streams) = assemble(
             store: store, media: media, recognizers: recognizers, signal: signal, configuration: configuration, decoder: decoder,
-            plugins: pluginHost, liveRecognizer: liveRecognizer
+            plugins: pluginHost, liveRecognizer: liveRecognizer, gate: gate
         )
 
         // Graceful shutdown runs in reverse order: streams store their last utterances while the
@@ -107,16 +110,30 @@ extension EarshotServer {
         configuration: ServerConfiguration, decoder: AudioDecoder = AudioDecoder(), plugins: PluginHost? = nil,
         liveRecognizer: (any SpeechRecognizer)? = nil
     ) -> Router<EarshotRequestContext> {
+        makeRouter(
+            store: store, media: media, recognizers: recognizers, signal: signal, configuration: configuration, decoder: decoder,
+            plugins: plugins, liveRecognizer: liveRecognizer,
+            gate: AccountGate(store: store, configuration: configuration, accountsOn: false, setupToken: nil)
+        )
+    }
+
+    /// The routes behind a given account gate (tests choose accounts on or off).
+    static func makeRouter(
+        store: any Store, media: MediaStore, recognizers: [any SpeechRecognizer], signal: WorkSignal,
+        configuration: ServerConfiguration, decoder: AudioDecoder = AudioDecoder(), plugins: PluginHost? = nil,
+        liveRecognizer: (any SpeechRecognizer)? = nil, gate: AccountGate
+    ) -> Router<EarshotRequestContext> {
         assemble(
             store: store, media: media, recognizers: recognizers, signal: signal, configuration: configuration, decoder: decoder,
-            plugins: plugins, liveRecognizer: liveRecognizer
+            plugins: plugins, liveRecognizer: liveRecognizer, gate: gate
         ).router
     }
 
     /// The routes, and the stream sources' manager they share with the service group.
     static func assemble(
         store: any Store, media: MediaStore, recognizers: [any SpeechRecognizer], signal: WorkSignal,
-        configuration: ServerConfiguration, decoder: AudioDecoder, plugins: PluginHost?, liveRecognizer: (any SpeechRecognizer)?
+        configuration: ServerConfiguration, decoder: AudioDecoder, plugins: PluginHost?, liveRecognizer: (any SpeechRecognizer)?,
+        gate: AccountGate
     ) -> (router: Router<EarshotRequestContext>, streams: StreamManager) {
         let router = Router(context: EarshotRequestContext.self)
         router.middlewares.add(SecurityHeadersMiddleware())
@@ -128,9 +145,11 @@ extension EarshotServer {
             let limiter = RateLimiter(ratePerSecond: configuration.rateLimitPerSecond, burst: Double(configuration.rateLimitBurst))
             router.middlewares.add(RateLimitMiddleware(limiter: limiter))
         }
+        router.middlewares.add(AccessControlMiddleware(gate: gate))
         HealthRoutes(store: store, recognizers: recognizers).register(on: router)
         MetricsRoute(store: store).register(on: router)
         let api = router.group("api/v1")
+        AccountRoutes(gate: gate).register(on: api)
         JobRoutes(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration).register(on: api)
         let intake = JobIntake(store: store, media: media, decoder: decoder, signal: signal, configuration: configuration)
         OpenAIRoutes(intake: intake, store: store, configuration: configuration).register(on: router)
@@ -160,7 +179,9 @@ extension EarshotServer {
         api.get("plugins") { _, _ in try jsonResponse(PluginList(plugins: plugins?.status ?? [])) }
         do {
             let assets = try WebAssets.load()
-            WebRoutes(store: store, media: media, configuration: configuration, plugins: plugins, assets: assets, streams: streams).register(on: router)
+            WebRoutes(
+                store: store, media: media, configuration: configuration, plugins: plugins, assets: assets, streams: streams, gate: gate
+            ).register(on: router)
         } catch {
             // A build without the UI's files still serves the API, and says what is wrong.
             let problem = "\(error)"

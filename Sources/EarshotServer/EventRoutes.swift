@@ -23,9 +23,9 @@ struct EventRoutes: Sendable {
     static let pageSize = 500
     static let maxCorrelationIDLength = 200
 
-    func register(on group: RouterGroup<some RequestContext>) {
-        group.get("events") { request, _ in try await stream(request) }
-        group.get("events/log") { request, _ in try await page(request) }
+    func register(on group: RouterGroup<EarshotRequestContext>) {
+        group.get("events") { request, context in try await stream(request, principal: context.principal) }
+        group.get("events/log") { request, context in try await page(request, principal: context.principal) }
     }
 
     struct Query {
@@ -34,14 +34,16 @@ struct EventRoutes: Sendable {
         var after: Int64?
     }
 
-    static func parse(_ request: Request) throws -> Query {
+    /// The query of an events request; the audit log is left out for all but admins.
+    static func parse(_ request: Request, principal: Principal) throws -> Query {
         let parameters = request.uri.queryParameters
-        let filter: EventTypeFilter
+        var filter: EventTypeFilter
         do {
             filter = try EventTypeFilter(parsing: parameters["types"].map(String.init) ?? "")
         } catch {
             throw APIError.badRequest("invalid_types", error.description)
         }
+        if !principal.has(.admin) { filter = filter.excluding(family: "audit") }
         var correlationId: String?
         if let text = parameters["correlation_id"].map(String.init), !text.isEmpty {
             guard text.count <= Self.maxCorrelationIDLength else {
@@ -62,8 +64,8 @@ struct EventRoutes: Sendable {
     }
 
     /// `GET /api/v1/events/log`: one page of past events, oldest first.
-    private func page(_ request: Request) async throws -> Response {
-        let query = try Self.parse(request)
+    private func page(_ request: Request, principal: Principal) async throws -> Response {
+        let query = try Self.parse(request, principal: principal)
         var limit = 100
         if let text = request.uri.queryParameters["limit"] {
             guard let value = Int(String(text)), (1...Self.pageSize).contains(value) else {
@@ -78,8 +80,8 @@ struct EventRoutes: Sendable {
     }
 
     /// `GET /api/v1/events`: Server-Sent Events from `Last-Event-ID` / `after` (default: from now).
-    private func stream(_ request: Request) async throws -> Response {
-        let query = try Self.parse(request)
+    private func stream(_ request: Request, principal: Principal) async throws -> Response {
+        let query = try Self.parse(request, principal: principal)
         let start: Int64 = if let after = query.after { after } else { try await store.latestEventSeq() }
         let store = self.store
         let feed = self.feed

@@ -25,26 +25,27 @@ struct EventSocketRoute: Sendable {
     static let publishable: Set<EventType> = [.draftStarted, .draftEnded, .transcriptRevised, .pluginFailed]
 
     func register(on group: RouterGroup<EarshotRequestContext>) {
-        group.ws("ws", shouldUpgrade: { request, _ in
-            _ = try EventRoutes.parse(request)
-            _ = try await publisher(for: request)
+        group.ws("ws", shouldUpgrade: { request, context in
+            _ = try EventRoutes.parse(request, principal: context.principal)
             return .upgrade([:])
         }, onUpgrade: { inbound, outbound, context in
-            let query = try EventRoutes.parse(context.request)
-            let source = try await publisher(for: context.request)
-            try await serve(query: query, source: source, inbound: inbound, outbound: outbound, logger: context.logger)
+            let principal = context.requestContext.principal
+            let query = try EventRoutes.parse(context.request, principal: principal)
+            try await serve(query: query, source: publisher(principal), inbound: inbound, outbound: outbound, logger: context.logger)
         })
     }
 
-    /// Who may publish on this connection: `node:<id>` for a node key, `admin` for the admin
-    /// token (or anyone on a server without one), nil for no credentials. A wrong key is 401.
-    private func publisher(for request: Request) async throws -> String? {
-        guard let token = NodeKeys.bearerToken(request) else {
-            return configuration.adminToken.isEmpty ? "admin" : nil
+    /// Who may publish on this connection (the access-control middleware has checked the
+    /// credentials): `node:<id>` for a node key, `admin` for an administrator (or the local user of
+    /// a server without accounts or an admin token), nil for readers.
+    private func publisher(_ principal: Principal) -> String? {
+        switch principal {
+        case .node(let id): Node.leaseHolder(forNodeID: id)
+        case .local: configuration.adminToken.isEmpty ? "admin" : nil
+        case .adminToken: "admin"
+        case .user: principal.has(.admin) ? "admin" : nil
+        case .anonymous: nil
         }
-        if !configuration.adminToken.isEmpty, NodeKeys.constantTimeEquals(token, configuration.adminToken) { return "admin" }
-        if token.hasPrefix(NodeKeys.prefix), let node = try await store.node(keyHash: NodeKeys.hash(token)) { return node.leaseHolder }
-        throw NodeKeys.unauthorized
     }
 
     private func serve(

@@ -17,9 +17,10 @@ struct JobIntake: Sendable {
 
     /// Receives the file (streamed to the media store) — or, for a JSON body `{"url": …}`, fetches
     /// it (``MediaDownloader``) —, reads the options from its fields with `parameters`, and queues
-    /// the job. A rejected upload's file is removed unless another job uses the same content.
+    /// the job, owned by the signed-in user. A rejected upload's file is removed unless another job
+    /// uses the same content.
     func create(
-        from request: Request, context: some RequestContext, parameters: ([String: String]) throws -> UploadParameters
+        from request: Request, context: EarshotRequestContext, parameters: ([String: String]) throws -> UploadParameters
     ) async throws -> Job {
         if (request.headers[.contentType] ?? "").lowercased().hasPrefix("application/json") {
             return try await createFromURL(request, context: context, parameters: parameters)
@@ -33,12 +34,15 @@ struct JobIntake: Sendable {
             releaseIfUnreferenced(upload.media.sha256)
             throw error
         }
-        return try await queue(upload.media, filename: upload.filename, contentType: upload.contentType, options: options, logger: context.logger)
+        return try await queue(
+            upload.media, filename: upload.filename, contentType: upload.contentType, options: options, owner: context.principal.user?.id,
+            logger: context.logger
+        )
     }
 
     /// `{"url": …, "model": …, …}`: the options are checked before anything is fetched.
     private func createFromURL(
-        _ request: Request, context: some RequestContext, parameters: ([String: String]) throws -> UploadParameters
+        _ request: Request, context: EarshotRequestContext, parameters: ([String: String]) throws -> UploadParameters
     ) async throws -> Job {
         let body = try await decodeJSON([String: JSONScalar].self, from: request, context: context, limit: 64 * 1024)
         guard case .text(let url)? = body["url"] else {
@@ -52,7 +56,7 @@ struct JobIntake: Sendable {
         context.logger.info("fetched media", metadata: ["url": "\(URLCredentials.masked(url))", "bytes": "\(downloaded.media.sizeBytes)"])
         return try await queue(
             downloaded.media, filename: filename.map { UploadParameters.sanitizedFilename($0) } ?? downloaded.filename,
-            contentType: downloaded.contentType, options: options, logger: context.logger
+            contentType: downloaded.contentType, options: options, owner: context.principal.user?.id, logger: context.logger
         )
     }
 
@@ -77,12 +81,14 @@ struct JobIntake: Sendable {
     }
 
     private func queue(
-        _ stored: StoredMedia, filename: String, contentType: String?, options: UploadParameters, metadata: [String: String] = [:], logger: Logger
+        _ stored: StoredMedia, filename: String, contentType: String?, options: UploadParameters, metadata: [String: String] = [:], owner: String? = nil,
+        logger: Logger
     ) async throws -> Job {
         let duration = await decoder.probeDuration(stored.url)
         let info = MediaInfo(sha256: stored.sha256, filename: filename, contentType: contentType, sizeBytes: stored.sizeBytes, durationSeconds: duration)
         let job = try await store.createJob(
-            NewJob(priority: options.priority, options: options.options, media: info, maxAttempts: configuration.maxAttempts, metadata: metadata),
+            NewJob(priority: options.priority, options: options.options, media: info, maxAttempts: configuration.maxAttempts, metadata: metadata,
+                   ownerId: owner),
             now: Date()
         )
         signal.notify()

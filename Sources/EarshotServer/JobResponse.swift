@@ -43,9 +43,12 @@ struct JobResponse: Encodable, Sendable {
     var draftId: String?
     /// What the job's origin knew (a feed's podcast and episode).
     var metadata: [String: String]?
+    /// The user who submitted it (absent without accounts, or for the server's own jobs).
+    var ownerId: String?
 
     init(_ job: Job) {
         id = job.id.rawValue
+        ownerId = job.ownerId
         state = job.state
         priority = job.priority
         model = job.options.model

@@ -17,29 +17,35 @@ struct JobRoutes: Sendable {
 
     static let maxPageSize = 200
 
-    func register(on group: RouterGroup<some RequestContext>) {
+    func register(on group: RouterGroup<EarshotRequestContext>) {
         group.post("jobs") { request, context in try await self.create(request, context: context) }
-        group.get("jobs") { request, _ in try await self.list(request) }
+        group.get("jobs") { request, context in try await self.list(request, context: context) }
         group.get("jobs/{id}") { request, context in try await self.show(request, context: context) }
         group.get("jobs/{id}/attempts") { _, context in
-            try jsonResponse(AttemptListResponse(attempts: try await self.store.attempts(of: try Self.jobID(context))))
+            let job = try await JobAccess.readable(try Self.jobID(context), context: context, store: store)
+            return try jsonResponse(AttemptListResponse(attempts: try await self.store.attempts(of: job.id)))
         }
         group.post("jobs/{id}/cancel") { _, context in
-            try jsonResponse(JobResponse(try await self.store.cancel(try Self.jobID(context), now: Date())))
+            let job = try await JobAccess.changeable(try Self.jobID(context), context: context, store: store)
+            return try jsonResponse(JobResponse(try await self.store.cancel(job.id, now: Date())))
         }
         group.post("jobs/{id}/retry") { _, context in
-            let job = try await self.store.retry(try Self.jobID(context), now: Date())
+            let job = try await JobAccess.changeable(try Self.jobID(context), context: context, store: store)
+            let retried = try await self.store.retry(job.id, now: Date())
             self.signal.notify()
-            return try jsonResponse(JobResponse(job))
+            return try jsonResponse(JobResponse(retried))
         }
         group.post("jobs/{id}/reset") { _, context in
-            let job = try await self.store.reset(try Self.jobID(context), now: Date())
+            let job = try await JobAccess.changeable(try Self.jobID(context), context: context, store: store)
+            let reset = try await self.store.reset(job.id, now: Date())
             self.signal.notify()
-            return try jsonResponse(JobResponse(job))
+            return try jsonResponse(JobResponse(reset))
         }
         group.delete("jobs/{id}") { _, context in
-            let deleted = try await self.store.delete(try Self.jobID(context))
+            let job = try await JobAccess.changeable(try Self.jobID(context), context: context, store: store)
+            let deleted = try await self.store.delete(job.id)
             if !deleted.mediaStillReferenced { self.media.removeUnlessPinned(deleted.job.media.sha256) }
+            try await AuditTrail.record(.auditDeleted, store: store, context: context, target: "job:\(job.id)", detail: job.media.filename)
             return Response(status: .noContent)
         }
         group.get("jobs/{id}/transcript") { request, context in try await self.transcript(request, context: context) }
@@ -48,8 +54,8 @@ struct JobRoutes: Sendable {
     }
 
     /// The uploaded file, for players (seeking uses `Range`).
-    private func mediaFile(_ request: Request, context: some RequestContext) async throws -> Response {
-        let job = try await store.job(try Self.jobID(context))
+    private func mediaFile(_ request: Request, context: EarshotRequestContext) async throws -> Response {
+        let job = try await JobAccess.readable(try Self.jobID(context), context: context, store: store)
         guard job.media.removedAt == nil, media.contains(job.media.sha256) else {
             throw APIError(.gone, "media_removed", "the media of job \(job.id) is no longer stored")
         }
@@ -61,7 +67,7 @@ struct JobRoutes: Sendable {
         return response
     }
 
-    private func create(_ request: Request, context: some RequestContext) async throws -> Response {
+    private func create(_ request: Request, context: EarshotRequestContext) async throws -> Response {
         let job = try await intake.create(from: request, context: context) { fields in
             try UploadParameters.parse(fields, configuration: configuration)
         }
@@ -77,8 +83,8 @@ struct JobRoutes: Sendable {
     /// `GET /jobs/{id}`, optionally long-polling: `?wait=S` holds the request up to S seconds
     /// until the job is in one of the `until` states (default: any terminal state), so clients
     /// and scripts wait for completion without a polling loop of their own.
-    private func show(_ request: Request, context: some RequestContext) async throws -> Response {
-        let id = try Self.jobID(context)
+    private func show(_ request: Request, context: EarshotRequestContext) async throws -> Response {
+        let id = try await JobAccess.readable(try Self.jobID(context), context: context, store: store).id
         let parameters = request.uri.queryParameters
         guard let waitText = parameters["wait"] else { return try jsonResponse(JobResponse(try await store.job(id))) }
         guard let wait = Double(String(waitText)), wait >= 0, wait <= Self.maxWaitSeconds else {
@@ -104,9 +110,10 @@ struct JobRoutes: Sendable {
         }
     }
 
-    private func list(_ request: Request) async throws -> Response {
+    private func list(_ request: Request, context: EarshotRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters
         var query = JobQuery()
+        if !context.principal.seesAllJobs { query.ownerId = context.principal.user?.id }
         if let states = parameters["state"], !states.isEmpty {
             for name in states.split(separator: ",") {
                 guard let state = JobState(rawValue: String(name)) else {
@@ -128,8 +135,8 @@ struct JobRoutes: Sendable {
         return try jsonResponse(JobListResponse(jobs: page.jobs.map(JobResponse.init), nextCursor: page.nextCursor))
     }
 
-    private func transcript(_ request: Request, context: some RequestContext) async throws -> Response {
-        let id = try Self.jobID(context)
+    private func transcript(_ request: Request, context: EarshotRequestContext) async throws -> Response {
+        let id = try await JobAccess.readable(try Self.jobID(context), context: context, store: store).id
         let formatName = request.uri.queryParameters["format"].map(String.init) ?? "json"
         guard let format = ExportFormat(rawValue: formatName) else {
             throw APIError.badRequest("invalid_format", "format must be one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -147,8 +154,8 @@ struct JobRoutes: Sendable {
     }
 
     /// The text so far: the running attempt's partial segments, or the transcript's once done.
-    private func segments(_ request: Request, context: some RequestContext) async throws -> Response {
-        let id = try Self.jobID(context)
+    private func segments(_ request: Request, context: EarshotRequestContext) async throws -> Response {
+        let id = try await JobAccess.readable(try Self.jobID(context), context: context, store: store).id
         var after = 0
         if let text = request.uri.queryParameters["after"] {
             guard let value = Int(String(text)), value >= 0 else {

@@ -9,9 +9,8 @@ struct NodeAdminRoutes: Sendable {
     let store: any Store
     let configuration: ServerConfiguration
 
-    func register(on group: RouterGroup<some RequestContext>) {
+    func register(on group: RouterGroup<EarshotRequestContext>) {
         group.post("nodes") { request, context in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             let body = try await decodeJSON(NodeRegistrationRequest.self, from: request, context: context)
             let name = body.name.trimmingCharacters(in: .whitespaces)
             guard InputRules.isName(name) else {
@@ -26,10 +25,10 @@ struct NodeAdminRoutes: Sendable {
             )
             let created = try await store.createNode(node, keyHash: NodeKeys.hash(key))
             context.logger.notice("node registered", metadata: ["node_id": "\(created.id)", "name": "\(created.name)"])
+            try await AuditTrail.record(.auditNodeChanged, store: store, context: context, target: "node:\(created.id)", detail: "registered \(created.name)")
             return try jsonResponse(NodeRegistration(nodeId: created.id, name: created.name, apiKey: key), status: .created)
         }
         group.get("nodes") { request, _ in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             let now = Date()
             var responses: [NodeResponse] = []
             for node in try await store.nodes() {
@@ -39,24 +38,25 @@ struct NodeAdminRoutes: Sendable {
             return try jsonResponse(NodeListResponse(nodes: responses))
         }
         group.get("nodes/{node_id}") { request, context in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             return try await respond(with: try await store.node(id: try nodeID(context)))
         }
-        group.post("nodes/{node_id}/disable") { request, context in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
-            return try await respond(with: try await store.setNodeDisabled(try nodeID(context), disabled: true))
+        group.post("nodes/{node_id}/disable") { _, context in
+            let node = try await store.setNodeDisabled(try nodeID(context), disabled: true)
+            try await AuditTrail.record(.auditNodeChanged, store: store, context: context, target: "node:\(node.id)", detail: "disabled")
+            return try await respond(with: node)
         }
-        group.post("nodes/{node_id}/enable") { request, context in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
-            return try await respond(with: try await store.setNodeDisabled(try nodeID(context), disabled: false))
+        group.post("nodes/{node_id}/enable") { _, context in
+            let node = try await store.setNodeDisabled(try nodeID(context), disabled: false)
+            try await AuditTrail.record(.auditNodeChanged, store: store, context: context, target: "node:\(node.id)", detail: "enabled")
+            return try await respond(with: node)
         }
         group.post("nodes/{node_id}/test") { request, context in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             return try jsonResponse(try await test(try await store.node(id: try nodeID(context))))
         }
-        group.delete("nodes/{node_id}") { request, context in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
-            try await store.deleteNode(try nodeID(context))
+        group.delete("nodes/{node_id}") { _, context in
+            let id = try nodeID(context)
+            try await store.deleteNode(id)
+            try await AuditTrail.record(.auditNodeChanged, store: store, context: context, target: "node:\(id)", detail: "deleted")
             return Response(status: .noContent)
         }
     }

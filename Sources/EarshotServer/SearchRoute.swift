@@ -28,15 +28,16 @@ struct SearchRoute: Sendable {
         var nextCursor: String?
     }
 
-    func register(on group: RouterGroup<some RequestContext>) {
-        group.get("search") { request, _ in
+    func register(on group: RouterGroup<EarshotRequestContext>) {
+        group.get("search") { request, context in
             let parameters = request.uri.queryParameters
-            let terms: SearchTerms
+            var terms: SearchTerms
             do {
                 terms = try SearchTerms(parsing: parameters["q"].map(String.init) ?? "")
             } catch {
                 throw APIError.badRequest("invalid_query", "\(error)")
             }
+            if !context.principal.seesAllJobs { terms.ownerId = context.principal.user?.id ?? "" }
             var limit = Self.defaultLimit
             if let text = parameters["limit"] {
                 guard let value = Int(String(text)), (1...Self.maxLimit).contains(value) else {

@@ -38,9 +38,17 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     public var logLevel = "info"
     /// Names this server's built-in workers in leases; defaults to the host name.
     public var instanceName = ""
-    /// Required (as `Authorization: Bearer`) for node administration when set; empty leaves it open,
-    /// which `serve` allows only on a loopback address.
+    /// An administrator's bearer key without a user (for node registration scripts); on a server
+    /// without accounts, admin routes need it when it is set.
     public var adminToken = ""
+    /// `auto`: accounts are on once a user exists (or `EARSHOT_ADMIN_PASSWORD` creates one); until
+    /// then the server runs open, which only a loopback address allows. `accounts`: always on; with
+    /// no users yet, a one-time setup token is printed at start.
+    public var auth = "auto"
+    /// bcrypt's cost for password hashes (2^cost rounds; 12 takes ~0.25 s here). Below 10 is for tests.
+    public var passwordHashCost = 12
+    /// How long a browser session lasts after signing in.
+    public var sessionLifetimeHours = 168.0
     /// How often nodes are asked to heartbeat.
     public var nodeHeartbeatIntervalSeconds = 15.0
     /// A node with no heartbeat for this long is shown offline.
@@ -132,8 +140,10 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
         if !(0.1...3600).contains(watchIntervalSeconds) { problems.append("watch_interval_seconds must be 0.1...3600, got \(watchIntervalSeconds)") }
         if !(1...86_400).contains(openAIWaitSeconds) { problems.append("openai_wait_seconds must be 1...86400, got \(openAIWaitSeconds)") }
         if eventRetentionMaxEvents < 1000 { problems.append("event_retention_max_events must be at least 1000") }
-        if adminToken.isEmpty, !Self.isLoopback(host) {
-            problems.append("binding to \(host) needs an admin_token (nodes could otherwise register freely)")
+        if !["auto", "accounts"].contains(auth) { problems.append("auth must be auto or accounts, got '\(auth)'") }
+        if !(4...16).contains(passwordHashCost) { problems.append("password_hash_cost must be 4...16, got \(passwordHashCost)") }
+        if !(0.01...8760).contains(sessionLifetimeHours) {
+            problems.append("session_lifetime_hours must be 0.01...8760, got \(sessionLifetimeHours)")
         }
         return problems
     }

@@ -15,13 +15,17 @@ struct TranscriptRoutes: Sendable {
 
     static let maxAuthorLength = 200
 
-    func register(on group: RouterGroup<some RequestContext>) {
+    func register(on group: RouterGroup<EarshotRequestContext>) {
         group.get("transcripts/{id}/segments/{n}") { _, context in
-            try jsonResponse(try await self.store.revisedSegment(try JobRoutes.jobID(context), index: try Self.index(context)))
+            let job = try await JobAccess.readable(try JobRoutes.jobID(context), context: context, store: store)
+            return try jsonResponse(try await self.store.revisedSegment(job.id, index: try Self.index(context)))
         }
         group.patch("transcripts/{id}/segments/{n}") { request, context in
             let (id, index) = (try JobRoutes.jobID(context), try Self.index(context))
-            let (text, author) = try Self.validated(try await decodeJSON(SegmentEdit.self, from: request, context: context))
+            _ = try await JobAccess.changeable(id, context: context, store: store)
+            let (text, given) = try Self.validated(try await decodeJSON(SegmentEdit.self, from: request, context: context))
+            // A signed-in editor is the author unless they name one.
+            let author = given ?? context.principal.user?.username
             return try jsonResponse(try await self.store.reviseSegment(id, index: index, text: text, source: .human, author: author, now: Date()))
         }
     }

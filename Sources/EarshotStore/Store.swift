@@ -151,7 +151,7 @@ public struct DraftPage: Sendable, Hashable {
 
 /// Everything Earshot persists. Implemented by ``SQLiteStore``; a PostgreSQL store implements the
 /// same protocol and passes the same conformance tests.
-public protocol Store: JobQueue, NodeRegistry, DraftStore, StreamStore, WatchedFileLedger, FeedStore {
+public protocol Store: JobQueue, NodeRegistry, DraftStore, StreamStore, WatchedFileLedger, FeedStore, AccountStore {
     func createJob(_ newJob: NewJob, now: Date) async throws -> Job
     func job(_ id: JobID) async throws -> Job
     func jobs(_ query: JobQuery) async throws -> JobPage
@@ -229,8 +229,14 @@ public struct JobQuery: Sendable, Hashable {
     public var createdFrom: Date?
     /// Only jobs created before this time.
     public var createdBefore: Date?
+    /// Only jobs this user owns.
+    public var ownerId: String?
 
-    public init(states: Set<JobState> = [], limit: Int = 50, cursor: String? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil) {
+    public init(
+        states: Set<JobState> = [], limit: Int = 50, cursor: String? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil,
+        ownerId: String? = nil
+    ) {
+        self.ownerId = ownerId
         self.states = states
         self.limit = limit
         self.cursor = cursor
@@ -282,6 +288,11 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case feedNotFound(String)
     case duplicateFeed(String)
     case duplicateStreamName(String)
+    case userNotFound(String)
+    case duplicateUsername(String)
+    case apiKeyNotFound(String)
+    /// The change would leave the server without an administrator.
+    case lastAdmin
 
     public var description: String {
         switch self {
@@ -302,6 +313,10 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .feedNotFound(let id): "feed \(id) not found"
         case .duplicateFeed(let url): "\(url) is already subscribed"
         case .duplicateStreamName(let name): "a stream named '\(name)' already exists"
+        case .userNotFound(let id): "user \(id) not found"
+        case .duplicateUsername(let name): "a user named '\(name)' already exists"
+        case .apiKeyNotFound(let id): "API key \(id) not found"
+        case .lastAdmin: "the server must keep at least one admin"
         }
     }
 }

@@ -98,7 +98,7 @@ struct NodeStartCommand: AsyncParsableCommand {
             )
         }
         let status = NodeStatusModel(
-            name: config.name, nodeID: config.nodeId, serverURL: serverURL,
+            name: config.name, nodeID: config.nodeId, serverURL: serverURL, serverKey: config.apiKey,
             settings: NodeSettings(
                 slots: slots, models: modelList, engine: engine.rawValue, python: engine == .whisperCpp ? "not used" : factory.python,
                 threads: factory.threads, dataDir: dataDirectory.path

@@ -82,8 +82,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Name of this server in job leases (default: host name; env EARSHOT_INSTANCE_NAME).")
     var instanceName: String?
 
-    @Option(help: "Bearer token for node administration; required unless bound to loopback (env EARSHOT_ADMIN_TOKEN).")
+    @Option(help: "An administrator's bearer key without a user, for node registration scripts (env EARSHOT_ADMIN_TOKEN).")
     var adminToken: String?
+
+    @Option(help: ArgumentHelp(
+        "auto: accounts once a user exists (EARSHOT_ADMIN_PASSWORD creates the first admin), open on loopback until then; accounts: always, printing a one-time setup token while there are no users (env EARSHOT_AUTH).",
+        valueName: "auto|accounts"
+    ))
+    var auth: String?
 
     @Option(help: "Seconds between node heartbeats (default 15; env EARSHOT_NODE_HEARTBEAT_INTERVAL_SECONDS).")
     var nodeHeartbeatIntervalSeconds: Double?
@@ -113,7 +119,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("max_attempts", maxAttempts.map(String.init)), ("retry_base_seconds", retryBaseSeconds.map { "\($0)" }),
             ("retry_max_seconds", retryMaxSeconds.map { "\($0)" }), ("shutdown_grace_seconds", shutdownGraceSeconds.map { "\($0)" }),
             ("engine", engine), ("python", python), ("threads", threads.map(String.init)), ("log_level", logLevel), ("instance_name", instanceName),
-            ("admin_token", adminToken), ("node_heartbeat_interval_seconds", nodeHeartbeatIntervalSeconds.map { "\($0)" }),
+            ("admin_token", adminToken), ("auth", auth), ("node_heartbeat_interval_seconds", nodeHeartbeatIntervalSeconds.map { "\($0)" }),
             ("node_heartbeat_timeout_seconds", nodeHeartbeatTimeoutSeconds.map { "\($0)" }),
             ("event_retention_days", eventRetentionDays.map { "\($0)" }),
             ("event_retention_max_events", eventRetentionMaxEvents.map(String.init)),

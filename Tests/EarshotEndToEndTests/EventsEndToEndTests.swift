@@ -24,7 +24,7 @@ struct EventsEndToEndTests {
         #expect(try await server.request("DELETE", "/api/v1/jobs/\(ids[1])").status == 204)
 
         let log = try await Self.wholeLog(server)
-        #expect(log.count == 5)
+        #expect(log.map(\.type) == [.jobCreated, .jobCreated, .jobCreated, .jobCancelled, .jobDeleted, .auditDeleted], "a delete is audited")
         let second = try await EventStreamClient.read(stream, lastEventID: first.last?.id, count: log.count - first.count)
         let received = (first + second).compactMap { $0.id.flatMap(Int64.init) }
         #expect(received == log.map(\.seq), "the union of both connections is the log, in order, without duplicates")

@@ -108,16 +108,27 @@ final class ServerProcess: @unchecked Sendable {
         }
     }
 
+    /// A client that keeps no cookies: tests send the ones they mean to, by hand.
+    static let client: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
+        configuration.httpCookieAcceptPolicy = .never
+        return URLSession(configuration: configuration)
+    }()
+
     func request(
-        _ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, bearer: String? = nil, timeout: TimeInterval = 120
+        _ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, bearer: String? = nil, headers: [String: String] = [:],
+        timeout: TimeInterval = 120
     ) async throws -> HTTPResult {
         var request = URLRequest(url: URL(string: path, relativeTo: baseURL)!)
         request.httpMethod = method
         request.timeoutInterval = timeout
         if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
         if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpBody = body
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await Self.client.data(for: request)
         let http = response as! HTTPURLResponse
         var headers: [String: String] = [:]
         for (key, value) in http.allHeaderFields { headers["\(key)".lowercased()] = "\(value)" }
@@ -125,7 +136,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Uploads a file as multipart/form-data with optional extra fields.
-    func upload(_ file: URL, fields: [String: String] = [:], filename: String? = nil) async throws -> HTTPResult {
+    func upload(_ file: URL, fields: [String: String] = [:], filename: String? = nil, bearer: String? = nil) async throws -> HTTPResult {
         let boundary = "earshot-test-\(UUID().uuidString)"
         var body = Data()
         for (name, value) in fields {
@@ -134,7 +145,7 @@ final class ServerProcess: @unchecked Sendable {
         body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename ?? file.lastPathComponent)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8))
         body.append(try Data(contentsOf: file))
         body.append(Data("\r\n--\(boundary)--\r\n".utf8))
-        return try await request("POST", "/api/v1/jobs", body: body, contentType: "multipart/form-data; boundary=\(boundary)")
+        return try await request("POST", "/api/v1/jobs", body: body, contentType: "multipart/form-data; boundary=\(boundary)", bearer: bearer)
     }
 
     /// Uploads and returns the new job's id, failing unless the server answered 201.

@@ -78,6 +78,7 @@ extension EventData {
         case .draft(let value): try container.encode(value, forKey: key)
         case .plugin(let value): try container.encode(value, forKey: key)
         case .stream(let value): try container.encode(value, forKey: key)
+        case .audit(let value): try container.encode(value, forKey: key)
         }
     }
 
@@ -89,6 +90,7 @@ extension EventData {
         case "draft": self = .draft(try container.decode(DraftEventData.self, forKey: key))
         case "plugin": self = .plugin(try container.decode(PluginEventData.self, forKey: key))
         case "stream": self = .stream(try container.decode(StreamEventData.self, forKey: key))
+        case "audit": self = .audit(try container.decode(AuditEventData.self, forKey: key))
         default: self = .job(try container.decode(JobEventData.self, forKey: key))
         }
     }
@@ -102,6 +104,7 @@ extension EventData {
         case "draft": .draft(try decoder.decode(DraftEventData.self, from: json))
         case "plugin": .plugin(try decoder.decode(PluginEventData.self, from: json))
         case "stream": .stream(try decoder.decode(StreamEventData.self, from: json))
+        case "audit": .audit(try decoder.decode(AuditEventData.self, from: json))
         default: .job(try decoder.decode(JobEventData.self, from: json))
         }
     }
@@ -116,6 +119,7 @@ extension EventData {
         case .draft(let value): try encoder.encode(value)
         case .plugin(let value): try encoder.encode(value)
         case .stream(let value): try encoder.encode(value)
+        case .audit(let value): try encoder.encode(value)
         }
     }
 
@@ -123,7 +127,7 @@ extension EventData {
     public func fits(_ type: EventType) -> Bool {
         switch (self, Self.family(of: type)) {
         case (.job, "job"), (.segments, "segments"), (.node, "node"), (.transcript, "transcript"), (.draft, "draft"), (.plugin, "plugin"),
-             (.stream, "stream"): true
+             (.stream, "stream"), (.audit, "audit"): true
         default: false
         }
     }
@@ -149,5 +153,10 @@ public struct NewEvent: Sendable, Hashable {
     /// A `job.*` event correlated with its job.
     public static func job(_ type: EventType, _ data: JobEventData, source: String) -> NewEvent {
         NewEvent(type: type, correlationId: data.jobId.rawValue, source: source, data: .job(data))
+    }
+
+    /// An `audit.*` event, recorded by the server.
+    public static func audit(_ type: EventType, _ data: AuditEventData) -> NewEvent {
+        NewEvent(type: type, source: "server", data: .audit(data))
     }
 }

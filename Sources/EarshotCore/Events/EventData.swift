@@ -7,6 +7,7 @@ public enum EventData: Sendable, Hashable {
     case draft(DraftEventData)
     case plugin(PluginEventData)
     case stream(StreamEventData)
+    case audit(AuditEventData)
 }
 
 /// `job.*` (except `job.segment`): the job's state after the change, and what changed.
@@ -141,5 +142,25 @@ public struct StreamEventData: Codable, Sendable, Hashable {
         self.restarts = restarts
         self.retryInSeconds = retryInSeconds
         self.message = message
+    }
+}
+
+/// `audit.*`: a security-relevant action, who did it and from where.
+public struct AuditEventData: Codable, Sendable, Hashable {
+    /// `user:<name>` (with ` key:<id>` when a key was used), `admin-token`, `local`, or for a failed
+    /// sign-in the name that was tried.
+    public var actor: String
+    /// What was acted on: `user:<id>`, `key:<id>`, `node:<id>`, `job:<id>`, `feed:<id>`, `stream:<id>`.
+    public var target: String?
+    /// The client's address.
+    public var address: String?
+    /// What changed, in a few words (`role member -> admin`, `disabled`).
+    public var detail: String?
+
+    public init(actor: String, target: String? = nil, address: String? = nil, detail: String? = nil) {
+        self.actor = actor
+        self.target = target
+        self.address = address
+        self.detail = detail
     }
 }

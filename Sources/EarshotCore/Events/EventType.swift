@@ -31,8 +31,20 @@ public enum EventType: String, Codable, Sendable, CaseIterable, Hashable {
     case pluginFailed = "plugin.failed"
     /// A stream source's ingest changed state (`data.state`; `retrying` carries the backoff).
     case streamStateChanged = "stream.state_changed"
+    /// The audit log (admins only): who signed in or failed to, who created, changed, revoked or
+    /// deleted users, keys, nodes, jobs, feeds and streams.
+    case auditLogin = "audit.login"
+    case auditLoginFailed = "audit.login_failed"
+    case auditLogout = "audit.logout"
+    case auditUserCreated = "audit.user_created"
+    case auditUserUpdated = "audit.user_updated"
+    case auditUserDeleted = "audit.user_deleted"
+    case auditKeyCreated = "audit.key_created"
+    case auditKeyRevoked = "audit.key_revoked"
+    case auditNodeChanged = "audit.node_changed"
+    case auditDeleted = "audit.deleted"
 
-    /// `job`, `node`, `transcript`, `draft`, `plugin` or `stream`.
+    /// `job`, `node`, `transcript`, `draft`, `plugin`, `stream` or `audit`.
     public var family: String { String(rawValue.prefix { $0 != "." }) }
 }
 
@@ -78,6 +90,11 @@ public struct EventTypeFilter: Sendable, Hashable {
         types.contains(type) || families.contains(type.family)
     }
 
+    /// This filter without one family's types (what a caller may not see).
+    public func excluding(family: String) -> EventTypeFilter {
+        EventTypeFilter(types: Set(matchingTypes.filter { $0.family != family }))
+    }
+
     /// The matching types, for a store query.
     public var matchingTypes: [EventType] { EventType.allCases.filter(matches) }
 }
@@ -86,6 +103,6 @@ public struct EventTypeFilter: Sendable, Hashable {
 public struct EventFilterError: Error, Sendable, Hashable, CustomStringConvertible {
     public var pattern: String
     public var description: String {
-        "'\(pattern)' matches no event type; use a family (job.*, node.*, transcript.*, draft.*, plugin.*) or an exact type such as job.succeeded"
+        "'\(pattern)' matches no event type; use a family (job.*, node.*, transcript.*, draft.*, plugin.*, stream.*, audit.*) or an exact type such as job.succeeded"
     }
 }

@@ -29,9 +29,8 @@ struct FeedRoutes: Sendable {
         var feeds: [Feed]
     }
 
-    func register(on group: RouterGroup<some RequestContext>) {
+    func register(on group: RouterGroup<EarshotRequestContext>) {
         group.post("feeds") { request, context in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             let body = try await decodeJSON(SubscribeRequest.self, from: request, context: context)
             let feed = try await store.createFeed(try validated(body))
             do {
@@ -44,16 +43,13 @@ struct FeedRoutes: Sendable {
             }
         }
         group.get("feeds") { request, _ in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             return try jsonResponse(FeedList(feeds: try await store.feeds()))
         }
         group.get("feeds/{id}") { request, context in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             let id = try Self.feedID(context)
             return try jsonResponse(FeedAnswer(feed: try await store.feed(id), episodes: try await store.episodes(ofFeed: id)))
         }
         group.post("feeds/{id}/poll") { request, context in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             let feed = try await store.feed(try Self.feedID(context))
             do {
                 let outcome = try await poller.poll(feed)
@@ -62,9 +58,10 @@ struct FeedRoutes: Sendable {
                 throw APIError(.badGateway, "feed_failed", "\(URLCredentials.masked(feed.url)): \(FeedPoller.describe(error))")
             }
         }
-        group.delete("feeds/{id}") { request, context in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
-            try await store.deleteFeed(try Self.feedID(context))
+        group.delete("feeds/{id}") { _, context in
+            let id = try Self.feedID(context)
+            try await store.deleteFeed(id)
+            try await AuditTrail.record(.auditDeleted, store: store, context: context, target: "feed:\(id)")
             return Response(status: .noContent)
         }
     }

@@ -19,7 +19,7 @@ struct OpenAIRoutes: Sendable {
     let store: any Store
     let configuration: ServerConfiguration
 
-    func register(on router: Router<some RequestContext>) {
+    func register(on router: Router<EarshotRequestContext>) {
         let v1 = router.group("v1")
         v1.get("models") { _, _ in
             let names = [OpenAIRequest.openAIModel] + configuration.allowedModels

@@ -21,9 +21,8 @@ struct StreamRoutes: Sendable {
         var start: Bool?
     }
 
-    func register(on group: RouterGroup<some RequestContext>) {
+    func register(on group: RouterGroup<EarshotRequestContext>) {
         group.post("streams") { request, context in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             let body = try await decodeJSON(CreateRequest.self, from: request, context: context)
             let source = try validated(body)
             let created = try await store.createStream(source)
@@ -32,35 +31,31 @@ struct StreamRoutes: Sendable {
             return try jsonResponse(await response(created), status: .created)
         }
         group.get("streams") { request, _ in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             var streams: [StreamResponse] = []
             for source in try await store.streams() { streams.append(await response(source)) }
             return try jsonResponse(StreamList(streams: streams))
         }
         group.get("streams/{id}") { request, context in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             return try jsonResponse(await response(try await store.stream(try Self.streamID(context))))
         }
         group.post("streams/{id}/start") { request, context in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             guard manager.canRun else { throw APIError(.serviceUnavailable, "unavailable", "this server runs no engine for live transcription") }
             let source = try await store.setStreamEnabled(try Self.streamID(context), enabled: true)
             await manager.configurationChanged()
             return try jsonResponse(await response(source))
         }
         group.post("streams/{id}/stop") { request, context in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             let source = try await store.setStreamEnabled(try Self.streamID(context), enabled: false)
             await manager.configurationChanged()
             return try jsonResponse(await response(source))
         }
         group.delete("streams/{id}") { request, context in
-            try NodeKeys.authorizeAdmin(request, configuration: configuration)
             let id = try Self.streamID(context)
             _ = try await store.stream(id)
             try await store.deleteStream(id)
             await manager.configurationChanged()
             manager.forget(id)
+            try await AuditTrail.record(.auditDeleted, store: store, context: context, target: "stream:\(id)")
             return Response(status: .noContent)
         }
     }

@@ -122,6 +122,7 @@ struct JobDetailView {
         case .draft(let draft): draft.draftId
         case .plugin(let plugin): "\(plugin.plugin): \(plugin.message)"
         case .stream(let stream): "\(stream.name): \(stream.state.rawValue)"
+        case .audit(let audit): [audit.actor, audit.target, audit.detail].compactMap { $0 }.joined(separator: " · ")
         }
     }
 }

@@ -33,8 +33,12 @@ struct WebAssets: Sendable {
     }
 
     /// The page, or a plain error when a template is missing (a packaging fault, not user input).
-    func render(_ template: String, _ view: Any) throws -> Response {
-        guard let html = templates.render(view, withTemplate: template) else { throw WebAssetsError.missing("templates/\(template).mustache") }
+    func render(_ template: String, _ view: Any, account: PageAccount? = nil) throws -> Response {
+        guard var html = templates.render(view, withTemplate: template) else { throw WebAssetsError.missing("templates/\(template).mustache") }
+        if let account {
+            html = html.replacingOccurrences(of: "<!--earshot:head-->", with: account.headHTML)
+                .replacingOccurrences(of: "<!--earshot:account-->", with: account.headerHTML)
+        }
         return Response(
             status: .ok,
             headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],

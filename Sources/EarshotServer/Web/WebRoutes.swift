@@ -12,25 +12,27 @@ struct WebRoutes: Sendable {
     let plugins: PluginHost?
     let assets: WebAssets
     let streams: StreamManager
+    let gate: AccountGate
 
     static let pageSize = 50
 
     /// The browser's pages and files: HTML for people, so not part of the versioned API.
     static let paths: [RouterPath] = [
         "/", "/jobs", "/jobs/{id}", "/transcripts/{id}", "/search", "/nodes", "/settings", "/ui/static/{file}", "/live", "/drafts/{id}",
+        "/login",
     ]
 
-    func register(on router: Router<some RequestContext>) {
-        router.get(Self.paths[0]) { _, _ in try await dashboard() }
-        router.get(Self.paths[1]) { request, _ in try await jobs(request) }
-        router.get(Self.paths[2]) { _, context in try await page { try await jobDetail(try JobRoutes.jobID(context)) } }
+    func register(on router: Router<EarshotRequestContext>) {
+        router.get(Self.paths[0]) { _, context in try await dashboard(context) }
+        router.get(Self.paths[1]) { request, context in try await jobs(request, context: context) }
+        router.get(Self.paths[2]) { _, context in try await page(context) { try await jobDetail(try JobRoutes.jobID(context), context: context) } }
         router.get(Self.paths[3]) { request, context in
-            try await page { try await transcript(try JobRoutes.jobID(context), request: request) }
+            try await page(context) { try await transcript(try JobRoutes.jobID(context), request: request, context: context) }
         }
-        router.get(Self.paths[4]) { request, _ in try await search(request) }
-        router.get(Self.paths[5]) { _, _ in try await nodes() }
-        router.get(Self.paths[6]) { _, _ in
-            try assets.render("settings", try SettingsView(configuration: configuration, plugins: plugins?.status ?? []))
+        router.get(Self.paths[4]) { request, context in try await search(request, context: context) }
+        router.get(Self.paths[5]) { _, context in try await nodes(context) }
+        router.get(Self.paths[6]) { _, context in
+            try render("settings", try SettingsView(configuration: configuration, plugins: plugins?.status ?? []), context)
         }
         router.get(Self.paths[7]) { _, context in
             guard let response = assets.staticFile(context.parameters.get("file") ?? "") else {
@@ -38,16 +40,29 @@ struct WebRoutes: Sendable {
             }
             return response
         }
-        router.get(Self.paths[8]) { request, _ in try await live(request) }
+        router.get(Self.paths[8]) { request, context in try await live(request, context: context) }
         router.get(Self.paths[9]) { _, context in
-            try await page {
+            try await page(context) {
                 let draft = try await store.draft(try DraftRoutes.draftID(context))
-                return try assets.render("draft", DraftPageView(draft, latestSeq: try await store.latestEventSeq()))
+                return try render("draft", DraftPageView(draft, latestSeq: try await store.latestEventSeq()), context)
             }
         }
+        router.get(Self.paths[10]) { request, context in try await login(request, context: context) }
     }
 
-    private func live(_ request: Request) async throws -> Response {
+    /// A page, with the signed-in user's name, sign-out button and CSRF token in its header.
+    private func render(_ template: String, _ view: Any, _ context: EarshotRequestContext) throws -> Response {
+        try assets.render(template, view, account: PageAccount(context: context, gate: gate))
+    }
+
+    private func login(_ request: Request, context: EarshotRequestContext) async throws -> Response {
+        let next = request.uri.queryParameters["next"].map(String.init) ?? "/"
+        // Only a path on this server: never an open redirect.
+        let safeNext = next.hasPrefix("/") && !next.hasPrefix("//") && !next.contains("\\") ? next : "/"
+        return try render("login", LoginView(next: safeNext, setupPending: gate.setupPending, open: gate.isOpen), context)
+    }
+
+    private func live(_ request: Request, context: EarshotRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters
         let latestSeq = try await store.latestEventSeq()
         let session = parameters["session"].map(String.init) ?? ""
@@ -74,46 +89,48 @@ struct WebRoutes: Sendable {
                 restarts: status.restarts, stalls: status.stalls, lastError: status.lastError ?? "", sessionId: source.sessionId
             ))
         }
-        return try assets.render("live", LiveView(
+        return try render("live", LiveView(
             streams: rows, drafts: page.drafts.map(DraftRow.init), session: session, nextPage: next, latestSeq: latestSeq,
             fileSources: configuration.streamFileSources
-        ))
+        ), context)
     }
 
     /// Pages answer missing jobs and transcripts with a page in words, not the API's JSON.
-    private func page(_ body: () async throws -> Response) async throws -> Response {
+    private func page(_ context: EarshotRequestContext, _ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
         } catch let error as StoreError {
-            var response = try assets.render("error", ["heading": "Not found", "message": error.description])
+            var response = try render("error", ["heading": "Not found", "message": error.description], context)
             response.status = .notFound
             return response
         } catch let error as APIError {
-            var response = try assets.render("error", ["heading": "Not found", "message": error.message])
+            var response = try render("error", ["heading": "Not found", "message": error.message], context)
             response.status = error.status
             return response
         }
     }
 
-    private func dashboard() async throws -> Response {
+    private func dashboard(_ context: EarshotRequestContext) async throws -> Response {
         let latestSeq = try await store.latestEventSeq()
-        let running = try await store.jobs(JobQuery(states: [.running], limit: 200)).jobs
+        let owner = context.principal.seesAllJobs ? nil : context.principal.user?.id
+        let running = try await store.jobs(JobQuery(states: [.running], limit: 200, ownerId: owner)).jobs
         let instance = configuration.resolvedInstanceName
         let view = DashboardView(
             counts: try await store.stateCounts(), running: running,
             builtinHolders: (0..<configuration.workers).map { "builtin:\(instance):\($0 + 1)" },
-            nodes: try await nodesWithState(), recent: try await store.jobs(JobQuery(limit: 10)).jobs, latestSeq: latestSeq
+            nodes: try await nodesWithState(), recent: try await store.jobs(JobQuery(limit: 10, ownerId: owner)).jobs, latestSeq: latestSeq
         )
-        return try assets.render("dashboard", view)
+        return try render("dashboard", view, context)
     }
 
-    private func jobs(_ request: Request) async throws -> Response {
+    private func jobs(_ request: Request, context: EarshotRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters
         let latestSeq = try await store.latestEventSeq()
         let stateName = parameters["state"].map(String.init) ?? ""
         let from = parameters["from"].map(String.init) ?? ""
         let to = parameters["to"].map(String.init) ?? ""
         var query = JobQuery(limit: Self.pageSize, cursor: parameters["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 })
+        if !context.principal.seesAllJobs { query.ownerId = context.principal.user?.id }
         var problems: [String] = []
         if let state = JobState(rawValue: stateName) { query.states = [state] } else if !stateName.isEmpty { problems.append("unknown state '\(stateName)'") }
         if !from.isEmpty {
@@ -147,32 +164,33 @@ struct WebRoutes: Sendable {
             error: problems.isEmpty ? nil : "Filter ignored: " + problems.joined(separator: "; "),
             jobs: page.jobs.map(JobRowView.init), nextPage: next, latestSeq: latestSeq
         )
-        return try assets.render("jobs", view)
+        return try render("jobs", view, context)
     }
 
-    private func jobDetail(_ id: JobID) async throws -> Response {
+    private func jobDetail(_ id: JobID, context: EarshotRequestContext) async throws -> Response {
         let latestSeq = try await store.latestEventSeq()
-        let job = try await store.job(id)
+        let job = try await JobAccess.readable(id, context: context, store: store)
         let events = try await store.events(after: 0, filter: .all, correlationId: id.rawValue, limit: 500)
             .filter { $0.type != .jobProgress && $0.type != .jobSegment }
-        return try assets.render("job", JobDetailView(job: job, attempts: try await store.attempts(of: id), events: events, latestSeq: latestSeq))
+        return try render("job", JobDetailView(job: job, attempts: try await store.attempts(of: id), events: events, latestSeq: latestSeq), context)
     }
 
-    private func transcript(_ id: JobID, request: Request) async throws -> Response {
-        let job = try await store.job(id)
+    private func transcript(_ id: JobID, request: Request, context: EarshotRequestContext) async throws -> Response {
+        let job = try await JobAccess.readable(id, context: context, store: store)
         guard let transcript = try await store.transcript(of: id) else { throw StoreError.transcriptNotFound(id) }
         let startAt = request.uri.queryParameters["t"].flatMap { Double(String($0)) }.map { max(0, $0) } ?? 0
         let hasMedia = job.media.removedAt == nil && media.contains(job.media.sha256)
-        return try assets.render("transcript", TranscriptView(transcript: transcript, hasMedia: hasMedia, startAt: startAt.isFinite ? startAt : 0))
+        return try render("transcript", TranscriptView(transcript: transcript, hasMedia: hasMedia, startAt: startAt.isFinite ? startAt : 0), context)
     }
 
-    private func search(_ request: Request) async throws -> Response {
+    private func search(_ request: Request, context: EarshotRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters
         let query = parameters["q"].map(String.init) ?? ""
         var view = SearchView(query: query, searched: false, summary: "", error: nil, hits: [], nextPage: nil)
-        guard !query.trimmingCharacters(in: .whitespaces).isEmpty else { return try assets.render("search", view) }
+        guard !query.trimmingCharacters(in: .whitespaces).isEmpty else { return try render("search", view, context) }
         do {
-            let terms = try SearchTerms(parsing: query)
+            var terms = try SearchTerms(parsing: query)
+            if !context.principal.seesAllJobs { terms.ownerId = context.principal.user?.id ?? "" }
             let cursor = parameters["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
             let page = try await store.searchTranscripts(terms, limit: 20, cursor: cursor)
             view.searched = true
@@ -194,12 +212,12 @@ struct WebRoutes: Sendable {
         } catch StoreError.invalidCursor {
             view.error = "That page of results no longer exists; search again."
         }
-        return try assets.render("search", view)
+        return try render("search", view, context)
     }
 
-    private func nodes() async throws -> Response {
+    private func nodes(_ context: EarshotRequestContext) async throws -> Response {
         let host = configuration.host == "0.0.0.0" || configuration.host == "::" ? "HOST" : configuration.host
-        return try assets.render("nodes", NodesView(serverURL: "http://\(host):\(configuration.port)", nodes: try await nodesWithState()))
+        return try render("nodes", NodesView(serverURL: "http://\(host):\(configuration.port)", nodes: try await nodesWithState()), context)
     }
 
     private func nodesWithState() async throws -> [(node: Node, state: NodeState)] {

@@ -33,7 +33,8 @@ enum PostgresJobRow {
             leaseExpiresAt: JobRow.optionalDate(try row.get(16)),
             leaseToken: try row.get(24),
             draftId: try row.get(27),
-            metadata: metadata.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
+            metadata: metadata.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) },
+            ownerId: try row.get(31)
         )
     }
 

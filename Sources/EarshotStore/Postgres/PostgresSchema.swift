@@ -240,6 +240,44 @@ enum PostgresSchema {
             )
             """,
         ]),
+        ("v2-accounts", [
+            "ALTER TABLE jobs ADD COLUMN owner_id TEXT",
+            "CREATE INDEX jobs_owner ON jobs(owner_id, seq)",
+            """
+            CREATE TABLE users (
+                id TEXT PRIMARY KEY,
+                username TEXT NOT NULL UNIQUE,
+                role TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                last_login_at DOUBLE PRECISION
+            )
+            """,
+            """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                scopes TEXT NOT NULL,
+                prefix TEXT NOT NULL,
+                key_hash TEXT NOT NULL UNIQUE,
+                created_at DOUBLE PRECISION NOT NULL,
+                last_used_at DOUBLE PRECISION,
+                revoked_at DOUBLE PRECISION
+            )
+            """,
+            "CREATE INDEX api_keys_user ON api_keys(user_id)",
+            """
+            CREATE TABLE sessions (
+                token_hash TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                csrf_token TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                expires_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            "CREATE INDEX sessions_user ON sessions(user_id)",
+        ]),
     ]
 
     /// Applies pending migrations. Replicas starting together serialize on a session advisory

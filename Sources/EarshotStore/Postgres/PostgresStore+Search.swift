@@ -14,6 +14,8 @@ extension PostgresStore {
             ? "to_tsquery('earshot_search', ?)"
             : "(websearch_to_tsquery('earshot_search', ?) && to_tsquery('earshot_search', ?))"
         let queryArguments: [SQLArgument] = leading.isEmpty ? [prefix] : [leading, prefix]
+        let ownerCondition = terms.ownerId == nil ? "" : "AND s.job_id IN (SELECT id FROM jobs WHERE owner_id = ?)"
+        let ownerArguments: [SQLArgument] = terms.ownerId.map { [$0] } ?? []
         return try await read { session in
             // Rank 2 divides by the segment's length: two matches in a short segment beat one in
             // a long one, as bm25 ranks them in the SQLite store.
@@ -26,10 +28,10 @@ extension PostgresStore {
                 FROM segments s
                 JOIN transcripts t ON t.job_id = s.job_id
                 CROSS JOIN q
-                WHERE s.search @@ q.query
+                WHERE s.search @@ q.query \(ownerCondition)
                 ORDER BY rank DESC, t.created_at DESC, s.idx, s.job_id
                 LIMIT ? OFFSET ?
-                """, queryArguments + [limit + 1, offset])
+                """, queryArguments + ownerArguments + [limit + 1, offset])
             let hits = try rows.prefix(limit).map { row in
                 SearchHit(
                     jobId: JobID(rawValue: try row.get(0)), title: try row.get(1), segment: try row.get(2), start: try row.get(3),

@@ -9,7 +9,7 @@ enum JobRow {
         id, state, priority, model, language, beam_size, word_timestamps, media_sha256, media_filename,
         media_content_type, media_size, media_duration, progress, attempts_used, max_attempts,
         lease_holder, lease_expires_at, not_before, created_at, updated_at, started_at, finished_at,
-        error_code, error_message, lease_token, seq, media_removed_at, draft_id, prompt, temperature, metadata
+        error_code, error_message, lease_token, seq, media_removed_at, draft_id, prompt, temperature, metadata, owner_id
         """
 
     /// Reads a row selected with ``columns``, by position: looking columns up by name costs a
@@ -42,7 +42,8 @@ enum JobRow {
             leaseExpiresAt: optionalDate(row[16]),
             leaseToken: row[24],
             draftId: row[27],
-            metadata: (row[30] as String?).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
+            metadata: (row[30] as String?).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) },
+            ownerId: row[31]
         )
     }
 

@@ -276,6 +276,44 @@ enum SQLiteSchema {
         migrator.registerMigration("v17-job-metadata") { db in
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN metadata TEXT")
         }
+        migrator.registerMigration("v18-accounts") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN owner_id TEXT;
+                CREATE INDEX jobs_owner ON jobs(owner_id, seq);
+                """ + SQLiteSchema.accountTables)
+        }
         return migrator
     }
+
+    /// Users, their API keys and browser sessions; the same columns as PostgreSQL's.
+    static let accountTables = """
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            last_login_at REAL
+        );
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            scopes TEXT NOT NULL,
+            prefix TEXT NOT NULL,
+            key_hash TEXT NOT NULL UNIQUE,
+            created_at REAL NOT NULL,
+            last_used_at REAL,
+            revoked_at REAL
+        );
+        CREATE INDEX api_keys_user ON api_keys(user_id);
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            csrf_token TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        );
+        CREATE INDEX sessions_user ON sessions(user_id);
+        """
 }

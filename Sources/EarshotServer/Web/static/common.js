@@ -11,21 +11,44 @@ export class APIError extends Error {
   }
 }
 
+/** The signed-in session's CSRF token, which every state-changing request must carry. */
+export function csrfToken() {
+  const meta = document.querySelector('meta[name="earshot-csrf"]');
+  return meta ? meta.content : '';
+}
+
+/** Whether the server has accounts (pages are then seen only after signing in). */
+function accountsOn() {
+  const meta = document.querySelector('meta[name="earshot-mode"]');
+  return meta && meta.content === 'accounts';
+}
+
+/** Sends the browser to the sign-in page, to come back here. */
+export function signInAgain() {
+  window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+}
+
 /**
  * Calls the API and returns the parsed JSON (or null for 204). Errors become APIError with the
- * server's message. A 401 asks once for the admin token, keeps it for this browser tab, and retries.
+ * server's message. With accounts, a 401 (the session ended) goes to the sign-in page; without, it
+ * asks once for the admin token, keeps it for this browser tab, and retries.
  */
 export async function api(method, path, body) {
   for (let attempt = 0; attempt < 2; attempt++) {
     const headers = { Accept: 'application/json' };
     const token = sessionStorage.getItem(tokenKey);
     if (token) headers.Authorization = `Bearer ${token}`;
+    if (method !== 'GET' && csrfToken()) headers['X-CSRF-Token'] = csrfToken();
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let response;
     try {
       response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch {
       throw new APIError(0, 'network', 'The server could not be reached. Is it running?');
+    }
+    if (response.status === 401 && accountsOn()) {
+      signInAgain();
+      throw new APIError(401, 'unauthorized', 'Your session has ended; sign in again.');
     }
     if (response.status === 401 && attempt === 0) {
       const entered = window.prompt('This action needs the server\'s admin token:');
@@ -136,4 +159,13 @@ export function showJobState(row, state, progress) {
   } else if (bar) {
     bar.remove();
   }
+}
+
+// Every page with a signed-in user has a sign-out button in its header.
+const signOut = document.getElementById('sign-out');
+if (signOut) {
+  signOut.addEventListener('click', async () => {
+    try { await api('DELETE', '/api/v1/session'); } catch { /* signed out either way */ }
+    window.location.assign('/login');
+  });
 }

@@ -1,5 +1,5 @@
 // Jobs list and job page: uploads with progress, row actions, and live state from the event stream.
-import { api, act, toast, followEvents, showJobState } from './common.js';
+import { api, act, toast, followEvents, showJobState, csrfToken } from './common.js';
 
 const form = document.getElementById('upload');
 const table = document.querySelector('table.jobs');
@@ -29,6 +29,7 @@ function upload(file) {
   // XMLHttpRequest, not fetch: only it reports upload progress.
   const request = new XMLHttpRequest();
   request.open('POST', '/api/v1/jobs');
+  if (csrfToken()) request.setRequestHeader('X-CSRF-Token', csrfToken());
   request.upload.onprogress = (event) => { if (event.lengthComputable) bar.value = event.loaded / event.total; };
   request.onerror = () => {
     status.textContent = 'failed: the server could not be reached';

@@ -1,0 +1,38 @@
+import EarshotCore
+
+/// What every page's header says about the caller: the server's mode and the session's CSRF token
+/// (as `<meta>` for the scripts), and who is signed in with a way to sign out.
+struct PageAccount {
+    var accountsOn: Bool
+    var username: String?
+    var role: String?
+    var csrfToken: String?
+
+    init(context: EarshotRequestContext, gate: AccountGate) {
+        accountsOn = !gate.isOpen
+        username = context.principal.user?.username
+        role = context.principal.user?.role.rawValue
+        csrfToken = context.session?.csrfToken
+    }
+
+    var headHTML: String {
+        var html = "<meta name=\"earshot-mode\" content=\"\(accountsOn ? "accounts" : "open")\">"
+        if let csrfToken { html += "\n<meta name=\"earshot-csrf\" content=\"\(HTMLText.escape(csrfToken))\">" }
+        return html
+    }
+
+    var headerHTML: String {
+        guard let username else { return "" }
+        return """
+          <div class="account"><span>\(HTMLText.escape(username)) <small>(\(HTMLText.escape(role ?? "")))</small></span>\
+         <button type="button" id="sign-out" class="secondary">Sign out</button></div>
+        """
+    }
+}
+
+/// The sign-in page: a form, and the first admin's form while the setup token is unused.
+struct LoginView {
+    var next: String
+    var setupPending: Bool
+    var open: Bool
+}
