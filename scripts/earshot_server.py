@@ -1,6 +1,7 @@
 """Runs `earshot serve` for the Python tests: started on a free loopback port, ready once /readyz
 says so (its engine warm), stopped with SIGTERM as a service manager would."""
 import signal
+import os
 import subprocess
 import urllib.request
 
@@ -8,13 +9,13 @@ from librivox import free_port
 
 
 class EarshotServer:
-    def __init__(self, earshot, data_dir, log_path, extra=()):
+    def __init__(self, earshot, data_dir, log_path, extra=(), env=None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = open(log_path, "w", encoding="utf-8")
         self.process = subprocess.Popen(
             [earshot, "serve", "--port", str(self.port), "--data-dir", data_dir, *extra],
-            stdout=self.log, stderr=subprocess.STDOUT,
+            stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
         )
 
     def wait_until_ready(self):

@@ -8,8 +8,11 @@ against the reference (WER); clicks a segment and sees the audio position move t
 word of it and lands on the right segment; edits a segment and sees the revision. Then live:
 `earshot listen` plays a reading in real time while /live shows its draft arrive; the LLM's
 suggestion (from a stand-in for an OpenAI-compatible API, since no LLM can run here) is partly
-approved on the draft page; a file stream is added, seen running, and stopped. A screenshot of
-every page goes to the output folder. Exits non-zero on the first failed check.
+approved on the draft page; a file stream is added, seen running, and stopped. Then accounts, on a
+second server with an admin: a page without a session goes to the sign-in page, a wrong password
+is refused in words, signing in returns to the page asked for, an upload and a cancel pass the
+CSRF check, and signing out ends the session. A screenshot of every page goes to the output
+folder. Exits non-zero on the first failed check.
 """
 import argparse
 import http.server
@@ -105,6 +108,7 @@ def main():
         driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
         run(driver, Check(driver, shots), base, recording)
         run_live(driver, Check(driver, shots), base, arguments.earshot)
+        run_accounts(driver, Check(driver, shots), arguments.earshot, work, recording, shots)
         blocked = [entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"]]
         assert not blocked, f"the Content-Security-Policy blocked parts of the UI: {blocked[:5]}"
         print(f"browser test passed; screenshots in {shots}")
@@ -269,6 +273,54 @@ def run(driver, check, base, recording):
     width = driver.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390, f"the transcript page scrolls sideways on a phone ({width} px)"
     check.shot("13-transcript-phone")
+
+
+def run_accounts(driver, check, earshot, work, recording, shots):
+    server = EarshotServer(
+        earshot, os.path.join(work, "accounts-data"), os.path.join(shots, "accounts-server.log"), ["--workers", "0"],
+        env={"EARSHOT_ADMIN_PASSWORD": "admin passphrase 1", "EARSHOT_PASSWORD_HASH_COST": "4"},
+    )
+    try:
+        server.wait_until_ready()
+        base = server.base
+        driver.delete_all_cookies()
+        driver.get(f"{base}/jobs")
+        check.wait(lambda d: "/login?next=%2Fjobs" in d.current_url, "a page without a session to send the browser to /login")
+        check.shot("20-login")
+
+        def sign_in(password):
+            for field, value in [("username", "admin"), ("password", password)]:
+                box = driver.find_element(By.ID, field)
+                box.clear()
+                box.send_keys(value)
+            driver.find_element(By.CSS_SELECTOR, "#sign-in button[type='submit']").click()
+
+        sign_in("not the passphrase")
+        check.wait(lambda d: "wrong username or password" in d.find_element(By.ID, "sign-in-error").text, "the refusal in words")
+        sign_in("admin passphrase 1")
+        check.wait(lambda d: d.current_url == f"{base}/jobs", "signing in to return to /jobs")
+        check.wait(lambda d: "admin" in d.find_element(By.CSS_SELECTOR, "header .account").text, "the header to name the user")
+        cookie = next(c for c in driver.get_cookies() if c["name"] == "earshot_session")
+        assert cookie["httpOnly"] and cookie.get("sameSite") == "Strict", f"session cookie flags: {cookie}"
+
+        # An upload (XMLHttpRequest) and a cancel (fetch) both pass the CSRF check.
+        driver.find_element(By.ID, "files").send_keys(recording)
+        link = check.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#uploads a[href^='/jobs/']")), "the upload to be queued")
+        job_id = link.get_attribute("href").rsplit("/", 1)[1]
+        row = check.wait(lambda d: d.find_element(By.CSS_SELECTOR, f"#jobs tr[data-job='{job_id}']"), "the new job in the list")
+        row.find_element(By.CSS_SELECTOR, "[data-action='cancel']").click()
+        check.wait(
+            lambda d: d.find_element(By.CSS_SELECTOR, f"#jobs tr[data-job='{job_id}'] [data-state]").text == "cancelled",
+            "the job to be cancelled",
+        )
+        check.shot("21-signed-in-jobs")
+
+        driver.find_element(By.ID, "sign-out").click()
+        check.wait(lambda d: d.current_url.startswith(f"{base}/login"), "signing out to land on /login")
+        driver.get(f"{base}/")
+        check.wait(lambda d: "/login" in d.current_url, "the ended session to count for nothing")
+    finally:
+        server.stop()
 
 
 def start_chat_stand_in():
