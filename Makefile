@@ -4,7 +4,7 @@ ARGS ?=
 BENCH_ARGS ?=
 
 # The browser test's screenshots land in test-output/browser/.
-.PHONY: run test setup setup-tests build build-release bench bench-engine bench-coordinator bench-events bench-live bench-replicas bench-engines clean
+.PHONY: run test fuzz setup setup-tests build build-release bench bench-engine bench-coordinator bench-events bench-live bench-replicas bench-engines clean
 
 setup:
 	./scripts/setup.sh
@@ -27,6 +27,13 @@ test: setup-tests
 	$(SWIFT) build --product earshot
 	.venv/bin/python tests/browser/ui_test.py --earshot .build/debug/earshot --out test-output/browser
 	.venv/bin/python tests/openai/openai_test.py --earshot .build/debug/earshot
+	.venv/bin/python tests/fuzz/api_fuzz.py --earshot .build/debug/earshot --examples 10 --min-requests 1000
+
+# Long API fuzzing: schemathesis with many examples per operation (FUZZ_EXAMPLES, default 200).
+FUZZ_EXAMPLES ?= 200
+fuzz: setup-tests
+	$(SWIFT) build --product earshot
+	.venv/bin/python tests/fuzz/api_fuzz.py --earshot .build/debug/earshot --examples $(FUZZ_EXAMPLES) --min-requests 10000 --out test-output/fuzz-long
 
 # All benchmarks; each writes its own section of docs/benchmarks.md.
 bench: bench-engine bench-coordinator bench-events bench-live bench-replicas bench-engines

@@ -47,6 +47,15 @@ if [ "$want_tests" = "--tests" ]; then
     .venv/bin/pip install --quiet --disable-pip-version-check -r "$test_requirements"
     cp "$test_requirements" "$test_stamp"
   fi
+  # The API fuzzer (schemathesis) lives apart, so its dependencies never move the engine's.
+  fuzz_requirements=tests/fuzz/requirements.txt
+  fuzz_stamp=.venv-fuzz/.earshot-fuzz-requirements
+  if [ ! -x .venv-fuzz/bin/python ]; then python3 -m venv .venv-fuzz; fi
+  if ! cmp -s "$fuzz_requirements" "$fuzz_stamp" 2>/dev/null; then
+    echo "setup: installing the API fuzzer (schemathesis) into .venv-fuzz"
+    .venv-fuzz/bin/pip install --quiet --disable-pip-version-check -r "$fuzz_requirements"
+    cp "$fuzz_requirements" "$fuzz_stamp"
+  fi
 fi
 
 # The whisper.cpp engine is linked into every build, so its static libraries must exist before `swift build`.

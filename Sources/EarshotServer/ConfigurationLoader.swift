@@ -49,6 +49,8 @@ public enum ConfigurationLoader {
         text("auth") { $0.auth = $1 },
         integer("password_hash_cost") { $0.passwordHashCost = $1 },
         number("session_lifetime_hours") { $0.sessionLifetimeHours = $1 },
+        number("request_header_timeout_seconds") { $0.requestHeaderTimeoutSeconds = $1 },
+        number("request_body_idle_seconds") { $0.requestBodyIdleSeconds = $1 },
         number("node_heartbeat_interval_seconds") { $0.nodeHeartbeatIntervalSeconds = $1 },
         number("node_heartbeat_timeout_seconds") { $0.nodeHeartbeatTimeoutSeconds = $1 },
         number("event_retention_days") { $0.eventRetentionDays = $1 },

@@ -91,7 +91,7 @@ public enum EarshotServer {
             ))]
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            server: .guardedHTTP1WebSocketUpgrade(webSocketRouter: router, limits: configuration.connectionLimits),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "earshot"),
             services: services,
             onServerRunning: { channel in

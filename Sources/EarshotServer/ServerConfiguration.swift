@@ -1,6 +1,7 @@
 import EarshotEngine
 import EarshotStore
 import Foundation
+import NIOCore
 
 /// Everything `earshot serve` can be told. The CLI fills it from flags, `EARSHOT_*` variables and
 /// a YAML file, in that order of precedence; these defaults apply last.
@@ -49,6 +50,11 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     public var passwordHashCost = 12
     /// How long a browser session lasts after signing in.
     public var sessionLifetimeHours = 168.0
+    /// A request's head must arrive within this many seconds of the connection opening or the
+    /// previous response (slow-loris clients, idle keep-alive connections); else 408 and close.
+    public var requestHeaderTimeoutSeconds = 30.0
+    /// A request's body may pause this long between chunks; else 408 and close.
+    public var requestBodyIdleSeconds = 60.0
     /// How often nodes are asked to heartbeat.
     public var nodeHeartbeatIntervalSeconds = 15.0
     /// A node with no heartbeat for this long is shown offline.
@@ -140,6 +146,12 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
         if !(0.1...3600).contains(watchIntervalSeconds) { problems.append("watch_interval_seconds must be 0.1...3600, got \(watchIntervalSeconds)") }
         if !(1...86_400).contains(openAIWaitSeconds) { problems.append("openai_wait_seconds must be 1...86400, got \(openAIWaitSeconds)") }
         if eventRetentionMaxEvents < 1000 { problems.append("event_retention_max_events must be at least 1000") }
+        if !(0.1...3600).contains(requestHeaderTimeoutSeconds) {
+            problems.append("request_header_timeout_seconds must be 0.1...3600, got \(requestHeaderTimeoutSeconds)")
+        }
+        if !(0.1...3600).contains(requestBodyIdleSeconds) {
+            problems.append("request_body_idle_seconds must be 0.1...3600, got \(requestBodyIdleSeconds)")
+        }
         if !["auto", "accounts"].contains(auth) { problems.append("auth must be auto or accounts, got '\(auth)'") }
         if !(4...16).contains(passwordHashCost) { problems.append("password_hash_cost must be 4...16, got \(passwordHashCost)") }
         if !(0.01...8760).contains(sessionLifetimeHours) {
@@ -154,6 +166,13 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
 
     var resolvedInstanceName: String {
         instanceName.isEmpty ? ProcessInfo.processInfo.hostName : instanceName
+    }
+
+    var connectionLimits: ConnectionLimits {
+        ConnectionLimits(
+            headerTimeout: .milliseconds(Int64(requestHeaderTimeoutSeconds * 1000)),
+            bodyIdleTimeout: .milliseconds(Int64(requestBodyIdleSeconds * 1000))
+        )
     }
 
     var engineKind: EngineKind { EngineKind(rawValue: engine) ?? .fasterWhisper }

@@ -74,6 +74,49 @@ struct HostileInputEndToEndTests {
         #expect((list["jobs"] as? [[String: Any]])?.count == 4)
     }
 
+    @Test("a NUL in a header is answered 400 at once; a head or body that stalls is cut with 408; the server stays healthy")
+    func slowAndMalformedClients() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("slow-clients")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try await ServerProcess(
+            dataDirectory: directory, extraArguments: ["--workers", "0"],
+            environment: ["EARSHOT_REQUEST_HEADER_TIMEOUT_SECONDS": "1", "EARSHOT_REQUEST_BODY_IDLE_SECONDS": "1"]
+        )
+        let accepted = try await server.upload(try TestEnvironment.librivoxClips()[0].url)
+        let acceptedID = try #require(try accepted.json()["id"] as? String)
+        let port = server.baseURL.port!
+
+        let clock = ContinuousClock()
+        var answer = ""
+        let nul = try clock.measure {
+            answer = try RawHTTP.exchange(port: port, head: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Probe: \u{0}\r\n\r\n")
+        }
+        #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer.prefix(80))")
+        #expect(nul < .seconds(1), "refused at once, not left open")
+
+        let slowHead = try clock.measure {
+            answer = try RawHTTP.exchange(port: port, head: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        }
+        #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer.prefix(80))")
+        #expect(slowHead < .seconds(5), "cut after the 1 s header timeout (the client would wait 10 s): \(slowHead)")
+
+        let stalledBody = try clock.measure {
+            answer = try RawHTTP.exchange(
+                port: port,
+                head: "POST /api/v1/jobs?filename=x.wav HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: audio/wav\r\nContent-Length: 100000\r\n\r\n",
+                body: Data("RIFF".utf8)
+            )
+        }
+        #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer.prefix(80))")
+        #expect(stalledBody < .seconds(5), "\(stalledBody)")
+
+        #expect(try await server.request("GET", "/healthz").status == 200)
+        let earlier = try await server.request("GET", "/api/v1/jobs/\(acceptedID)")
+        #expect(earlier.status == 200, "the job accepted before is intact")
+        let jobs = try await server.request("GET", "/api/v1/jobs").json()["jobs"] as? [Any]
+        #expect(jobs?.count == 1, "the stalled upload queued nothing")
+    }
+
     @Test("every answer carries the security headers: a CSP without inline script, no framing, no sniffing, no referrer")
     func securityHeaders() async throws {
         let directory = try TestEnvironment.temporaryDirectory("headers")

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Fuzzes the HTTP API from its own document: schemathesis against /openapi.yaml on a live server.
+
+Starts `earshot serve` on a free loopback port (a fresh data directory, one built-in worker with the
+real engine, so the generated uploads are transcribed or fail as they would, rate limits off, an
+OpenAI wait of 1 s), runs schemathesis's
+examples, coverage, fuzzing and stateful phases with the checks that matter here — no 5xx, every
+status code, content type, header and body as documented (tests/fuzz/earshot_fuzz_hooks.py holds
+the one documented 5xx, and caps long-poll waits at 1 s) — and fails unless it ran at least
+`--min-requests` generated requests and every check passed. The event stream, the event WebSocket
+and live sessions are left out: their answers never end. After the run the server must still be
+healthy and answer a job it accepted before the run.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "scripts"))
+from earshot_server import EarshotServer  # noqa: E402
+
+CHECKS = "no_undocumented_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance"
+
+
+def submit_job(base):
+    """A job accepted before the fuzzing, which must survive it."""
+    body = b"RIFF$\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80>\x00\x00\x00}\x00\x00\x02\x00\x10\x00data\x00\x00\x00\x00"
+    request = urllib.request.Request(f"{base}/api/v1/jobs?filename=before.wav", data=body + b"\x00" * 3200,
+                                     headers={"Content-Type": "audio/wav"}, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)["id"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--earshot", required=True)
+    parser.add_argument("--schemathesis", default=".venv-fuzz/bin/schemathesis")
+    parser.add_argument("--examples", type=int, default=10, help="examples per operation and phase (schemathesis -n)")
+    parser.add_argument("--min-requests", type=int, default=1000)
+    parser.add_argument("--out", default="test-output/fuzz")
+    arguments = parser.parse_args()
+
+    out = os.path.abspath(arguments.out)
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    work = tempfile.mkdtemp(prefix="earshot-fuzz-")
+    server = EarshotServer(
+        arguments.earshot, os.path.join(work, "data"), os.path.join(out, "server.log"), ["--workers", "1"],
+        env={"EARSHOT_RATE_LIMIT_PER_SECOND": "0", "EARSHOT_OPENAI_WAIT_SECONDS": "1"},
+    )
+    try:
+        server.wait_until_ready()
+        survivor = submit_job(server.base)
+        command = [
+            arguments.schemathesis, "run", f"{server.base}/openapi.yaml", "--url", server.base,
+            "--checks", CHECKS, "-n", str(arguments.examples), "--generation-deterministic",
+            "--request-timeout", "70", "--exclude-path-regex", "^/api/v1/(events|ws|live)$",
+            "--report", "junit", "--report-dir", out,
+        ]
+        print("running:", " ".join(command), flush=True)
+        here = os.path.dirname(os.path.abspath(__file__))
+        environment = {**os.environ, "SCHEMATHESIS_HOOKS": "earshot_fuzz_hooks", "PYTHONPATH": here}
+        result = subprocess.run(command, capture_output=True, text=True, env=environment)
+        with open(os.path.join(out, "schemathesis.txt"), "w", encoding="utf-8") as handle:
+            handle.write(result.stdout + result.stderr)
+        summary = result.stdout[result.stdout.rfind("SUMMARY"):] if "SUMMARY" in result.stdout else result.stdout[-3000:]
+        print(summary)
+        generated = re.search(r"(\d+) generated", result.stdout)
+        count = int(generated.group(1)) if generated else 0
+        assert result.returncode == 0, f"schemathesis found failures (exit {result.returncode}); see {out}/schemathesis.txt"
+        assert count >= arguments.min_requests, f"only {count} generated requests; wanted at least {arguments.min_requests}"
+
+        with urllib.request.urlopen(f"{server.base}/healthz", timeout=10) as response:
+            assert response.status == 200, "the server is not healthy after fuzzing"
+        with urllib.request.urlopen(f"{server.base}/api/v1/jobs/{survivor}", timeout=10) as response:
+            state = json.load(response)["state"]
+        assert server.process.poll() is None, "the server exited during fuzzing"
+        print(f"API fuzzing passed: {count} generated requests, no failures; job {survivor} accepted before is still there ({state})")
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as failure:
+        sys.stderr.write(f"API fuzzing FAILED: {failure}\n")
+        sys.exit(1)
