@@ -28,12 +28,16 @@ test: setup-tests
 	.venv/bin/python tests/browser/ui_test.py --earshot .build/debug/earshot --out test-output/browser
 	.venv/bin/python tests/openai/openai_test.py --earshot .build/debug/earshot
 	.venv/bin/python tests/fuzz/api_fuzz.py --earshot .build/debug/earshot --examples 10 --min-requests 1000
+	./scripts/fuzz-native.sh 10
 
-# Long API fuzzing: schemathesis with many examples per operation (FUZZ_EXAMPLES, default 200).
+# Long fuzzing: schemathesis with many examples per operation (FUZZ_EXAMPLES, default 200), then
+# libFuzzer on each parser target for FUZZ_SECONDS (default 600).
 FUZZ_EXAMPLES ?= 200
+FUZZ_SECONDS ?= 600
 fuzz: setup-tests
 	$(SWIFT) build --product earshot
 	.venv/bin/python tests/fuzz/api_fuzz.py --earshot .build/debug/earshot --examples $(FUZZ_EXAMPLES) --min-requests 10000 --out test-output/fuzz-long
+	./scripts/fuzz-native.sh $(FUZZ_SECONDS)
 
 # All benchmarks; each writes its own section of docs/benchmarks.md.
 bench: bench-engine bench-coordinator bench-events bench-live bench-replicas bench-engines

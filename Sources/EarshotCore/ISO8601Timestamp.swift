@@ -33,13 +33,13 @@ public enum ISO8601Timestamp {
         return text
     }
 
-    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil for anything else, including
-    /// out-of-range fields such as February 30th.
     /// A timestamp as ``parse(_:)`` reads it, or a bare `YYYY-MM-DD` as that day's UTC midnight.
     public static func parseDateOrTimestamp(_ text: String) -> Date? {
         parse(text) ?? (text.utf8.count == 10 ? parse(text + "T00:00:00Z") : nil)
     }
 
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, to the millisecond; nil for anything else,
+    /// including out-of-range fields such as February 30th.
     public static func parse(_ text: String) -> Date? {
         var scanner = Scanner(Array(text.utf8))
         guard let year = scanner.digits(4), scanner.take("-"),
@@ -77,7 +77,8 @@ public enum ISO8601Timestamp {
         guard scanner.atEnd else { return nil }
         let days = days(fromCivil: year, month, day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+        // Milliseconds, as ``format(_:)`` writes: a finer fraction would not survive the next round trip.
+        return Date(timeIntervalSince1970: Double(seconds) + Double(Int64((fraction * 1000).rounded())) / 1000)
     }
 
     // MARK: - Calendar arithmetic (proleptic Gregorian; Howard Hinnant's civil-days algorithms)

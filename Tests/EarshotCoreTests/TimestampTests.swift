@@ -36,7 +36,15 @@ struct TimestampTests {
         #expect(EarshotJSON.parseTimestamp("2026-11-21T21:03:54+01:00") == base)
         #expect(EarshotJSON.parseTimestamp("2026-11-21T15:33:54-0430") == base)
         let fractional = try #require(EarshotJSON.parseTimestamp("2026-11-21T20:03:54.123456789Z"))
-        #expect(abs(fractional.timeIntervalSince(base) - 0.123456789) < 1e-6)
+        #expect(abs(fractional.timeIntervalSince(base) - 0.123) < 1e-6, "read to the millisecond, as written")
+        let carried = try #require(EarshotJSON.parseTimestamp("2026-11-21T20:03:54.9996Z"))
+        #expect(ISO8601Timestamp.format(carried) == "2026-11-21T20:03:55.000Z")
+    }
+
+    @Test("a finer fraction than milliseconds reads back equal after a round trip (found by the event-json fuzzer)")
+    func roundTripIsExact() throws {
+        let parsed = try #require(ISO8601Timestamp.parse("2026-11-21T20:03:54.1233Z"))
+        #expect(ISO8601Timestamp.parse(ISO8601Timestamp.format(parsed)) == parsed)
     }
 
     @Test("rejects malformed and out-of-range text", arguments: [

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# libFuzzer over the parsers Earshot owns (tests/fuzz/native/FuzzTargets.swift): event JSON, subtitle and
+# transcript import, query text, text diffs, node messages. EarshotCore has no dependencies, so its sources
+# and the targets are compiled straight with `swiftc -sanitize=fuzzer` (SwiftPM would rename `main`, which
+# libFuzzer provides). Usage: scripts/fuzz-native.sh SECONDS_PER_TARGET [TARGET...]
+# A crash or a broken property fails the run; the input is kept under test-output/fuzz-native/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:?seconds per target}
+shift
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(event-json transcript-import query-text text-diff node-messages)
+
+binary=.build/fuzz/earshot-fuzz
+sources=$(find Sources/EarshotCore -name '*.swift' | sort)
+stamp=.build/fuzz/sources.sha256
+digest=$(cat $sources tests/fuzz/native/FuzzTargets.swift | sha256sum | cut -d' ' -f1)
+mkdir -p .build/fuzz
+if [ ! -x "$binary" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
+  echo "fuzz-native: building $binary"
+  # shellcheck disable=SC2086
+  swiftc -O -sanitize=fuzzer -parse-as-library -module-name EarshotFuzz $sources tests/fuzz/native/FuzzTargets.swift -o "$binary"
+  echo "$digest" > "$stamp"
+fi
+
+out=test-output/fuzz-native
+rm -rf "$out"
+mkdir -p "$out"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failed=0
+for target in "${targets[@]}"; do
+  # The committed seeds stay as they are; what the run learns goes to a scratch corpus.
+  mkdir -p "$work/$target"
+  cp tests/fuzz/native/corpus/"$target"/* "$work/$target/"
+  log="$out/$target.log"
+  # Swift's own crash reporter would catch the signal before libFuzzer could save the input.
+  if SWIFT_BACKTRACE=enable=no EARSHOT_FUZZ_TARGET="$target" "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+      -dict=tests/fuzz/native/json.dict -artifact_prefix="$out/$target-" "$work/$target" > "$log" 2>&1; then
+    echo "fuzz-native: $target: $(grep -E '^Done [0-9]+ runs' "$log" | tail -1), $(grep -oE 'cov: [0-9]+' "$log" | tail -1)"
+  else
+    echo "fuzz-native: $target FAILED; input and log in $out/" >&2
+    tail -20 "$log" >&2
+    failed=1
+  fi
+done
+exit $failed
