@@ -59,6 +59,9 @@ public enum ConfigurationLoader {
         Setting(key: "cors_origins") { configuration, value in
             configuration.corsOrigins = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         },
+        Setting(key: "trusted_proxies") { configuration, value in
+            configuration.trustedProxies = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        },
         number("rate_limit_per_second") { $0.rateLimitPerSecond = $1 },
         integer("rate_limit_burst") { $0.rateLimitBurst = $1 },
         integer("live_max_sessions") { $0.liveMaxSessions = $1 },

@@ -10,6 +10,8 @@ public struct EarshotRequestContext: RequestContext, WebSocketRequestContext, Re
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<Self>
     public let remoteAddress: SocketAddress?
+    /// The client's address: the peer's, or the one a trusted proxy forwarded (``ClientAddressMiddleware``).
+    public var clientAddress: String
     /// The caller, once the access-control middleware has resolved its credentials.
     public var principal: Principal = .anonymous
     /// The browser session the caller signed in with, if any (its CSRF token goes to the pages).
@@ -19,5 +21,6 @@ public struct EarshotRequestContext: RequestContext, WebSocketRequestContext, Re
         coreContext = .init(source: source)
         webSocket = .init()
         remoteAddress = source.channel.remoteAddress
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 }

@@ -138,6 +138,9 @@ extension EarshotServer {
         let router = Router(context: EarshotRequestContext.self)
         router.middlewares.add(SecurityHeadersMiddleware())
         router.middlewares.add(ErrorMiddleware())
+        if !configuration.trustedProxyRanges.isEmpty {
+            router.middlewares.add(ClientAddressMiddleware(trusted: configuration.trustedProxyRanges))
+        }
         if !configuration.corsOrigins.isEmpty {
             router.middlewares.add(CORSAllowListMiddleware(origins: configuration.corsOrigins))
         }

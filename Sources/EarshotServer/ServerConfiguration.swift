@@ -1,5 +1,6 @@
 import EarshotEngine
 import EarshotStore
+import EarshotCore
 import Foundation
 import NIOCore
 
@@ -68,6 +69,9 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     public var eventSubscriberMaxLag = 1000
     /// Origins (`https://app.example.com`, or `*`) whose web pages may call the API from a browser; empty: none.
     public var corsOrigins: [String] = []
+    /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client; from anyone
+    /// else the header is ignored, so clients cannot pick the address their limits are kept under.
+    public var trustedProxies: [String] = []
     /// Requests per second each client address, and each bearer key, may make on average (0: no limit).
     public var rateLimitPerSecond = 50.0
     /// Requests a client may make at once before the average applies.
@@ -129,6 +133,9 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
         for origin in corsOrigins where !CORSOrigins.isValid(origin) {
             problems.append("cors_origins: '\(origin)' is not an origin (http(s)://host[:port], or *)")
         }
+        for proxy in trustedProxies where IPAddressRange(proxy) == nil {
+            problems.append("trusted_proxies: '\(proxy)' is not an IP address or CIDR block (10.0.0.0/8, fd00::/8)")
+        }
         if rateLimitPerSecond < 0 || !rateLimitPerSecond.isFinite { problems.append("rate_limit_per_second must be 0 or more") }
         if rateLimitBurst < 1 { problems.append("rate_limit_burst must be at least 1") }
         if eventRetentionDays <= 0 { problems.append("event_retention_days must be positive") }
@@ -167,6 +174,8 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     var resolvedInstanceName: String {
         instanceName.isEmpty ? ProcessInfo.processInfo.hostName : instanceName
     }
+
+    var trustedProxyRanges: [IPAddressRange] { trustedProxies.compactMap(IPAddressRange.init) }
 
     var connectionLimits: ConnectionLimits {
         ConnectionLimits(

@@ -50,6 +50,11 @@ struct UploadReceiver {
                 try buffer.withUnsafeReadableBytes { try upload.write($0) }
                 if upload.sizeBytes > maxBytes { throw tooLarge() }
             }
+            // A body cut short (the client went away, or was cut off as too slow) ends the stream like a
+            // finished one; only its announced length tells them apart.
+            if let declared = request.headers[.contentLength].flatMap(Int64.init), upload.sizeBytes != declared {
+                throw APIError.badRequest("truncated_upload", "the body ended after \(upload.sizeBytes) of its \(declared) bytes")
+            }
             guard upload.sizeBytes > 0 else { throw APIError.badRequest("empty_upload", "the uploaded file is empty") }
             let stored = try upload.commit()
             var fields: [String: String] = [:]

@@ -38,7 +38,31 @@ struct RateLimitEndToEndTests {
         #expect(otherKey.hasPrefix("HTTP/1.1 200"), "\(otherKey.prefix(120))")
     }
 
-    static func get(_ path: String, bearer: String? = nil) -> String {
-        "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n" + (bearer.map { "Authorization: Bearer \($0)\r\n" } ?? "") + "Connection: close\r\n\r\n"
+    @Test("behind a trusted proxy each forwarded client has its own bucket; from anyone else X-Forwarded-For is ignored")
+    func trustedProxies() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("rate-limit-proxy")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try await ServerProcess(
+            dataDirectory: directory, extraArguments: ["--workers", "0"],
+            environment: ["EARSHOT_RATE_LIMIT_PER_SECOND": "0.5", "EARSHOT_RATE_LIMIT_BURST": "2", "EARSHOT_TRUSTED_PROXIES": "127.0.0.2"]
+        )
+        let port = server.baseURL.port!
+        func status(from source: String, forwardedFor client: String) throws -> String {
+            let answer = try RawHTTP.exchange(port: port, head: Self.get("/api/v1/jobs", forwardedFor: client), source: source)
+            return String(answer.prefix(12))
+        }
+        #expect(try status(from: "127.0.0.2", forwardedFor: "203.0.113.9") == "HTTP/1.1 200")
+        #expect(try status(from: "127.0.0.2", forwardedFor: "203.0.113.9") == "HTTP/1.1 200")
+        #expect(try status(from: "127.0.0.2", forwardedFor: "203.0.113.9") == "HTTP/1.1 429", "the forwarded client's burst is used up")
+        #expect(try status(from: "127.0.0.2", forwardedFor: "203.0.113.10") == "HTTP/1.1 200", "another client behind the same proxy is not")
+        // An untrusted peer naming a fresh client each time is still limited as itself.
+        #expect(try status(from: "127.0.0.3", forwardedFor: "198.51.100.1") == "HTTP/1.1 200")
+        #expect(try status(from: "127.0.0.3", forwardedFor: "198.51.100.2") == "HTTP/1.1 200")
+        #expect(try status(from: "127.0.0.3", forwardedFor: "198.51.100.3") == "HTTP/1.1 429")
+    }
+
+    static func get(_ path: String, bearer: String? = nil, forwardedFor: String? = nil) -> String {
+        "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n" + (bearer.map { "Authorization: Bearer \($0)\r\n" } ?? "")
+            + (forwardedFor.map { "X-Forwarded-For: \($0)\r\n" } ?? "") + "Connection: close\r\n\r\n"
     }
 }

@@ -168,6 +168,22 @@ struct AuthorizationMatrixTests {
         #expect(try await fixture.send(.get, "/api/v1/jobs", headers: [.authorization: "Bearer esk_0000"]) == 401)
     }
 
+    @Test("bodies are limited per route: sign-in and account forms 16 KiB, other JSON 1 MiB, uploads max_upload_bytes")
+    func bodyLimits() async throws {
+        let fixture = try await MatrixFixture.make()
+        defer { fixture.cleanUp() }
+        let admin: HTTPFields = [.authorization: "Bearer \(fixture.keys[.admin] ?? "")"]
+        func json(_ size: Int) -> [UInt8] { Array("{\"name\":\"".utf8) + Array(repeating: UInt8(ascii: "a"), count: size) + Array("\"}".utf8) }
+        #expect(try await fixture.send(.post, "/api/v1/session", body: json(17 * 1024)) == 413)
+        #expect(try await fixture.send(.post, "/api/v1/session", body: json(1024)) == 400, "a small wrong body is read and refused")
+        #expect(try await fixture.send(.post, "/api/v1/users", headers: admin, body: json(17 * 1024)) == 413)
+        #expect(try await fixture.send(.post, "/api/v1/feeds", headers: admin, body: json((1 << 20) + 10)) == 413)
+        #expect(try await fixture.send(.post, "/api/v1/feeds", headers: admin, body: json(10 * 1024)) == 400, "under the 1 MiB JSON limit")
+        #expect(
+            try await fixture.send(.patch, "/api/v1/transcripts/\(fixture.jobID)/segments/0", headers: admin, body: json((1 << 20) + 10)) == 413
+        )
+    }
+
     @Test("a browser without a session is sent to the sign-in page")
     func pagesRedirect() async throws {
         let fixture = try await MatrixFixture.make()
@@ -304,17 +320,19 @@ struct MatrixFixture {
         return try await send(HTTPRequest.Method(route.method)!, uri(for: route), headers: headers)
     }
 
-    func send(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:]) async throws -> Int {
-        try await exchange(method, uri, headers: headers).status
+    func send(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: [UInt8] = []) async throws -> Int {
+        try await exchange(method, uri, headers: headers, body: body).status
     }
 
     /// The response's status and headers; the body is never read (event streams would not end).
-    func exchange(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:]) async throws -> (status: Int, headers: HTTPFields) {
+    func exchange(
+        _ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: [UInt8] = []
+    ) async throws -> (status: Int, headers: HTTPFields) {
         var headers = headers
         if method != .get, headers[.contentType] == nil { headers[.contentType] = "application/json" }
         let request = Request(
             head: HTTPRequest(method: method, scheme: "http", authority: "127.0.0.1:8080", path: uri, headerFields: headers),
-            body: RequestBody(buffer: ByteBuffer())
+            body: RequestBody(buffer: ByteBuffer(bytes: body))
         )
         var logger = Logger(label: "earshot.matrix-test")
         logger.logLevel = .critical

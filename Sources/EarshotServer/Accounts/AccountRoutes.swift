@@ -186,7 +186,7 @@ struct AccountRoutes: Sendable {
     }
 
     private func address(_ context: EarshotRequestContext) -> String {
-        RateLimitMiddleware<EarshotRequestContext>.address(context.remoteAddress)
+        context.clientAddress
     }
 
     static func id(_ context: EarshotRequestContext) throws -> String {

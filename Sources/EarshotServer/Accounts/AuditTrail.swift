@@ -8,7 +8,7 @@ enum AuditTrail {
     static func record(_ type: EventType, store: any Store, context: EarshotRequestContext, target: String, detail: String? = nil) async throws {
         let data = AuditEventData(
             actor: context.principal.actor, target: target,
-            address: RateLimitMiddleware<EarshotRequestContext>.address(context.remoteAddress), detail: detail
+            address: context.clientAddress, detail: detail
         )
         _ = try await store.appendEvent(.audit(type, data), now: Date())
     }
