@@ -76,7 +76,11 @@ struct EventRoutes: Sendable {
         let after = query.after ?? 0
         let events = try await store.events(after: after, filter: query.filter, correlationId: query.correlationId, limit: limit)
         let latest = try await store.latestEventSeq()
-        return try jsonResponse(EventPage(events: events, nextAfter: events.last?.seq ?? max(after, latest)))
+        var audience = EventAudience(principal: principal)
+        var shown: [Event] = []
+        for event in events where try await audience.admits(event, store: store) { shown.append(event) }
+        // The cursor passes hidden events too, so the next page starts after them.
+        return try jsonResponse(EventPage(events: shown, nextAfter: events.last?.seq ?? max(after, latest)))
     }
 
     /// `GET /api/v1/events`: Server-Sent Events from `Last-Event-ID` / `after` (default: from now).
@@ -98,6 +102,7 @@ struct EventRoutes: Sendable {
                 try await writer.write(ByteBuffer(string: "event: resync\ndata: \(notice)\n\n"))
             }
             var subscription = EventSubscription(store: store, feed: feed, query: query, maxLag: maxLag, from: start)
+            var audience = EventAudience(principal: principal)
             // At shutdown the stream ends (the client reconnects with Last-Event-ID); waking every
             // waiting stream is how each notices.
             try await withGracefulShutdownHandler {
@@ -106,10 +111,10 @@ struct EventRoutes: Sendable {
                     case .events(let events):
                         guard !events.isEmpty else { continue }
                         var chunk = ""
-                        for entry in events {
+                        for entry in events where try await audience.admits(entry.event, store: store) {
                             chunk += "id: \(entry.event.seq)\nevent: \(entry.event.type.rawValue)\ndata: \(entry.json)\n\n"
                         }
-                        try await writer.write(ByteBuffer(string: chunk))
+                        if !chunk.isEmpty { try await writer.write(ByteBuffer(string: chunk)) }
                     case .idle:
                         if !Task.isCancelled { try await writer.write(ByteBuffer(string: ": keep-alive\n\n")) }
                     case .lagging(let resumeFrom):

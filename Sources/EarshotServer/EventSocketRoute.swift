@@ -31,7 +31,10 @@ struct EventSocketRoute: Sendable {
         }, onUpgrade: { inbound, outbound, context in
             let principal = context.requestContext.principal
             let query = try EventRoutes.parse(context.request, principal: principal)
-            try await serve(query: query, source: publisher(principal), inbound: inbound, outbound: outbound, logger: context.logger)
+            try await serve(
+                query: query, audience: EventAudience(principal: principal), source: publisher(principal), inbound: inbound, outbound: outbound,
+                logger: context.logger
+            )
         })
     }
 
@@ -49,14 +52,15 @@ struct EventSocketRoute: Sendable {
     }
 
     private func serve(
-        query: EventRoutes.Query, source: String?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
+        query: EventRoutes.Query, audience: EventAudience, source: String?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
+        logger: Logger
     ) async throws {
         let start: Int64 = if let after = query.after { after } else { try await store.latestEventSeq() }
         EventRoutes.adjustSubscribers(by: 1)
         defer { EventRoutes.adjustSubscribers(by: -1) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await pushEvents(after: start, query: query, outbound: outbound)
+                try await pushEvents(after: start, query: query, audience: audience, outbound: outbound)
             }
             group.addTask {
                 for try await message in inbound.messages(maxSize: Self.maxMessageBytes) {
@@ -73,12 +77,15 @@ struct EventSocketRoute: Sendable {
         }
     }
 
-    private func pushEvents(after start: Int64, query: EventRoutes.Query, outbound: WebSocketOutboundWriter) async throws {
+    private func pushEvents(
+        after start: Int64, query: EventRoutes.Query, audience: EventAudience, outbound: WebSocketOutboundWriter
+    ) async throws {
         var subscription = EventSubscription(store: store, feed: feed, query: query, maxLag: configuration.eventSubscriberMaxLag, from: start)
+        var audience = audience
         while !Task.isCancelled {
             switch try await subscription.next() {
             case .events(let events):
-                for entry in events {
+                for entry in events where try await audience.admits(entry.event, store: store) {
                     // The event's JSON is encoded once per server, not once per subscriber.
                     try await outbound.writeTextMessage(#"{"event":"# + entry.json + #","kind":"event"}"#)
                 }

@@ -8,6 +8,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOEmbedded
+import Synchronization
 import Testing
 
 /// Every route the server registers × every kind of caller → the status class its access rule and
@@ -184,6 +185,22 @@ struct AuthorizationMatrixTests {
         )
     }
 
+    @Test("members see the events of their own jobs only; viewers and admins see all, audit events only admins")
+    func eventsByOwner() async throws {
+        let fixture = try await MatrixFixture.make()
+        defer { fixture.cleanUp() }
+        func jobs(_ caller: AuthorizationMatrixTests.Caller) async throws -> Set<String> {
+            let body = try await fixture.body(.get, "/api/v1/events/log?limit=500", headers: [.authorization: "Bearer \(fixture.keys[caller] ?? "")"])
+            let events = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])["events"] as? [[String: Any]] ?? []
+            return Set(events.compactMap { ($0["data"] as? [String: Any])?["job_id"] as? String })
+        }
+        #expect(try await jobs(.member) == [fixture.jobID.rawValue], "the member's own job")
+        #expect(try await jobs(.otherMember).isEmpty, "nothing of another member's job")
+        #expect(try await jobs(.admin) == [fixture.jobID.rawValue])
+        let otherLog = try await fixture.body(.get, "/api/v1/events/log?types=audit.*", headers: [.authorization: "Bearer \(fixture.keys[.otherMember] ?? "")"])
+        #expect(String(decoding: otherLog, as: UTF8.self).contains("\"events\":[]"), "no audit events for members")
+    }
+
     @Test("a browser without a session is sent to the sign-in page")
     func pagesRedirect() async throws {
         let fixture = try await MatrixFixture.make()
@@ -339,6 +356,19 @@ struct MatrixFixture {
         let context = EarshotRequestContext(source: ApplicationRequestContextSource(channel: NIOAsyncTestingChannel(), logger: logger))
         let response = try await responder.respond(to: request, context: context)
         return (response.status.code, response.headers)
+    }
+
+    /// The whole body of a (finite) response.
+    func body(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:]) async throws -> [UInt8] {
+        let request = Request(
+            head: HTTPRequest(method: method, scheme: "http", authority: "127.0.0.1:8080", path: uri, headerFields: headers),
+            body: RequestBody(buffer: ByteBuffer())
+        )
+        let context = EarshotRequestContext(source: ApplicationRequestContextSource(channel: NIOAsyncTestingChannel(), logger: Logger(label: "matrix")))
+        let response = try await responder.respond(to: request, context: context)
+        let collector = BodyCollector()
+        try await response.body.write(collector)
+        return collector.storage.bytes.withLock { $0 }
     }
 
     func cleanUp() {
