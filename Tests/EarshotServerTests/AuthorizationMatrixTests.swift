@@ -347,25 +347,13 @@ struct MatrixFixture {
     ) async throws -> (status: Int, headers: HTTPFields) {
         var headers = headers
         if method != .get, headers[.contentType] == nil { headers[.contentType] = "application/json" }
-        let request = Request(
-            head: HTTPRequest(method: method, scheme: "http", authority: "127.0.0.1:8080", path: uri, headerFields: headers),
-            body: RequestBody(buffer: ByteBuffer(bytes: body))
-        )
-        var logger = Logger(label: "earshot.matrix-test")
-        logger.logLevel = .critical
-        let context = EarshotRequestContext(source: ApplicationRequestContextSource(channel: NIOAsyncTestingChannel(), logger: logger))
-        let response = try await responder.respond(to: request, context: context)
+        let response = try await responder.respond(method, uri, headers: headers, body: body, logLevel: .critical)
         return (response.status.code, response.headers)
     }
 
     /// The whole body of a (finite) response.
     func body(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:]) async throws -> [UInt8] {
-        let request = Request(
-            head: HTTPRequest(method: method, scheme: "http", authority: "127.0.0.1:8080", path: uri, headerFields: headers),
-            body: RequestBody(buffer: ByteBuffer())
-        )
-        let context = EarshotRequestContext(source: ApplicationRequestContextSource(channel: NIOAsyncTestingChannel(), logger: Logger(label: "matrix")))
-        let response = try await responder.respond(to: request, context: context)
+        let response = try await responder.respond(method, uri, headers: headers)
         let collector = BodyCollector()
         try await response.body.write(collector)
         return collector.storage.bytes.withLock { $0 }

@@ -700,14 +700,7 @@ struct TestServer {
     }
 
     func send(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: [UInt8] = []) async throws -> Exchange {
-        let request = Request(
-            head: HTTPRequest(method: method, scheme: "http", authority: "127.0.0.1:8080", path: uri, headerFields: headers),
-            body: RequestBody(buffer: ByteBuffer(bytes: body))
-        )
-        var logger = Logger(label: "earshot.openapi-test")
-        logger.logLevel = .warning
-        let context = EarshotRequestContext(source: ApplicationRequestContextSource(channel: NIOAsyncTestingChannel(), logger: logger))
-        let response = try await responder.respond(to: request, context: context)
+        let response = try await responder.respond(method, uri, headers: headers, body: body)
         let collector = BodyCollector()
         try await response.body.write(collector)
         return Exchange(status: response.status.code, headers: response.headers, body: collector.storage.bytes.withLock { $0 })
