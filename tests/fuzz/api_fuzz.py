@@ -9,7 +9,8 @@ status code, content type, header and body as documented (tests/fuzz/earshot_fuz
 the one documented 5xx, and caps long-poll waits at 1 s) — and fails unless it ran at least
 `--min-requests` generated requests and every check passed. The event stream, the event WebSocket
 and live sessions are left out: their answers never end. After the run the server must still be
-healthy and answer a job it accepted before the run.
+healthy, and a job it accepted before the run must still be there or have been deleted through the
+API (its job.deleted event logged) — the fuzzer is allowed to delete what it finds.
 """
 import argparse
 import json
@@ -19,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "scripts"))
@@ -77,10 +79,21 @@ def main():
 
         with urllib.request.urlopen(f"{server.base}/healthz", timeout=10) as response:
             assert response.status == 200, "the server is not healthy after fuzzing"
-        with urllib.request.urlopen(f"{server.base}/api/v1/jobs/{survivor}", timeout=10) as response:
-            state = json.load(response)["state"]
+        # The fuzzer may delete jobs it finds (it is allowed to): the job accepted before must still be
+        # there, or its deletion must be in the event log, i.e. it went through DELETE, not lost.
+        try:
+            with urllib.request.urlopen(f"{server.base}/api/v1/jobs/{survivor}", timeout=10) as response:
+                fate = "still there (" + json.load(response)["state"] + ")"
+        except urllib.error.HTTPError as error:
+            assert error.code == 404, f"GET of the job accepted before answered {error.code}"
+            with urllib.request.urlopen(
+                f"{server.base}/api/v1/events/log?types=job.deleted&correlation_id={survivor}", timeout=10
+            ) as response:
+                deleted = json.load(response)["events"]
+            assert deleted, f"job {survivor}, accepted before the run, is gone without a job.deleted event"
+            fate = "deleted through the API by the fuzzer (job.deleted logged)"
         assert server.process.poll() is None, "the server exited during fuzzing"
-        print(f"API fuzzing passed: {count} generated requests, no failures; job {survivor} accepted before is still there ({state})")
+        print(f"API fuzzing passed: {count} generated requests, no failures; job {survivor} accepted before: {fate}")
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
