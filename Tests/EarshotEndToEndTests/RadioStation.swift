@@ -4,9 +4,11 @@ import NIOCore
 import Synchronization
 
 /// A local stand-in for an internet radio or a camera (which cannot exist here): a real HTTP
-/// server that plays a WAV stream at real-time pace to its first listener, then drops the
+/// server that plays a WAV stream at real-time pace to one listener at a time, then drops the
 /// connection or holds it open sending nothing. It can be taken down and brought back on the
-/// same port. Later listeners are answered 503.
+/// same port. A listener arriving while another is connected is answered 503 (so two captures
+/// of one stream show up as one failing); one arriving after the last left hears the whole
+/// broadcast from the start (so a capture that gave up early, on a loaded machine, can recover).
 final class RadioStation: Sendable {
     enum Ending: Sendable {
         /// The connection breaks after the audio (the station went down).
@@ -28,15 +30,16 @@ final class RadioStation: Sendable {
         let (released, release) = AsyncStream<Void>.makeStream()
         self.played = played
         self.release = release
-        let listeners = Mutex(0)
+        let onAir = Mutex(false)
         let router = Router()
         router.get("radio.wav") { _, _ -> Response in
-            let first = listeners.withLock { count in
-                count += 1
-                return count == 1
+            let free = onAir.withLock { busy in
+                defer { busy = true }
+                return !busy
             }
-            guard first else { return Response(status: .serviceUnavailable) }
+            guard free else { return Response(status: .serviceUnavailable) }
             return Response(status: .ok, headers: [.contentType: "audio/wav"], body: ResponseBody { writer in
+                defer { onAir.withLock { $0 = false } }
                 try await writer.write(ByteBuffer(bytes: Self.streamingWAVHeader))
                 let clock = ContinuousClock()
                 let start = clock.now

@@ -114,7 +114,7 @@ struct ReplicaEndToEndTests {
         var radio = try await RadioStation(samples: audio.samples, ending: .hang)
         let port = radio.port
 
-        // Created through the second replica; the station answers only its first listener, so a
+        // Created through the second replica; the station answers one listener at a time, so a
         // second capture would show up as a stream failing to connect.
         let created = try await replicas[1].request(
             "POST", "/api/v1/streams", body: Data(#"{"name":"station","url":"http://127.0.0.1:\#(port)/radio.wav","language":"en"}"#.utf8),

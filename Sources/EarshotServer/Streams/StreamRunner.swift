@@ -123,16 +123,19 @@ final class StreamRunner: Sendable {
 
         let activity = AudioActivity()
         let stallTimeout = source.stallTimeoutSeconds
+        let connectTimeout = Self.connectTimeout(stallTimeout: stallTimeout)
         let watchdog = Task { [capture] in
-            // Fires when no audio came for the stall timeout; the capture's end then ends the run.
+            // Fires when no audio came for the stall timeout (or, before the first audio, the
+            // connect timeout); the capture's end then ends the run.
             while !Task.isCancelled {
                 let quietFor = activity.secondsSinceAudio()
-                if quietFor >= stallTimeout {
-                    activity.markStalled()
+                let limit = activity.hasHeard ? stallTimeout : connectTimeout
+                if quietFor >= limit {
+                    activity.markSilent()
                     await capture.stop()
                     return
                 }
-                try await Task.sleep(for: .milliseconds(Int64((stallTimeout - quietFor) * 1000) + 10))
+                try await Task.sleep(for: .milliseconds(Int64((limit - quietFor) * 1000) + 10))
             }
         }
 
@@ -175,7 +178,10 @@ final class StreamRunner: Sendable {
         await transcriber.value
 
         let audioSeconds = Double(samplesReceived) / 16_000
-        if activity.stalled {
+        if activity.timedOut, samplesReceived == 0 {
+            return Outcome(audioSeconds: 0, reason: "no audio within \(Self.seconds(connectTimeout)) s of connecting")
+        }
+        if activity.timedOut {
             stallCounter.increment()
             shared.withLock { $0.status.stalls += 1 }
             return Outcome(audioSeconds: audioSeconds, reason: "no audio for \(Self.seconds(stallTimeout)) s (stalled)")
@@ -224,24 +230,36 @@ final class StreamRunner: Sendable {
         }
     }
 
+    /// How long a run may take to deliver its first audio. Starting ffmpeg, connecting and probing
+    /// (an RTSP camera's handshake, a busy machine) can outlast a short stall timeout; killing such a
+    /// run would fail every attempt, so the first audio gets at least this long.
+    static func connectTimeout(stallTimeout: Double) -> Double { max(stallTimeout, 30) }
+
     static func seconds(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
     }
 }
 
-/// When audio last came, for the stall watchdog.
+/// When audio last came (and whether any has), for the stall watchdog.
 private final class AudioActivity: Sendable {
     private struct State {
         var last = ContinuousClock.now
-        var stalled = false
+        var heard = false
+        var timedOut = false
     }
     private let state = Mutex(State())
 
-    func heard() { state.withLock { $0.last = .now } }
+    func heard() {
+        state.withLock { state in
+            state.last = .now
+            state.heard = true
+        }
+    }
+    var hasHeard: Bool { state.withLock { $0.heard } }
     func secondsSinceAudio() -> Double {
         let elapsed = state.withLock { ContinuousClock.now - $0.last }
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
-    func markStalled() { state.withLock { $0.stalled = true } }
-    var stalled: Bool { state.withLock { $0.stalled } }
+    func markSilent() { state.withLock { $0.timedOut = true } }
+    var timedOut: Bool { state.withLock { $0.timedOut } }
 }
