@@ -25,7 +25,8 @@ final class RadioStation: Sendable {
 
     struct Dropped: Error {}
 
-    init(port: Int = 0, samples: [Int16], ending: Ending) async throws {
+    /// `leadIn`: how long a listener waits, connected, before the first byte (a camera's slow handshake).
+    init(port: Int = 0, samples: [Int16], ending: Ending, leadIn: Duration = .zero) async throws {
         let (played, playedContinuation) = AsyncStream<Void>.makeStream()
         let (released, release) = AsyncStream<Void>.makeStream()
         self.played = played
@@ -40,6 +41,7 @@ final class RadioStation: Sendable {
             guard free else { return Response(status: .serviceUnavailable) }
             return Response(status: .ok, headers: [.contentType: "audio/wav"], body: ResponseBody { writer in
                 defer { onAir.withLock { $0 = false } }
+                try await Task.sleep(for: leadIn)
                 try await writer.write(ByteBuffer(bytes: Self.streamingWAVHeader))
                 let clock = ContinuousClock()
                 let start = clock.now

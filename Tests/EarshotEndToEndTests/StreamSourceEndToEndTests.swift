@@ -116,4 +116,22 @@ struct StreamSourceEndToEndTests {
         #expect(try await restarted.request("GET", "/api/v1/streams/\(id)", bearer: Self.admin).status == 404)
         #expect(await restarted.terminate() == 0)
     }
+
+    @Test("a source slower to send its first audio than the stall timeout is connecting, not stalled", .takesTurns)
+    func slowStart() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("streams-slow")
+        let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", Self.admin])
+        let clips = try TestEnvironment.librivoxClips()
+        let radio = try await RadioStation(samples: try LiveEndToEndTests.recording(clips[0..<1]).samples, ending: .hang, leadIn: .seconds(4))
+        let watch = EventWatch("\(server.baseURL.absoluteString)/api/v1/events?types=stream.*&after=0")
+        let created = try await server.request(
+            "POST", "/api/v1/streams", body: Data(#"{"name":"slow","url":"http://127.0.0.1:\#(radio.port)/radio.wav","stall_timeout_seconds":1}"#.utf8),
+            contentType: "application/json", bearer: Self.admin
+        )
+        #expect(created.status == 201)
+        try await watch.wait("the stream running") { Self.streamEvents($0).contains { $0.state == .running } }
+        #expect(Self.streamEvents(watch.all).map(\.state) == [.connecting, .running], "no retry while the source was still starting")
+        await radio.shutDown()
+        #expect(await server.terminate() == 0)
+    }
 }
