@@ -64,6 +64,7 @@ public struct APIError: HTTPResponseError, Sendable {
             case .userNotFound: return APIError(.notFound, "not_found", error.description)
             case .duplicateUsername: return APIError(.conflict, "duplicate_name", error.description)
             case .apiKeyNotFound: return APIError(.notFound, "not_found", error.description)
+            case .shareNotFound: return APIError(.notFound, "share_not_found", error.description)
             case .lastAdmin: return APIError(.conflict, "last_admin", error.description)
             }
         case let error as AccountInputError:

@@ -113,7 +113,7 @@ struct JobRoutes: Sendable {
     private func list(_ request: Request, context: EarshotRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters
         var query = JobQuery()
-        if !context.principal.seesAllJobs { query.ownerId = context.principal.user?.id }
+        query.visibleTo = context.principal.jobsVisibleTo
         if let states = parameters["state"], !states.isEmpty {
             for name in states.split(separator: ",") {
                 guard let state = JobState(rawValue: String(name)) else {

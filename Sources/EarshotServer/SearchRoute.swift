@@ -37,7 +37,7 @@ struct SearchRoute: Sendable {
             } catch {
                 throw APIError.badRequest("invalid_query", "\(error)")
             }
-            if !context.principal.seesAllJobs { terms.ownerId = context.principal.user?.id ?? "" }
+            terms.visibleTo = context.principal.jobsVisibleTo
             var limit = Self.defaultLimit
             if let text = parameters["limit"] {
                 guard let value = Int(String(text)), (1...Self.maxLimit).contains(value) else {

@@ -22,10 +22,9 @@ struct TranscriptRoutes: Sendable {
         }
         group.patch("transcripts/{id}/segments/{n}") { request, context in
             let (id, index) = (try JobRoutes.jobID(context), try Self.index(context))
-            _ = try await JobAccess.changeable(id, context: context, store: store)
+            _ = try await JobAccess.editable(id, context: context, store: store)
             let (text, given) = try Self.validated(try await decodeJSON(SegmentEdit.self, from: request, context: context))
-            // A signed-in editor is the author unless they name one.
-            let author = given ?? context.principal.user?.username
+            let author = Self.author(given, context: context)
             return try jsonResponse(try await self.store.reviseSegment(id, index: index, text: text, source: .human, author: author, now: Date()))
         }
     }
@@ -41,6 +40,12 @@ struct TranscriptRoutes: Sendable {
             throw APIError.badRequest("invalid_author", "author is at most \(Self.maxAuthorLength) characters")
         }
         return (text, author?.isEmpty == false ? author : nil)
+    }
+
+    /// Who a human revision is by: a signed-in user is always themselves (a revision's author is
+    /// part of the record, not something to type in); without accounts, whoever the client names.
+    static func author(_ given: String?, context: EarshotRequestContext) -> String? {
+        context.principal.user?.username ?? given
     }
 
     static func index(_ context: some RequestContext) throws -> Int {

@@ -31,4 +31,13 @@ public protocol AccountStore: Sendable {
     /// The live session with this token hash and its user; nil when unknown or expired.
     func session(tokenHash: String, now: Date) async throws -> (session: UserSession, user: UserAccount)?
     func endSession(tokenHash: String, audit: AuditEventData, now: Date) async throws
+    /// Shares a job with a user, or changes what an existing share allows; records
+    /// `audit.job_shared`. Throws ``StoreError/jobNotFound(_:)`` or ``StoreError/userNotFound(_:)``.
+    func shareJob(_ jobId: JobID, userId: String, access: ShareAccess, audit: AuditEventData, now: Date) async throws -> JobShare
+    /// Ends a share; records `audit.job_shared`. Throws ``StoreError/shareNotFound(_:_:)``.
+    func unshareJob(_ jobId: JobID, userId: String, audit: AuditEventData, now: Date) async throws
+    /// Who a job is shared with, by username.
+    func jobShares(_ jobId: JobID) async throws -> [JobShare]
+    /// What a user may do with a job shared with them; nil when it is not.
+    func shareAccess(_ jobId: JobID, userId: String) async throws -> ShareAccess?
 }

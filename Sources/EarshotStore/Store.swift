@@ -79,8 +79,8 @@ public protocol DraftStore: Sendable {
     /// Records a revision and shows the winner (``Revision/winner(of:)``); appends `draft.revised`.
     func reviseDraft(_ id: String, text: String, source: RevisionSource, author: String?, now: Date) async throws -> Draft
     func draft(_ id: String) async throws -> Draft
-    /// Newest first, optionally of one session; `cursor` is a previous page's `nextCursor`.
-    func drafts(sessionId: String?, limit: Int, cursor: String?) async throws -> DraftPage
+    /// Newest first, optionally of one session and/or one owner; `cursor` is a previous page's `nextCursor`.
+    func drafts(sessionId: String?, ownedBy ownerId: String?, limit: Int, cursor: String?) async throws -> DraftPage
     /// Stores an LLM's correction of `baseText` (the draft's text it saw) as word changes,
     /// pending a person's decision; appends `draft.suggested`. Nothing is stored when the LLM
     /// changed nothing.
@@ -229,14 +229,14 @@ public struct JobQuery: Sendable, Hashable {
     public var createdFrom: Date?
     /// Only jobs created before this time.
     public var createdBefore: Date?
-    /// Only jobs this user owns.
-    public var ownerId: String?
+    /// Only jobs this user owns or that are shared with them.
+    public var visibleTo: String?
 
     public init(
         states: Set<JobState> = [], limit: Int = 50, cursor: String? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil,
-        ownerId: String? = nil
+        visibleTo: String? = nil
     ) {
-        self.ownerId = ownerId
+        self.visibleTo = visibleTo
         self.states = states
         self.limit = limit
         self.cursor = cursor
@@ -291,6 +291,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case userNotFound(String)
     case duplicateUsername(String)
     case apiKeyNotFound(String)
+    /// The job is not shared with that user.
+    case shareNotFound(JobID, String)
     /// The change would leave the server without an administrator.
     case lastAdmin
 
@@ -316,8 +318,16 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .userNotFound(let id): "user \(id) not found"
         case .duplicateUsername(let name): "a user named '\(name)' already exists"
         case .apiKeyNotFound(let id): "API key \(id) not found"
+        case .shareNotFound(let id, let user): "job \(id) is not shared with user \(user)"
         case .lastAdmin: "the server must keep at least one admin"
         }
+    }
+}
+
+extension DraftStore {
+    /// Newest first, whoever owns them.
+    public func drafts(sessionId: String?, limit: Int, cursor: String?) async throws -> DraftPage {
+        try await drafts(sessionId: sessionId, ownedBy: nil, limit: limit, cursor: cursor)
     }
 }
 

@@ -75,7 +75,7 @@ struct AuthorizationMatrixTests {
             "GET /login", "GET /ui/static/{file}",
         ])
         for (route, rule) in AccessPolicy.rules where !route.hasPrefix("GET ") && !open.contains(route) {
-            #expect([.write, .admin, .signedIn, .node].contains(rule), "\(route) changes state but is \(rule)")
+            #expect([.write, .admin, .signedIn, .passwordSession, .node].contains(rule), "\(route) changes state but is \(rule)")
         }
         let adminAreas = ["/api/v1/users", "/api/v1/nodes", "/api/v1/feeds", "/api/v1/streams", "/settings"]
         for (route, rule) in AccessPolicy.rules where adminAreas.contains(where: { route.split(separator: " ")[1].hasPrefix($0) }) {
@@ -322,6 +322,7 @@ struct MatrixFixture {
         }
         path = path.replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{node_id}", with: id)
             .replacingOccurrences(of: "{n}", with: "0").replacingOccurrences(of: "{file}", with: "common.js")
+            .replacingOccurrences(of: "{username}", with: "viewer")
         return path == "/api/v1/node/claim" ? path + "?wait=0" : path
     }
 

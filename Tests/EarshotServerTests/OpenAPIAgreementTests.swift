@@ -1,6 +1,6 @@
 import EarshotCore
 import EarshotNode
-import EarshotServer
+@testable import EarshotServer
 import EarshotStore
 import Foundation
 import HTTPTypes
@@ -34,6 +34,29 @@ struct OpenAPIAgreementTests {
         let unregistered = documented.subtracting(registered).sorted()
         #expect(undocumented.isEmpty, "routes missing from openapi.yaml: \(undocumented.map(\.description).joined(separator: ", "))")
         #expect(unregistered.isEmpty, "operations in openapi.yaml the server does not register: \(unregistered.map(\.description).joined(separator: ", "))")
+    }
+
+    @Test("every operation that needs credentials documents 401, and 403 unless only node keys reach it")
+    func accessAnswersDocumented() throws {
+        let document = try Self.document()
+        let paths = document["paths"] as? [String: Any] ?? [:]
+        var missing: [String] = []
+        for (path, item) in paths {
+            let item = item as? [String: Any] ?? [:]
+            for method in Self.httpMethods {
+                guard let operation = item[method] as? [String: Any] else { continue }
+                let route = "\(method.uppercased()) \(Self.normalise(path))"
+                let rule = try #require(AccessPolicy.rules[route], "no access rule for \(route)")
+                let responses = operation["responses"] as? [String: Any] ?? [:]
+                let wanted = switch rule {
+                case .open: [String]()
+                case .node: ["401"]
+                default: ["401", "403"]
+                }
+                for code in wanted where responses[code] == nil { missing.append("\(route) \(code)") }
+            }
+        }
+        #expect(missing.isEmpty, "undocumented access answers: \(missing.sorted().joined(separator: ", "))")
     }
 
     @Test("path normalisation treats {id}, :id and slashes alike")

@@ -99,7 +99,7 @@ struct AccountConformanceTests {
         let unowned = try await store.createJob(newJob(name: "theirs.wav"), now: at(1))
         #expect(owned.ownerId == "user-1")
         #expect(unowned.ownerId == nil)
-        #expect(try await store.jobs(JobQuery(ownerId: "user-1")).jobs.map(\.id) == [owned.id])
+        #expect(try await store.jobs(JobQuery(visibleTo: "user-1")).jobs.map(\.id) == [owned.id])
         #expect(try await store.jobs(JobQuery()).jobs.count == 2)
 
         for holder in ["w1", "w2"] {
@@ -109,7 +109,64 @@ struct AccountConformanceTests {
         let everyone = try await store.searchTranscripts(SearchTerms(parsing: "hello"), limit: 10, cursor: nil)
         #expect(Set(everyone.hits.map(\.jobId)) == [owned.id, unowned.id])
         var terms = try SearchTerms(parsing: "hello")
-        terms.ownerId = "user-1"
+        terms.visibleTo = "user-1"
         #expect(try await store.searchTranscripts(terms, limit: 10, cursor: nil).hits.map(\.jobId) == [owned.id])
+    }
+
+    @Test("a shared job is visible to its grantee in lists and search, its access changes in place, and shares go with the job or the user", arguments: StoreKind.allCases)
+    func shares(kind: StoreKind) async throws {
+        let store = try await kind.makeFixture().open()
+        let owner = try await store.createUser(UserAccount(username: "olga", role: .member, createdAt: at(0)), passwordHash: "h", audit: audit)
+        let friend = try await store.createUser(UserAccount(username: "fred", role: .member, createdAt: at(0)), passwordHash: "h", audit: audit)
+        var first = newJob(name: "first.wav")
+        first.ownerId = owner.id
+        var second = newJob(name: "second.wav")
+        second.ownerId = owner.id
+        let shared = try await store.createJob(first, now: at(1))
+        let kept = try await store.createJob(second, now: at(2))
+        for holder in ["w1", "w2"] {
+            let claimed = try #require(try await store.claimNext(holder: holder, leaseSeconds: 30, models: nil, now: at(3)))
+            _ = try await store.complete(claimed.lease, transcript: sampleTranscript(for: claimed.job.id), now: at(4))
+        }
+        #expect(try await store.jobs(JobQuery(visibleTo: friend.id)).jobs.isEmpty)
+        #expect(try await store.shareAccess(shared.id, userId: friend.id) == nil)
+
+        let share = try await store.shareJob(shared.id, userId: friend.id, access: .read, audit: audit, now: at(5))
+        #expect(share == JobShare(jobId: shared.id, userId: friend.id, username: "fred", access: .read, createdAt: at(5)))
+        #expect(try await store.shareAccess(shared.id, userId: friend.id) == .read)
+        #expect(try await store.jobs(JobQuery(visibleTo: friend.id)).jobs.map(\.id) == [shared.id])
+        #expect(Set(try await store.jobs(JobQuery(visibleTo: owner.id)).jobs.map(\.id)) == [shared.id, kept.id], "sharing takes nothing from the owner")
+        var terms = try SearchTerms(parsing: "hello")
+        terms.visibleTo = friend.id
+        #expect(try await store.searchTranscripts(terms, limit: 10, cursor: nil).hits.map(\.jobId) == [shared.id])
+
+        let upgraded = try await store.shareJob(shared.id, userId: friend.id, access: .edit, audit: audit, now: at(6))
+        #expect(upgraded.access == .edit && upgraded.createdAt == at(5), "sharing again changes the access of the same share")
+        #expect(try await store.jobShares(shared.id).map(\.username) == ["fred"])
+        #expect(try await store.jobShares(kept.id).isEmpty)
+
+        await #expect(throws: StoreError.userNotFound("nobody")) {
+            _ = try await store.shareJob(shared.id, userId: "nobody", access: .read, audit: audit, now: at(7))
+        }
+        let missing = JobID(rawValue: "00000000-0000-0000-0000-000000000000")
+        await #expect(throws: StoreError.jobNotFound(missing)) {
+            _ = try await store.shareJob(missing, userId: friend.id, access: .read, audit: audit, now: at(7))
+        }
+        await #expect(throws: StoreError.shareNotFound(kept.id, friend.id)) {
+            try await store.unshareJob(kept.id, userId: friend.id, audit: audit, now: at(7))
+        }
+
+        try await store.unshareJob(shared.id, userId: friend.id, audit: audit, now: at(8))
+        #expect(try await store.jobs(JobQuery(visibleTo: friend.id)).jobs.isEmpty)
+        #expect(try await store.searchTranscripts(terms, limit: 10, cursor: nil).hits.isEmpty)
+
+        _ = try await store.shareJob(shared.id, userId: friend.id, access: .read, audit: audit, now: at(9))
+        _ = try await store.shareJob(kept.id, userId: friend.id, access: .read, audit: audit, now: at(9))
+        _ = try await store.delete(shared.id)
+        #expect(try await store.jobs(JobQuery(visibleTo: friend.id)).jobs.map(\.id) == [kept.id], "a deleted job's shares go with it")
+        try await store.deleteUser(friend.id, audit: audit, now: at(10))
+        #expect(try await store.jobShares(kept.id).isEmpty, "a deleted user's shares go with them")
+        let types = try await store.events(after: 0, filter: EventTypeFilter(parsing: "audit.job_shared"), correlationId: nil, limit: 100).map(\.type)
+        #expect(types.count == 5, "one audit event per share change, none for refusals")
     }
 }

@@ -57,4 +57,18 @@ struct DraftConformanceTests {
         #expect(rest.drafts.map(\.id) == [draft.id] && rest.nextCursor == nil)
         #expect(try await store.drafts(sessionId: nil, limit: 10, cursor: nil).drafts.count == 3)
     }
+
+    @Test("a draft keeps the user whose session spoke it, and lists narrow to one owner", arguments: StoreKind.allCases)
+    func owners(kind: StoreKind) async throws {
+        let store = try await kind.makeFixture().open()
+        let mine = try await store.startDraft(NewDraft(sessionId: "s1", offsetSeconds: 0, model: "tiny.en", language: nil, ownerId: "user-1"), now: at(0))
+        let theirs = try await store.startDraft(NewDraft(sessionId: "s1", offsetSeconds: 1, model: "tiny.en", language: nil, ownerId: "user-2"), now: at(1))
+        let stream = try await store.startDraft(NewDraft(sessionId: "stream-x", offsetSeconds: 0, model: "tiny.en", language: nil), now: at(2))
+        #expect(mine.ownerId == "user-1" && stream.ownerId == nil)
+        #expect(try await store.endDraft(mine.id, result: Self.result("hi"), now: at(3)).ownerId == "user-1", "ending keeps the owner")
+        #expect(try await store.drafts(sessionId: nil, ownedBy: "user-1", limit: 10, cursor: nil).drafts.map(\.id) == [mine.id])
+        #expect(try await store.drafts(sessionId: "s1", ownedBy: "user-2", limit: 10, cursor: nil).drafts.map(\.id) == [theirs.id])
+        #expect(try await store.drafts(sessionId: "stream-x", ownedBy: "user-1", limit: 10, cursor: nil).drafts.isEmpty)
+        #expect(try await store.drafts(sessionId: nil, limit: 10, cursor: nil).drafts.count == 3)
+    }
 }

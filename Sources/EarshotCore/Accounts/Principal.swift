@@ -5,6 +5,9 @@ public enum AccessRule: String, Sendable, Hashable, CaseIterable {
     case open
     /// Any signed-in user or user key, whatever its role or scopes: their own session and keys.
     case signedIn
+    /// A user signed in with a browser session, not a key: changing their own password (a leaked
+    /// key must not be enough to take the account).
+    case passwordSession
     /// Reading jobs, transcripts, search, events and pages: viewers and up, keys with `jobs:read`.
     case read
     /// Changing jobs and transcripts (one's own, for members): members and admins, keys with `jobs:write`.
@@ -40,6 +43,9 @@ public enum Principal: Sendable, Hashable {
         case .signedIn:
             if case .user = self { return true }
             return self == .local
+        case .passwordSession:
+            if case .user(_, key: nil) = self { return true }
+            return false
         case .read: return has(.jobsRead)
         case .readOrNode: return has(.jobsRead) || has(.node)
         case .write: return has(.jobsWrite)
@@ -72,19 +78,35 @@ public enum Principal: Sendable, Hashable {
         return user.role != .member
     }
 
-    /// Whether the caller may read a job (and its transcript) owned by `ownerId`. Jobs with no owner
-    /// were made before accounts, or by the server itself (feeds, folders, streams); members do not see those.
-    public func mayRead(jobOwnedBy ownerId: String?) -> Bool {
-        guard has(.jobsRead) else { return false }
-        guard let user else { return true }
-        return user.role != .member || ownerId == user.id
+    /// The user whose jobs (owned, or shared with them) lists and searches are limited to; nil for
+    /// callers who see every job.
+    public var jobsVisibleTo: String? {
+        seesAllJobs ? nil : (user?.id ?? "")
     }
 
-    /// Whether the caller may change a job (and its transcript) owned by `ownerId`.
+    /// Whether the caller may read a job (and its transcript) owned by `ownerId` and shared with the
+    /// caller as `share` (nil: not shared with them). Jobs with no owner were made before accounts,
+    /// or by the server itself (feeds, folders, streams); members do not see those.
+    public func mayRead(jobOwnedBy ownerId: String?, share: ShareAccess? = nil) -> Bool {
+        guard has(.jobsRead) else { return false }
+        guard let user else { return true }
+        return user.role != .member || ownerId == user.id || share != nil
+    }
+
+    /// Whether the caller may act on a job owned by `ownerId` as its owner does: cancel, retry,
+    /// reset, delete, share.
     public func mayChange(jobOwnedBy ownerId: String?) -> Bool {
         guard has(.jobsWrite) else { return false }
         guard let user else { return true }
         return user.role == .admin || ownerId == user.id
+    }
+
+    /// Whether the caller may correct the transcript of a job owned by `ownerId` and shared with the
+    /// caller as `share`: its owner and admins, and members it is shared with for editing.
+    public func mayEdit(jobOwnedBy ownerId: String?, share: ShareAccess?) -> Bool {
+        if mayChange(jobOwnedBy: ownerId) { return true }
+        guard has(.jobsWrite), let user, user.role == .member else { return false }
+        return share == .edit
     }
 
     /// A short name for logs and audit events: `user:<name>`, `key:<id>`, `admin-token`, `local`.

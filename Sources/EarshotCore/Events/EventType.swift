@@ -43,6 +43,7 @@ public enum EventType: String, Codable, Sendable, CaseIterable, Hashable {
     case auditKeyRevoked = "audit.key_revoked"
     case auditNodeChanged = "audit.node_changed"
     case auditDeleted = "audit.deleted"
+    case auditJobShared = "audit.job_shared"
 
     /// `job`, `node`, `transcript`, `draft`, `plugin`, `stream` or `audit`.
     public var family: String { String(rawValue.prefix { $0 != "." }) }

@@ -34,11 +34,13 @@ public struct Draft: Codable, Sendable, Hashable {
     public var reprocessJobId: String?
     /// Corrections an LLM proposed, oldest first.
     public var suggestions: [DraftSuggestion]
+    /// The user whose live session spoke it (absent without accounts, and for stream sources).
+    public var ownerId: String?
 
     public init(
         id: String, sessionId: String, state: State, offsetSeconds: Double, durationSeconds: Double?, text: String, originalText: String?,
         model: String, language: String?, segments: [Segment], hasAudio: Bool, createdAt: Date, endedAt: Date?, revisions: [Revision],
-        reprocessJobId: String? = nil, suggestions: [DraftSuggestion] = []
+        reprocessJobId: String? = nil, suggestions: [DraftSuggestion] = [], ownerId: String? = nil
     ) {
         self.id = id
         self.sessionId = sessionId
@@ -56,6 +58,7 @@ public struct Draft: Codable, Sendable, Hashable {
         self.revisions = revisions
         self.reprocessJobId = reprocessJobId
         self.suggestions = suggestions
+        self.ownerId = ownerId
     }
 }
 
@@ -65,8 +68,11 @@ public struct NewDraft: Sendable, Hashable {
     public var offsetSeconds: Double
     public var model: String
     public var language: String?
+    /// The signed-in user running the session; nil for stream sources and servers without accounts.
+    public var ownerId: String?
 
-    public init(sessionId: String, offsetSeconds: Double, model: String, language: String?) {
+    public init(sessionId: String, offsetSeconds: Double, model: String, language: String?, ownerId: String? = nil) {
+        self.ownerId = ownerId
         self.sessionId = sessionId
         self.offsetSeconds = offsetSeconds
         self.model = model

@@ -6,8 +6,8 @@
 public struct SearchTerms: Sendable, Hashable {
     /// Lowercased, in the order typed, without duplicates.
     public let words: [String]
-    /// Only transcripts of jobs this user owns (a member's search).
-    public var ownerId: String?
+    /// Only transcripts of jobs this user owns or that are shared with them (a member's search).
+    public var visibleTo: String?
 
     /// Throws when the text holds no word at all.
     public init(parsing text: String) throws(SearchError) {

@@ -11,6 +11,7 @@ enum AccessPolicy {
         // Signing in and the caller's own session and keys.
         "POST /api/v1/setup": .open,
         "POST /api/v1/session": .open, "GET /api/v1/session": .signedIn, "DELETE /api/v1/session": .signedIn,
+        "POST /api/v1/session/password": .passwordSession,
         "GET /api/v1/keys": .signedIn, "POST /api/v1/keys": .signedIn, "DELETE /api/v1/keys/{id}": .signedIn,
         // Users.
         "GET /api/v1/users": .admin, "POST /api/v1/users": .admin,
@@ -22,6 +23,8 @@ enum AccessPolicy {
         "POST /api/v1/jobs/{id}/retry": .write, "POST /api/v1/jobs/{id}/reset": .write,
         "GET /api/v1/jobs/{id}/transcript": .read, "GET /api/v1/jobs/{id}/segments": .read, "GET /api/v1/jobs/{id}/media": .read,
         "GET /api/v1/transcripts/{id}/segments/{n}": .read, "PATCH /api/v1/transcripts/{id}/segments/{n}": .write,
+        "GET /api/v1/jobs/{id}/shares": .read, "PUT /api/v1/jobs/{id}/shares/{username}": .write,
+        "DELETE /api/v1/jobs/{id}/shares/{username}": .write,
         "GET /api/v1/search": .read,
         "POST /v1/audio/transcriptions": .write, "GET /v1/models": .read,
         // Events; nodes publish on the WebSocket too.

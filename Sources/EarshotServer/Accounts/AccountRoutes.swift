@@ -15,6 +15,7 @@ struct AccountRoutes: Sendable {
         group.post("session") { request, context in try await signIn(request, context: context) }
         group.get("session") { _, context in try jsonResponse(SessionResponse(context: context, gate: gate)) }
         group.delete("session") { _, context in try await signOut(context: context) }
+        group.post("session/password") { request, context in try await changeOwnPassword(request, context: context) }
 
         group.get("users") { _, _ in try jsonResponse(UserList(users: try await store.users())) }
         group.post("users") { request, context in try await createUser(request, context: context) }
@@ -83,12 +84,12 @@ struct AccountRoutes: Sendable {
         return APIError(.unauthorized, "invalid_credentials", "wrong username or password")
     }
 
-    private func sessionResponse(for user: UserAccount, context: EarshotRequestContext) async throws -> Response {
+    private func sessionResponse(for user: UserAccount, context: EarshotRequestContext, status: HTTPResponse.Status = .created) async throws -> Response {
         let (cookie, session) = try await gate.startSession(for: user, address: address(context))
         var signedIn = context
         signedIn.principal = .user(user, key: nil)
         signedIn.session = session
-        var response = try jsonResponse(SessionResponse(context: signedIn, gate: gate), status: .created)
+        var response = try jsonResponse(SessionResponse(context: signedIn, gate: gate), status: status)
         response.headers[.setCookie] = cookie
         return response
     }
@@ -100,6 +101,28 @@ struct AccountRoutes: Sendable {
             response.headers[.setCookie] = gate.cookie("", maxAge: 0)
         }
         return response
+    }
+
+    /// A signed-in person changes their own password, proving they know the current one. Only from
+    /// a browser session: a leaked API key must not be enough to take the account. Every session of
+    /// the user ends; the caller gets a new one.
+    private func changeOwnPassword(_ request: Request, context: EarshotRequestContext) async throws -> Response {
+        // The route's rule (a browser session) makes both true.
+        guard let user = context.principal.user, context.session != nil else {
+            throw APIError(.forbidden, "session_required", "sign in with a password to change it; API keys cannot")
+        }
+        let body = try await decodeJSON(PasswordChangeRequest.self, from: request, context: context, limit: 16 * 1024)
+        try await limitSignIn(username: user.username, context: context)
+        guard let found = try await store.credentials(username: user.username),
+              try await gate.passwords.verify(body.currentPassword, hash: found.passwordHash) else {
+            throw APIError(.forbidden, "invalid_credentials", "the current password is not right")
+        }
+        try UserAccount.validate(password: body.newPassword)
+        let updated = try await store.updateUser(
+            user.id, role: nil, passwordHash: try await gate.passwords.hash(body.newPassword),
+            audit: audit(context, target: "user:\(user.id)", detail: "own password"), now: Date()
+        )
+        return try await sessionResponse(for: updated, context: context, status: .ok)
     }
 
     // MARK: Users
@@ -218,6 +241,11 @@ struct NewUserRequest: Decodable {
     var username: String
     var password: String
     var role: String?
+}
+
+struct PasswordChangeRequest: Decodable {
+    var currentPassword: String
+    var newPassword: String
 }
 
 struct UserChangeRequest: Decodable {

@@ -10,8 +10,8 @@ struct DraftRoutes: Sendable {
 
     static let maxPageSize = 200
 
-    func register(on group: RouterGroup<some RequestContext>) {
-        group.get("drafts") { request, _ in
+    func register(on group: RouterGroup<EarshotRequestContext>) {
+        group.get("drafts") { request, context in
             let parameters = request.uri.queryParameters
             var limit = 50
             if let text = parameters["limit"] {
@@ -22,21 +22,24 @@ struct DraftRoutes: Sendable {
             }
             let session = parameters["session_id"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
             let cursor = parameters["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-            let page = try await store.drafts(sessionId: session, limit: limit, cursor: cursor)
+            let page = try await store.drafts(sessionId: session, ownedBy: context.principal.jobsVisibleTo, limit: limit, cursor: cursor)
             return try jsonResponse(DraftList(drafts: page.drafts, nextCursor: page.nextCursor))
         }
-        group.get("drafts/{id}") { _, context in try jsonResponse(try await store.draft(try Self.draftID(context))) }
+        group.get("drafts/{id}") { _, context in
+            try jsonResponse(try await DraftAccess.readable(try Self.draftID(context), context: context, store: store))
+        }
         group.patch("drafts/{id}") { request, context in
-            let id = try Self.draftID(context)
+            let id = try await DraftAccess.changeable(try Self.draftID(context), context: context, store: store).id
             let edit = try await decodeJSON(TranscriptRoutes.SegmentEdit.self, from: request, context: context)
-            let (text, author) = try TranscriptRoutes.validated(edit)
+            let (text, given) = try TranscriptRoutes.validated(edit)
+            let author = TranscriptRoutes.author(given, context: context)
             return try jsonResponse(try await store.reviseDraft(id, text: text, source: .human, author: author, now: Date()))
         }
         group.post("drafts/{id}/suggestions/{n}/approve") { request, context in
             let (id, number) = (try Self.draftID(context), try Self.suggestionNumber(context))
+            let draft = try await DraftAccess.changeable(id, context: context, store: store)
             let decision = try await decodeJSON(SuggestionDecision.self, from: request, context: context, whenEmpty: SuggestionDecision())
-            let author = try Self.author(decision.author)
-            let draft = try await store.draft(id)
+            let author = TranscriptRoutes.author(try Self.author(decision.author), context: context)
             guard let suggestion = draft.suggestions.first(where: { $0.number == number }) else { throw StoreError.suggestionNotFound(id, number) }
             // All of the LLM's changes make its text an LLM revision; a person's selection is
             // their own composition, a HUMAN revision.
@@ -49,11 +52,13 @@ struct DraftRoutes: Sendable {
         }
         group.post("drafts/{id}/suggestions/{n}/dismiss") { request, context in
             let (id, number) = (try Self.draftID(context), try Self.suggestionNumber(context))
+            _ = try await DraftAccess.changeable(id, context: context, store: store)
             let decision = try await decodeJSON(SuggestionDecision.self, from: request, context: context, whenEmpty: SuggestionDecision())
-            return try jsonResponse(try await store.dismissSuggestion(id, number: number, by: try Self.author(decision.author), now: Date()))
+            let author = TranscriptRoutes.author(try Self.author(decision.author), context: context)
+            return try jsonResponse(try await store.dismissSuggestion(id, number: number, by: author, now: Date()))
         }
         group.get("drafts/{id}/audio") { request, context in
-            let draft = try await store.draft(try Self.draftID(context))
+            let draft = try await DraftAccess.readable(try Self.draftID(context), context: context, store: store)
             let file = draftAudio.appendingPathComponent("\(draft.id).wav")
             guard draft.hasAudio, let size = (try? FileManager.default.attributesOfItem(atPath: file.path))?[.size] as? Int else {
                 throw APIError(.notFound, "audio_not_found", "draft \(draft.id) has no stored audio (yet)")

@@ -35,9 +35,10 @@ struct LiveRoute: Sendable {
             // Every answer waits for the client's hello: bytes a server sends in the same breath
             // as the upgrade can be lost by clients still switching protocols.
             var messages = inbound.messages(maxSize: Self.maxMessageBytes).makeAsyncIterator()
-            let hello: Hello
+            var hello: Hello
             do {
                 hello = try await readHello(&messages)
+                hello.ownerId = context.requestContext.principal.user?.id
             } catch let error as LiveError {
                 try await refuse(outbound, .error(code: error.code, message: error.message, retryAfterSeconds: nil), closeCode: .policyViolation)
                 return
@@ -64,6 +65,8 @@ struct LiveRoute: Sendable {
         var sessionId: String
         var options: TranscriptionOptions
         var decoder: PCMDecoder
+        /// The signed-in user the session's drafts belong to.
+        var ownerId: String?
     }
 
     /// Says why in words, then closes with a code that says the same to libraries (1013: try
@@ -144,7 +147,10 @@ struct LiveRoute: Sendable {
         switch step {
         case .started(let sample):
             let draft = try await store.startDraft(
-                NewDraft(sessionId: hello.sessionId, offsetSeconds: Double(sample) / 16_000, model: hello.options.model, language: hello.options.language),
+                NewDraft(
+                    sessionId: hello.sessionId, offsetSeconds: Double(sample) / 16_000, model: hello.options.model,
+                    language: hello.options.language, ownerId: hello.ownerId
+                ),
                 now: Date()
             )
             state.open(draft.id)

@@ -43,7 +43,7 @@ struct WebRoutes: Sendable {
         router.get(Self.paths[8]) { request, context in try await live(request, context: context) }
         router.get(Self.paths[9]) { _, context in
             try await page(context) {
-                let draft = try await store.draft(try DraftRoutes.draftID(context))
+                let draft = try await DraftAccess.readable(try DraftRoutes.draftID(context), context: context, store: store)
                 return try render("draft", DraftPageView(draft, latestSeq: try await store.latestEventSeq()), context)
             }
         }
@@ -68,11 +68,12 @@ struct WebRoutes: Sendable {
         let session = parameters["session"].map(String.init) ?? ""
         let cursor = parameters["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let sessionId = session.isEmpty ? nil : session
+        let owner = context.principal.jobsVisibleTo
         let page: DraftPage
         do {
-            page = try await store.drafts(sessionId: sessionId, limit: Self.pageSize, cursor: cursor)
+            page = try await store.drafts(sessionId: sessionId, ownedBy: owner, limit: Self.pageSize, cursor: cursor)
         } catch StoreError.invalidCursor {
-            page = try await store.drafts(sessionId: sessionId, limit: Self.pageSize, cursor: nil)
+            page = try await store.drafts(sessionId: sessionId, ownedBy: owner, limit: Self.pageSize, cursor: nil)
         }
         var next: String?
         if let cursor = page.nextCursor {
@@ -82,7 +83,8 @@ struct WebRoutes: Sendable {
             next = components.string
         }
         var rows: [LiveView.StreamRow] = []
-        for source in try await store.streams() {
+        // Stream sources are the server's configuration: admins' (as in the API).
+        for source in context.principal.has(.admin) ? try await store.streams() : [] {
             let status = await streams.status(of: source)
             rows.append(LiveView.StreamRow(
                 id: source.id, name: source.name, url: source.maskedURL, state: status.state.rawValue, enabled: source.enabled,
@@ -112,13 +114,13 @@ struct WebRoutes: Sendable {
 
     private func dashboard(_ context: EarshotRequestContext) async throws -> Response {
         let latestSeq = try await store.latestEventSeq()
-        let owner = context.principal.seesAllJobs ? nil : context.principal.user?.id
-        let running = try await store.jobs(JobQuery(states: [.running], limit: 200, ownerId: owner)).jobs
+        let owner = context.principal.jobsVisibleTo
+        let running = try await store.jobs(JobQuery(states: [.running], limit: 200, visibleTo: owner)).jobs
         let instance = configuration.resolvedInstanceName
         let view = DashboardView(
             counts: try await store.stateCounts(), running: running,
             builtinHolders: (0..<configuration.workers).map { "builtin:\(instance):\($0 + 1)" },
-            nodes: try await nodesWithState(), recent: try await store.jobs(JobQuery(limit: 10, ownerId: owner)).jobs, latestSeq: latestSeq
+            nodes: try await nodesWithState(), recent: try await store.jobs(JobQuery(limit: 10, visibleTo: owner)).jobs, latestSeq: latestSeq
         )
         return try render("dashboard", view, context)
     }
@@ -130,7 +132,7 @@ struct WebRoutes: Sendable {
         let from = parameters["from"].map(String.init) ?? ""
         let to = parameters["to"].map(String.init) ?? ""
         var query = JobQuery(limit: Self.pageSize, cursor: parameters["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 })
-        if !context.principal.seesAllJobs { query.ownerId = context.principal.user?.id }
+        query.visibleTo = context.principal.jobsVisibleTo
         var problems: [String] = []
         if let state = JobState(rawValue: stateName) { query.states = [state] } else if !stateName.isEmpty { problems.append("unknown state '\(stateName)'") }
         if !from.isEmpty {
@@ -190,7 +192,7 @@ struct WebRoutes: Sendable {
         guard !query.trimmingCharacters(in: .whitespaces).isEmpty else { return try render("search", view, context) }
         do {
             var terms = try SearchTerms(parsing: query)
-            if !context.principal.seesAllJobs { terms.ownerId = context.principal.user?.id ?? "" }
+            terms.visibleTo = context.principal.jobsVisibleTo
             let cursor = parameters["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
             let page = try await store.searchTranscripts(terms, limit: 20, cursor: cursor)
             view.searched = true

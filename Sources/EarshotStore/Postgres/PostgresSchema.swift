@@ -278,6 +278,20 @@ enum PostgresSchema {
             """,
             "CREATE INDEX sessions_user ON sessions(user_id)",
         ]),
+        ("v3-shares-draft-owners", [
+            """
+            CREATE TABLE job_shares (
+                job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                access TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (job_id, user_id)
+            )
+            """,
+            "CREATE INDEX job_shares_user ON job_shares(user_id, job_id)",
+            "ALTER TABLE drafts ADD COLUMN owner_id TEXT",
+            "CREATE INDEX drafts_owner ON drafts(owner_id, created_at)",
+        ]),
     ]
 
     /// Applies pending migrations. Replicas starting together serialize on a session advisory

@@ -3,19 +3,20 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore {
-    /// The `drafts` columns ``drafts(from:_:)`` reads, in its order; `seq` (the paging cursor,
-    /// where SQLite uses `rowid`) is last.
+    /// The `drafts` columns ``drafts(from:_:)`` reads, in its order; `seq` (index 14) is the paging
+    /// cursor, where SQLite uses `rowid`.
     static let draftColumns = """
         id, session_id, state, offset_seconds, duration_seconds, text, original_text, model, language, segments, has_audio,
-        created_at, ended_at, reprocess_job_id, seq
+        created_at, ended_at, reprocess_job_id, seq, owner_id
         """
 
     public func startDraft(_ draft: NewDraft, now: Date) async throws -> Draft {
         let id = UUID().uuidString.lowercased()
         return try await write { session in
             try await session.execute("""
-                INSERT INTO drafts (id, session_id, state, offset_seconds, model, language, created_at) VALUES (?, ?, 'open', ?, ?, ?, ?)
-                """, [id, draft.sessionId, draft.offsetSeconds, draft.model, draft.language, now.timeIntervalSince1970])
+                INSERT INTO drafts (id, session_id, state, offset_seconds, model, language, created_at, owner_id)
+                VALUES (?, ?, 'open', ?, ?, ?, ?, ?)
+                """, [id, draft.sessionId, draft.offsetSeconds, draft.model, draft.language, now.timeIntervalSince1970, draft.ownerId])
             try session.append(NewEvent(
                 type: .draftStarted, correlationId: draft.sessionId, source: "live",
                 data: .draft(DraftEventData(draftId: id, sessionId: draft.sessionId, offsetSeconds: draft.offsetSeconds))
@@ -73,12 +74,16 @@ extension PostgresStore {
         try await read { session in try await Self.requireDraft(session, id) }
     }
 
-    public func drafts(sessionId: String?, limit: Int, cursor: String?) async throws -> DraftPage {
+    public func drafts(sessionId: String?, ownedBy ownerId: String?, limit: Int, cursor: String?) async throws -> DraftPage {
         var conditions: [String] = []
         var arguments: [SQLArgument] = []
         if let sessionId {
             conditions.append("session_id = ?")
             arguments.append(sessionId)
+        }
+        if let ownerId {
+            conditions.append("owner_id = ?")
+            arguments.append(ownerId)
         }
         if let cursor {
             guard let seq = Int64(cursor), seq > 0 else { throw StoreError.invalidCursor(cursor) }
@@ -130,7 +135,8 @@ extension PostgresStore {
                 durationSeconds: try row.get(4), text: try row.get(5), originalText: try row.get(6), model: try row.get(7),
                 language: try row.get(8), segments: try JSONDecoder().decode([Segment].self, from: Data(segments.utf8)),
                 hasAudio: try row.get(10), createdAt: JobRow.date(try row.get(11)), endedAt: JobRow.optionalDate(try row.get(12)),
-                revisions: revisions[id] ?? [], reprocessJobId: try row.get(13), suggestions: suggestions[id] ?? []
+                revisions: revisions[id] ?? [], reprocessJobId: try row.get(13), suggestions: suggestions[id] ?? [],
+                ownerId: try row.get(15)
             )
         }
     }

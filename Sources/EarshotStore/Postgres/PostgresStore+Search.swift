@@ -14,8 +14,10 @@ extension PostgresStore {
             ? "to_tsquery('earshot_search', ?)"
             : "(websearch_to_tsquery('earshot_search', ?) && to_tsquery('earshot_search', ?))"
         let queryArguments: [SQLArgument] = leading.isEmpty ? [prefix] : [leading, prefix]
-        let ownerCondition = terms.ownerId == nil ? "" : "AND s.job_id IN (SELECT id FROM jobs WHERE owner_id = ?)"
-        let ownerArguments: [SQLArgument] = terms.ownerId.map { [$0] } ?? []
+        let ownerCondition = terms.visibleTo == nil ? "" : """
+            AND (s.job_id IN (SELECT id FROM jobs WHERE owner_id = ?) OR s.job_id IN (SELECT job_id FROM job_shares WHERE user_id = ?))
+            """
+        let ownerArguments: [SQLArgument] = terms.visibleTo.map { [$0, $0] } ?? []
         return try await read { session in
             // Rank 2 divides by the segment's length: two matches in a short segment beat one in
             // a long one, as bm25 ranks them in the SQLite store.

@@ -282,6 +282,20 @@ enum SQLiteSchema {
                 CREATE INDEX jobs_owner ON jobs(owner_id, seq);
                 """ + SQLiteSchema.accountTables)
         }
+        migrator.registerMigration("v19-shares-draft-owners") { db in
+            try db.execute(sql: """
+                CREATE TABLE job_shares (
+                    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    access TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    PRIMARY KEY (job_id, user_id)
+                );
+                CREATE INDEX job_shares_user ON job_shares(user_id, job_id);
+                ALTER TABLE drafts ADD COLUMN owner_id TEXT;
+                CREATE INDEX drafts_owner ON drafts(owner_id, created_at);
+                """)
+        }
         return migrator
     }
 

@@ -7,8 +7,9 @@ extension SQLiteStore {
         let id = UUID().uuidString.lowercased()
         return try await pool.write { db in
             try db.executeCached(sql: """
-                INSERT INTO drafts (id, session_id, state, offset_seconds, model, language, created_at) VALUES (?, ?, 'open', ?, ?, ?, ?)
-                """, arguments: [id, draft.sessionId, draft.offsetSeconds, draft.model, draft.language, now.timeIntervalSince1970])
+                INSERT INTO drafts (id, session_id, state, offset_seconds, model, language, created_at, owner_id)
+                VALUES (?, ?, 'open', ?, ?, ?, ?, ?)
+                """, arguments: [id, draft.sessionId, draft.offsetSeconds, draft.model, draft.language, now.timeIntervalSince1970, draft.ownerId])
             try SQLiteEvents.append(db, NewEvent(
                 type: .draftStarted, correlationId: draft.sessionId, source: "live",
                 data: .draft(DraftEventData(draftId: id, sessionId: draft.sessionId, offsetSeconds: draft.offsetSeconds))
@@ -64,12 +65,16 @@ extension SQLiteStore {
         try await pool.read { db in try Self.requireDraft(db, id) }
     }
 
-    public func drafts(sessionId: String?, limit: Int, cursor: String?) async throws -> DraftPage {
+    public func drafts(sessionId: String?, ownedBy ownerId: String?, limit: Int, cursor: String?) async throws -> DraftPage {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if let sessionId {
             conditions.append("session_id = ?")
             arguments += [sessionId]
+        }
+        if let ownerId {
+            conditions.append("owner_id = ?")
+            arguments += [ownerId]
         }
         if let cursor {
             guard let rowid = Int64(cursor), rowid > 0 else { throw StoreError.invalidCursor(cursor) }
@@ -110,7 +115,7 @@ extension SQLiteStore {
             durationSeconds: row["duration_seconds"], text: row["text"], originalText: row["original_text"], model: row["model"],
             language: row["language"], segments: try JSONDecoder().decode([Segment].self, from: Data(segments.utf8)),
             hasAudio: row["has_audio"], createdAt: JobRow.date(row["created_at"]), endedAt: JobRow.optionalDate(row["ended_at"]),
-            revisions: revisions, reprocessJobId: row["reprocess_job_id"], suggestions: try suggestions(db, of: id)
+            revisions: revisions, reprocessJobId: row["reprocess_job_id"], suggestions: try suggestions(db, of: id), ownerId: row["owner_id"]
         )
     }
 }

@@ -53,9 +53,9 @@ extension SQLiteStore {
             conditions.append("created_at < ?")
             arguments.append(before.timeIntervalSince1970)
         }
-        if let owner = query.ownerId {
-            conditions.append("owner_id = ?")
-            arguments.append(owner)
+        if let user = query.visibleTo {
+            conditions.append("(owner_id = ? OR id IN (SELECT job_id FROM job_shares WHERE user_id = ?))")
+            arguments.append(contentsOf: [user, user])
         }
         if let cursor = query.cursor {
             guard let seq = Int64(cursor), seq > 0 else { throw StoreError.invalidCursor(cursor) }

@@ -16,10 +16,11 @@ extension SQLiteStore {
                 FROM segments_fts
                 JOIN segments s ON s.rowid = segments_fts.rowid
                 JOIN transcripts t ON t.job_id = s.job_id
-                WHERE segments_fts MATCH ? AND (? IS NULL OR s.job_id IN (SELECT id FROM jobs WHERE owner_id = ?))
+                WHERE segments_fts MATCH ? AND (? IS NULL OR s.job_id IN (SELECT id FROM jobs WHERE owner_id = ?)
+                    OR s.job_id IN (SELECT job_id FROM job_shares WHERE user_id = ?))
                 ORDER BY bm25(segments_fts), t.created_at DESC, s.idx
                 LIMIT ? OFFSET ?
-                """, arguments: [expression, terms.ownerId, terms.ownerId, limit + 1, offset])
+                """, arguments: [expression, terms.visibleTo, terms.visibleTo, terms.visibleTo, limit + 1, offset])
             let hits = rows.prefix(limit).map { row in
                 let rank: Double = row[6]
                 return SearchHit(
