@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # libFuzzer over the parsers Earshot owns (tests/fuzz/native/FuzzTargets.swift): event JSON, subtitle and
-# transcript import, query text, text diffs, node messages. EarshotCore has no dependencies, so its sources
+# transcript import, query text, text diffs, node messages, the live hello and PCM frames, podcast feeds. EarshotCore has no dependencies, so its sources
 # and the targets are compiled straight with `swiftc -sanitize=fuzzer` (SwiftPM would rename `main`, which
 # libFuzzer provides). Usage: scripts/fuzz-native.sh SECONDS_PER_TARGET [TARGET...]
 # A crash or a broken property fails the run; the input is kept under test-output/fuzz-native/.
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:?seconds per target}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(event-json transcript-import query-text text-diff node-messages)
+[ ${#targets[@]} -gt 0 ] || targets=(event-json transcript-import query-text text-diff node-messages live-hello live-audio feed-xml)
 
 binary=.build/fuzz/earshot-fuzz
 sources=$(find Sources/EarshotCore -name '*.swift' | sort)

@@ -39,7 +39,7 @@ struct LiveRoute: Sendable {
             do {
                 hello = try await readHello(&messages)
                 hello.ownerId = context.requestContext.principal.user?.id
-            } catch let error as LiveError {
+            } catch let error as LiveProtocolError {
                 try await refuse(outbound, .error(code: error.code, message: error.message, retryAfterSeconds: nil), closeCode: .policyViolation)
                 return
             }
@@ -115,7 +115,7 @@ struct LiveRoute: Sendable {
                 case .binary(let buffer):
                     steps = tracker.append(decoder.samples(from: buffer.readableBytesView))
                 case .text(let text):
-                    guard (try? JSONDecoder().decode(LiveControl.self, from: Data(text.utf8)))?.type == "end" else {
+                    guard LiveHello.isEndMessage(text) else {
                         send.yield(.error(code: "invalid_message", message: "after the hello, send binary PCM frames and finally {\"type\":\"end\"}", retryAfterSeconds: nil))
                         continue
                     }
@@ -167,29 +167,10 @@ struct LiveRoute: Sendable {
     }
 
     private func readHello(_ messages: inout WebSocketInboundMessageStream.AsyncIterator) async throws -> Hello {
-        guard let first = try await messages.next() else { throw LiveError("no_hello", "the connection closed before the hello") }
-        guard case .text(let text) = first, let hello = try? EarshotJSON.decoder().decode(LiveHello.self, from: Data(text.utf8)), hello.type == "hello" else {
-            throw LiveError("invalid_hello", "start with {\"type\":\"hello\",\"model\":…,\"language\":…,\"format\":\"f32le\"|\"s16le\",\"sample_rate\":16000}")
-        }
-        guard hello.sampleRate ?? 16_000 == 16_000 else {
-            throw LiveError("invalid_hello", "sample_rate must be 16000 (resample on the client; ffmpeg -ar 16000 -ac 1)")
-        }
-        guard let format = PCMDecoder.Format(rawValue: hello.format ?? "f32le") else {
-            throw LiveError("invalid_hello", "format must be f32le or s16le")
-        }
-        let model = hello.model ?? configuration.model
-        guard configuration.allowedModels.contains(model) else {
-            throw LiveError("unknown_model", "model must be one of \(configuration.allowedModels.joined(separator: ", "))")
-        }
-        if let language = hello.language, !InputRules.isLanguageTag(language) {
-            throw LiveError("invalid_hello", "language must be a code such as en or pt-BR")
-        }
-        let sessionId = hello.sessionId ?? UUID().uuidString.lowercased()
-        guard InputRules.isName(sessionId) else {
-            throw LiveError("invalid_hello", "session_id must be 1-64 letters, digits, '-', '_' or '.'")
-        }
-        let options = TranscriptionOptions(model: model, language: hello.language, beamSize: 1, wordTimestamps: false)
-        return Hello(sessionId: sessionId, options: options, decoder: PCMDecoder(format: format))
+        guard let first = try await messages.next() else { throw LiveProtocolError("no_hello", "the connection closed before the hello") }
+        guard case .text(let text) = first else { throw LiveProtocolError("invalid_hello", "the hello is a JSON text message") }
+        let settings = try LiveHello.settings(from: text, allowedModels: configuration.allowedModels, defaultModel: configuration.model)
+        return Hello(sessionId: settings.sessionId, options: settings.options, decoder: PCMDecoder(format: settings.format))
     }
 
     /// Transcribes an ended utterance and stores it (``DraftFinisher``), answered as a final.
@@ -263,12 +244,3 @@ final class SessionSlots: Sendable {
     func release() { count.withLock { $0 -= 1 } }
 }
 
-/// A hello the server cannot accept.
-struct LiveError: Error {
-    var code: String
-    var message: String
-    init(_ code: String, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-}

@@ -26,6 +26,9 @@ enum FuzzTargets {
         "query-text": queryText,
         "text-diff": textDiff,
         "node-messages": nodeMessages,
+        "live-hello": liveHello,
+        "live-audio": liveAudio,
+        "feed-xml": feedXML,
     ]
 
     /// An event that decodes re-encodes to an equal event (what the log stores is what it serves).
@@ -100,5 +103,53 @@ enum FuzzTargets {
         if let transcript = try? decoder.decode(Transcript.self, from: data) {
             for format in ExportFormat.allCases { _ = ExportFormat.render(transcript, as: format, metadata: [:]) }
         }
+    }
+
+    /// A live client's hello and control messages: refused with a code, or settings within the
+    /// rules (an allowed model, 16 kHz, a name-shaped session id, a language tag).
+    static func liveHello(_ data: Data) {
+        let text = String(decoding: data, as: UTF8.self)
+        _ = LiveHello.isEndMessage(text)
+        do {
+            let settings = try LiveHello.settings(from: text, allowedModels: ["tiny.en", "base"], defaultModel: "tiny.en", newSessionId: { "fresh" })
+            precondition(["tiny.en", "base"].contains(settings.options.model), "a model outside the allowed list")
+            precondition(InputRules.isName(settings.sessionId), "a session id that is not a name")
+            precondition(settings.options.language.map(InputRules.isLanguageTag) ?? true, "a language that is not a tag")
+        } catch {
+            precondition(["invalid_hello", "unknown_model"].contains(error.code) && !error.message.isEmpty, "a refusal without a code")
+        }
+    }
+
+    /// Binary frames as a client sends them, split anywhere: every whole sample comes out once, in
+    /// -1...1, whatever the split.
+    static func liveAudio(_ data: Data) {
+        guard let first = data.first else { return }
+        let format: PCMDecoder.Format = first & 1 == 0 ? .f32le : .s16le
+        let bytes = Array(data.dropFirst())
+        var whole = PCMDecoder(format: format)
+        let all = whole.samples(from: bytes)
+        var split = PCMDecoder(format: format)
+        let cut = bytes.isEmpty ? 0 : Int(first) % (bytes.count + 1)
+        let pieces = split.samples(from: bytes[..<cut]) + split.samples(from: bytes[cut...])
+        precondition(all.count == bytes.count / (format == .f32le ? 4 : 2), "samples lost or invented")
+        precondition(pieces == all, "a split frame decoded differently")
+        precondition(all.allSatisfy { $0.isFinite && $0 >= -1 && $0 <= 1 }, "a sample outside -1...1")
+    }
+
+    /// Podcast feeds from any server: refused in words, or episodes with sane fields.
+    static func feedXML(_ data: Data) {
+        do {
+            let feed = try FeedParser.parse(data)
+            precondition(feed.episodes.count <= FeedParser.maxEpisodes, "more episodes than the cap")
+            for episode in feed.episodes {
+                precondition(!episode.guid.isEmpty, "an episode without an id")
+                if let duration = episode.durationSeconds { precondition(duration.isFinite && duration >= 0, "a negative or infinite duration") }
+            }
+        } catch {
+            precondition(!error.description.isEmpty, "a refusal without a reason")
+        }
+        let text = String(decoding: data.prefix(200), as: UTF8.self)
+        if let duration = FeedParser.duration(text) { precondition(duration >= 0, "a negative duration") }
+        _ = FeedParser.date(text)
     }
 }

@@ -5,21 +5,21 @@ import FoundationXML
 
 /// Reads RSS 2.0 and Atom podcast feeds with Foundation's XMLParser, refusing what a hostile
 /// server could send: more than `maxBytes`, any entity declaration (billion laughs, external
-/// entities — feeds never need them), nesting deeper than `maxDepth`, and documents that are not
-/// feeds (an HTML page, a JSON error).
-enum FeedParser {
-    static let maxBytes = 10 << 20
-    static let maxDepth = 64
-    static let maxEpisodes = 20_000
+/// entities — feeds never need them), nesting deeper than `maxDepth`, bytes that are not the
+/// encoding they claim (``FeedEncoding``), and documents that are not feeds (an HTML page, a JSON error).
+public enum FeedParser {
+    public static let maxBytes = 10 << 20
+    public static let maxDepth = 64
+    public static let maxEpisodes = 20_000
 
-    static func parse(_ data: Data) throws(FeedError) -> ParsedFeed {
+    public static func parse(_ data: Data) throws(FeedError) -> ParsedFeed {
         guard data.count <= maxBytes else { throw FeedError("the feed is larger than \(maxBytes >> 20) MB") }
         guard !data.isEmpty else { throw FeedError("the feed is empty") }
         if data.range(of: Data("<!ENTITY".utf8)) != nil {
             throw FeedError("the feed declares XML entities, which feeds never need; refused (entity expansion and external entities are attacks)")
         }
         let reader = FeedReader()
-        let parser = XMLParser(data: data)
+        let parser = XMLParser(data: try FeedEncoding.utf8(data))
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
         parser.delegate = reader
@@ -37,7 +37,7 @@ enum FeedParser {
     }
 
     /// RFC 822 (RSS `pubDate`, with the usual sloppiness) or RFC 3339 (Atom).
-    static func date(_ text: String) -> Date? {
+    public static func date(_ text: String) -> Date? {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if let date = try? Date(trimmed, strategy: .iso8601) { return date }
         let formatter = DateFormatter()
@@ -50,7 +50,7 @@ enum FeedParser {
     }
 
     /// `itunes:duration`: seconds, `MM:SS` or `HH:MM:SS`.
-    static func duration(_ text: String) -> Double? {
+    public static func duration(_ text: String) -> Double? {
         let parts = text.trimmingCharacters(in: .whitespaces).split(separator: ":").map { Double($0) }
         guard !parts.isEmpty, parts.count <= 3, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else { return nil }
         return parts.reduce(0) { $0 * 60 + $1! }

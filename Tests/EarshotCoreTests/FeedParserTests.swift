@@ -1,5 +1,5 @@
 import Foundation
-@testable import EarshotServer
+@testable import EarshotCore
 import Testing
 
 @Suite("Podcast feed parsing")
@@ -99,5 +99,22 @@ struct FeedParserTests {
         #expect(FeedParser.date("Mon, 02 Nov 2026 09:00:00 +0100") == Date(timeIntervalSince1970: 1_793_606_400))
         #expect(FeedParser.date("2026-11-02T08:00:00Z") == Date(timeIntervalSince1970: 1_793_606_400))
         #expect(FeedParser.date("yesterday") == nil)
+    }
+
+    @Test("bytes that are not the encoding they claim are refused in words (XMLParser would crash the process on them); other encodings are read")
+    func encodings() throws {
+        #expect(throws: FeedError("the feed is not valid UTF-8 (and declares no other encoding)")) {
+            _ = try FeedParser.parse(Data([0x3C, 0xFF, 0x65, 0x0A, 0x0A]))
+        }
+        #expect(throws: FeedError.self) { _ = try FeedParser.parse(Data("<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss><\u{FF}".utf8) + Data([0xC3])) }
+        #expect(throws: FeedError("the feed's encoding 'ebcdic' is not supported; use UTF-8")) {
+            _ = try FeedParser.parse(Data("<?xml version=\"1.0\" encoding=\"EBCDIC\"?><rss/>".utf8))
+        }
+        let latin = "<?xml version='1.0' encoding='ISO-8859-1'?><rss><channel><title>Caf\u{E9} talk</title></channel></rss>"
+        #expect(try FeedParser.parse(try #require(latin.data(using: .isoLatin1))).title == "Caf\u{E9} talk")
+        let utf16 = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss><channel><title>Gr\u{FC}\u{DF}e</title></channel></rss>"
+        #expect(try FeedParser.parse(try #require(utf16.data(using: .utf16))).title == "Gr\u{FC}\u{DF}e")
+        let withMark = Data([0xEF, 0xBB, 0xBF]) + Data("<rss><channel><title>Marked</title></channel></rss>".utf8)
+        #expect(try FeedParser.parse(withMark).title == "Marked")
     }
 }
