@@ -77,7 +77,7 @@ struct AuthorizationMatrixTests {
         for (route, rule) in AccessPolicy.rules where !route.hasPrefix("GET ") && !open.contains(route) {
             #expect([.write, .admin, .signedIn, .passwordSession, .node].contains(rule), "\(route) changes state but is \(rule)")
         }
-        let adminAreas = ["/api/v1/users", "/api/v1/nodes", "/api/v1/feeds", "/api/v1/streams", "/settings"]
+        let adminAreas = ["/api/v1/users", "/api/v1/nodes", "/api/v1/feeds", "/api/v1/streams", "/settings", "/users"]
         for (route, rule) in AccessPolicy.rules where adminAreas.contains(where: { route.split(separator: " ")[1].hasPrefix($0) }) {
             #expect(rule == .admin, "\(route) is \(rule), not admin")
         }

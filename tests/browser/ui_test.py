@@ -11,7 +11,9 @@ suggestion (from a stand-in for an OpenAI-compatible API, since no LLM can run h
 approved on the draft page; a file stream is added, seen running, and stopped. Then accounts, on a
 second server with an admin: a page without a session goes to the sign-in page, a wrong password
 is refused in words, signing in returns to the page asked for, an upload and a cancel pass the
-CSRF check, and signing out ends the session. A screenshot of every page goes to the output
+CSRF check; the admin adds a member on /users and shares a job with her; she sees it, makes and
+revokes an API key and changes her password on /account; signing out ends the session. A
+screenshot of every page goes to the output
 folder. Exits non-zero on the first failed check.
 """
 import argparse
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import urllib.error
 import urllib.request
 import wave
 
@@ -33,7 +36,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "scripts"))
 from earshot_server import EarshotServer  # noqa: E402
@@ -288,8 +291,8 @@ def run_accounts(driver, check, earshot, work, recording, shots):
         check.wait(lambda d: "/login?next=%2Fjobs" in d.current_url, "a page without a session to send the browser to /login")
         check.shot("20-login")
 
-        def sign_in(password):
-            for field, value in [("username", "admin"), ("password", password)]:
+        def sign_in(password, username="admin"):
+            for field, value in [("username", username), ("password", password)]:
                 box = driver.find_element(By.ID, field)
                 box.clear()
                 box.send_keys(value)
@@ -315,10 +318,75 @@ def run_accounts(driver, check, earshot, work, recording, shots):
         )
         check.shot("21-signed-in-jobs")
 
+        # The admin adds a member on /users and shares the job with her on the job's page.
+        driver.get(f"{base}/users")
+        form = check.wait(EC.presence_of_element_located((By.ID, "add-user")), "the users page")
+        form.find_element(By.NAME, "username").send_keys("kim")
+        form.find_element(By.NAME, "password").send_keys("kim passphrase 1")
+        form.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
+        check.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#users tr[data-name='kim']"), "kim in the list of users")
+        role = Select(driver.find_element(By.CSS_SELECTOR, "#users tr[data-name='kim'] select[data-role]"))
+        assert role.first_selected_option.get_attribute("value") == "member", "a new user is a member unless chosen"
+        check.shot("22-users")
+        driver.get(f"{base}/jobs/{job_id}")
+        share = check.wait(EC.presence_of_element_located((By.ID, "share-form")), "the sharing form on the job's page")
+        share.find_element(By.NAME, "username").send_keys("kim")
+        share.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
+        check.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#shares tr[data-username='kim']"), "the job shared with kim")
+        check.shot("23-shared")
+
         driver.find_element(By.ID, "sign-out").click()
         check.wait(lambda d: d.current_url.startswith(f"{base}/login"), "signing out to land on /login")
         driver.get(f"{base}/")
         check.wait(lambda d: "/login" in d.current_url, "the ended session to count for nothing")
+
+        # Kim sees the shared job, has no admin pages, makes and revokes a key, changes her password.
+        driver.get(f"{base}/login?next=%2Fjobs")
+        sign_in("kim passphrase 1", username="kim")
+        check.wait(lambda d: d.current_url == f"{base}/jobs", "kim signed in")
+        check.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"#jobs tr[data-job='{job_id}']"), "the shared job in kim's list")
+        nav = driver.find_element(By.CSS_SELECTOR, "header nav").text
+        assert "Users" not in nav and "Settings" not in nav, f"a member's navigation: {nav}"
+        driver.find_element(By.CSS_SELECTOR, "header .account a[href='/account']").click()
+        key_form = check.wait(EC.presence_of_element_located((By.ID, "new-key-form")), "kim's account page")
+        boxes = [box.get_attribute("value") for box in key_form.find_elements(By.NAME, "scopes")]
+        assert boxes == ["jobs:read", "jobs:write"], f"a member is offered her role's scopes only: {boxes}"
+        key_form.find_element(By.NAME, "name").send_keys("laptop")
+        key_form.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
+        secret = check.wait(lambda d: d.find_element(By.ID, "key-text").text, "the new key, shown once")
+        assert re.fullmatch(r"esu_[0-9a-f]{64}", secret), f"the key shown: {secret!r}"
+        request = urllib.request.Request(f"{base}/api/v1/jobs/{job_id}", headers={"Authorization": f"Bearer {secret}"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert json.load(answer)["id"] == job_id, "the key reads the shared job"
+        check.shot("24-account-key")
+        driver.find_element(By.CSS_SELECTOR, "#keys tr[data-name='laptop'] [data-action='revoke']").click()
+        driver.switch_to.alert.accept()
+        check.wait(lambda d: "revoked" in d.find_element(By.CSS_SELECTOR, "#keys tr[data-name='laptop']").text, "the key revoked")
+        try:
+            urllib.request.urlopen(request, timeout=10)
+            raise AssertionError("a revoked key still worked")
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 401, f"a revoked key answers {refused.code}"
+
+        password = driver.find_element(By.ID, "change-password")
+        password.find_element(By.NAME, "current_password").send_keys("wrong passphrase")
+        password.find_element(By.NAME, "new_password").send_keys("kim passphrase 2")
+        password.find_element(By.NAME, "repeat").send_keys("kim passphrase 2")
+        password.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
+        check.wait(lambda d: "not right" in d.find_element(By.ID, "password-error").text, "a wrong current password refused in words")
+        current = driver.find_element(By.CSS_SELECTOR, "#change-password [name='current_password']")
+        current.clear()
+        current.send_keys("kim passphrase 1")
+        driver.find_element(By.CSS_SELECTOR, "#change-password button[type='submit']").click()
+        check.wait(lambda d: d.current_url == f"{base}/account?changed=1", "the password changed, the page back with a new session")
+        check.wait(lambda d: d.find_elements(By.ID, "new-key-form"), "still signed in after the change")
+        check.shot("25-password-changed")
+        driver.find_element(By.ID, "sign-out").click()
+        check.wait(lambda d: d.current_url.startswith(f"{base}/login"), "kim signed out")
+        sign_in("kim passphrase 1", username="kim")
+        check.wait(lambda d: "wrong username or password" in d.find_element(By.ID, "sign-in-error").text, "the old password refused")
+        sign_in("kim passphrase 2", username="kim")
+        check.wait(lambda d: d.current_url == f"{base}/", "the new password accepted")
     finally:
         server.stop()
 

@@ -52,6 +52,7 @@ enum AccessPolicy {
         "GET /login": .open, "GET /ui/static/{file}": .open,
         "GET /": .read, "GET /jobs": .read, "GET /jobs/{id}": .read, "GET /transcripts/{id}": .read, "GET /search": .read,
         "GET /nodes": .read, "GET /live": .write, "GET /drafts/{id}": .read, "GET /settings": .admin,
+        "GET /account": .signedIn, "GET /users": .admin,
     ]
 
     /// The rule for a method and a route's path as the router reports it (`{id}` or `:id` captures).

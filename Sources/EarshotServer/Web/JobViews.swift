@@ -81,8 +81,11 @@ struct JobDetailView {
     var attempts: [AttemptView]
     var events: [EventView]
     var latestSeq: Int64
+    /// Who else sees the job; nil on a server without accounts (no one to share with).
+    var sharing: ShareSectionView?
 
-    init(job: Job, attempts: [Attempt], events: [Event], latestSeq: Int64) {
+    init(job: Job, attempts: [Attempt], events: [Event], latestSeq: Int64, sharing: ShareSectionView? = nil) {
+        self.sharing = sharing
         self.job = JobRowView(job)
         model = job.options.model
         language = job.options.language ?? "detect"

@@ -7,12 +7,23 @@ struct PageAccount {
     var username: String?
     var role: String?
     var csrfToken: String?
+    /// Users and Settings are in the navigation only for those who may open them.
+    var isAdmin: Bool
 
     init(context: EarshotRequestContext, gate: AccountGate) {
         accountsOn = !gate.isOpen
         username = context.principal.user?.username
         role = context.principal.user?.role.rawValue
         csrfToken = context.session?.csrfToken
+        isAdmin = context.principal.has(.admin)
+    }
+
+    /// The navigation entries for admins; `template` marks the current page.
+    func adminNavHTML(current template: String) -> String {
+        guard isAdmin else { return "" }
+        return [("users", "/users", "Users"), ("settings", "/settings", "Settings")].map { name, path, label in
+            "<li><a href=\"\(path)\"\(template == name ? " aria-current=\"page\"" : "")>\(label)</a></li>"
+        }.joined(separator: "\n      ")
     }
 
     var headHTML: String {
@@ -24,7 +35,7 @@ struct PageAccount {
     var headerHTML: String {
         guard let username else { return "" }
         return """
-          <div class="account"><span>\(HTMLText.escape(username)) <small>(\(HTMLText.escape(role ?? "")))</small></span>\
+          <div class="account"><a href="/account">\(HTMLText.escape(username))</a> <small>(\(HTMLText.escape(role ?? "")))</small>\
          <button type="button" id="sign-out" class="secondary">Sign out</button></div>
         """
     }

@@ -38,6 +38,7 @@ struct WebAssets: Sendable {
         if let account {
             html = html.replacingOccurrences(of: "<!--earshot:head-->", with: account.headHTML)
                 .replacingOccurrences(of: "<!--earshot:account-->", with: account.headerHTML)
+                .replacingOccurrences(of: "<!--earshot:admin-nav-->", with: account.adminNavHTML(current: template))
         }
         return Response(
             status: .ok,

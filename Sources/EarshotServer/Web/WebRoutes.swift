@@ -19,7 +19,7 @@ struct WebRoutes: Sendable {
     /// The browser's pages and files: HTML for people, so not part of the versioned API.
     static let paths: [RouterPath] = [
         "/", "/jobs", "/jobs/{id}", "/transcripts/{id}", "/search", "/nodes", "/settings", "/ui/static/{file}", "/live", "/drafts/{id}",
-        "/login",
+        "/login", "/account", "/users",
     ]
 
     func register(on router: Router<EarshotRequestContext>) {
@@ -48,6 +48,22 @@ struct WebRoutes: Sendable {
             }
         }
         router.get(Self.paths[10]) { request, context in try await login(request, context: context) }
+        router.get(Self.paths[11]) { _, context in try await account(context) }
+        router.get(Self.paths[12]) { _, context in
+            try render("users", UsersView(users: try await store.users(), me: context.principal.user?.id, accountsOff: gate.isOpen), context)
+        }
+    }
+
+    /// The caller's own page; without accounts there is no one to show but the local user.
+    private func account(_ context: EarshotRequestContext) async throws -> Response {
+        guard let user = context.principal.user else {
+            return try render("error", [
+                "heading": "No accounts yet",
+                "message": "This server runs without accounts: everyone who reaches it is its user. An admin turns them on by adding the first user under Users.",
+            ], context)
+        }
+        let keys = try await store.apiKeys(userId: user.id)
+        return try render("account", AccountView(user: user, viaSession: context.session != nil, keys: keys), context)
     }
 
     /// A page, with the signed-in user's name, sign-out button and CSRF token in its header.
@@ -174,7 +190,12 @@ struct WebRoutes: Sendable {
         let job = try await JobAccess.readable(id, context: context, store: store)
         let events = try await store.events(after: 0, filter: .all, correlationId: id.rawValue, limit: 500)
             .filter { $0.type != .jobProgress && $0.type != .jobSegment }
-        return try render("job", JobDetailView(job: job, attempts: try await store.attempts(of: id), events: events, latestSeq: latestSeq), context)
+        let sharing = gate.isOpen ? nil : ShareSectionView(
+            shares: try await store.jobShares(id), canChange: context.principal.mayChange(jobOwnedBy: job.ownerId)
+        )
+        return try render(
+            "job", JobDetailView(job: job, attempts: try await store.attempts(of: id), events: events, latestSeq: latestSeq, sharing: sharing), context
+        )
     }
 
     private func transcript(_ id: JobID, request: Request, context: EarshotRequestContext) async throws -> Response {

@@ -146,3 +146,29 @@ if (table) {
     }
   });
 }
+
+// The job page's sharing section: its owner shares the job with a user, or stops.
+const sharing = document.getElementById('sharing');
+const shareForm = document.getElementById('share-form');
+if (sharing && shareForm) {
+  const jobId = sharing.dataset.job;
+  shareForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const username = shareForm.elements.username.value.trim();
+    const access = shareForm.elements.access.value;
+    const share = await act(
+      shareForm.querySelector('button[type="submit"]'),
+      () => api('PUT', `/api/v1/jobs/${jobId}/shares/${encodeURIComponent(username)}`, { access }),
+      `Shared with ${username} (${access})`,
+    );
+    if (share) window.location.reload();
+  });
+  sharing.addEventListener('click', async (event) => {
+    const button = event.target.closest('button[data-action="unshare"]');
+    const row = button?.closest('tr[data-username]');
+    if (!button || !row) return;
+    const username = row.dataset.username;
+    const done = await act(button, () => api('DELETE', `/api/v1/jobs/${jobId}/shares/${encodeURIComponent(username)}`), `No longer shared with ${username}`);
+    if (done !== undefined) row.remove();
+  });
+}
