@@ -1,5 +1,5 @@
+import EarshotCore
 import Foundation
-import Yams
 
 /// Builds a ``ServerConfiguration`` from, in rising precedence: defaults, a YAML file,
 /// `EARSHOT_*` environment variables and command-line flags.
@@ -15,10 +15,6 @@ public enum ConfigurationLoader {
         var environmentName: String { "EARSHOT_" + key.uppercased() }
     }
 
-    struct InvalidValue: Error, CustomStringConvertible {
-        var description: String
-    }
-
     static let settings: [Setting] = [
         text("host") { $0.host = $1 },
         integer("port") { $0.port = $1 },
@@ -27,12 +23,10 @@ public enum ConfigurationLoader {
         text("media_dir") { $0.mediaDirectory = $1 },
         integer("workers") { $0.workers = $1 },
         text("model") { $0.model = $1 },
-        Setting(key: "allowed_models") { configuration, value in
-            configuration.allowedModels = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        },
+        Setting(key: "allowed_models") { configuration, value in configuration.allowedModels = ConfigurationValue.list(value) },
         integer("beam_size") { $0.beamSize = $1 },
         Setting(key: "max_upload_bytes") { configuration, value in
-            guard let bytes = Int64(value) else { throw InvalidValue(description: "max_upload_bytes: '\(value)' is not an integer") }
+            guard let bytes = Int64(value) else { throw ConfigurationInputError("max_upload_bytes: '\(value)' is not an integer") }
             configuration.maxUploadBytes = bytes
         },
         number("lease_seconds") { $0.leaseSeconds = $1 },
@@ -56,12 +50,8 @@ public enum ConfigurationLoader {
         number("event_retention_days") { $0.eventRetentionDays = $1 },
         integer("event_retention_max_events") { $0.eventRetentionMaxEvents = $1 },
         integer("event_subscriber_max_lag") { $0.eventSubscriberMaxLag = $1 },
-        Setting(key: "cors_origins") { configuration, value in
-            configuration.corsOrigins = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        },
-        Setting(key: "trusted_proxies") { configuration, value in
-            configuration.trustedProxies = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        },
+        Setting(key: "cors_origins") { configuration, value in configuration.corsOrigins = ConfigurationValue.list(value) },
+        Setting(key: "trusted_proxies") { configuration, value in configuration.trustedProxies = ConfigurationValue.list(value) },
         number("rate_limit_per_second") { $0.rateLimitPerSecond = $1 },
         integer("rate_limit_burst") { $0.rateLimitBurst = $1 },
         integer("live_max_sessions") { $0.liveMaxSessions = $1 },
@@ -91,7 +81,7 @@ public enum ConfigurationLoader {
             configuration.plugins = plugins
             for (key, value) in values {
                 guard let setting = byKey[key] else {
-                    throw InvalidValue(description: "\(configFile): unknown key '\(key)'; known keys: \(keys.joined(separator: ", "))")
+                    throw ConfigurationInputError("\(configFile): unknown key '\(key)'; known keys: \(keys.joined(separator: ", "))")
                 }
                 try setting.apply(&configuration, value)
             }
@@ -100,45 +90,22 @@ public enum ConfigurationLoader {
             if let value = environment[setting.environmentName] { try setting.apply(&configuration, value) }
         }
         for (key, value) in flags {
-            guard let setting = byKey[key] else { throw InvalidValue(description: "unknown setting '\(key)'") }
+            guard let setting = byKey[key] else { throw ConfigurationInputError("unknown setting '\(key)'") }
             try setting.apply(&configuration, value)
         }
         return configuration
     }
 
-    /// Reads a flat YAML mapping (lists become comma-separated text) and its `plugins` list.
+    /// Reads a configuration file: its settings as text and its `plugins` list.
     static func yamlValues(at path: String) throws -> (values: [String: String], plugins: [PluginSpec]) {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw InvalidValue(description: "cannot read config file \(path): \(error.localizedDescription)")
+            throw ConfigurationInputError("cannot read config file \(path): \(error.localizedDescription)")
         }
-        let loaded: Any?
-        do {
-            loaded = try Yams.load(yaml: text)
-        } catch {
-            throw InvalidValue(description: "\(path) is not valid YAML: \(error)")
-        }
-        guard let loaded else { return ([:], []) }
-        guard let mapping = loaded as? [String: Any] else {
-            throw InvalidValue(description: "\(path) must be a mapping of setting: value")
-        }
-        var values: [String: String] = [:]
-        var plugins: [PluginSpec] = []
-        for (key, value) in mapping {
-            if key == "plugins" {
-                plugins = try PluginSpec.parse(value, file: path)
-                continue
-            }
-            switch value {
-            case let list as [Any]: values[key] = list.map { "\($0)" }.joined(separator: ",")
-            case let nested as [String: Any]:
-                throw InvalidValue(description: "\(path): '\(key)' must be a plain value, not a mapping (\(nested.keys.count) keys)")
-            default: values[key] = "\(value)"
-            }
-        }
-        return (values, plugins)
+        let file = try ConfigurationFile.parse(text, name: path)
+        return (file.values, file.plugins)
     }
 
     private static func text(_ key: String, _ set: @escaping @Sendable (inout ServerConfiguration, String) -> Void) -> Setting {
@@ -146,30 +113,14 @@ public enum ConfigurationLoader {
     }
 
     private static func integer(_ key: String, _ set: @escaping @Sendable (inout ServerConfiguration, Int) -> Void) -> Setting {
-        Setting(key: key) { configuration, value in
-            guard let number = Int(value.trimmingCharacters(in: .whitespaces)) else {
-                throw InvalidValue(description: "\(key): '\(value)' is not an integer")
-            }
-            set(&configuration, number)
-        }
+        Setting(key: key) { configuration, value in set(&configuration, try ConfigurationValue.integer(value, key: key)) }
     }
 
     private static func boolean(_ key: String, _ set: @escaping @Sendable (inout ServerConfiguration, Bool) -> Void) -> Setting {
-        Setting(key: key) { configuration, value in
-            switch value.trimmingCharacters(in: .whitespaces).lowercased() {
-            case "true", "yes", "on", "1": set(&configuration, true)
-            case "false", "no", "off", "0": set(&configuration, false)
-            default: throw InvalidValue(description: "\(key): '\(value)' is not true or false")
-            }
-        }
+        Setting(key: key) { configuration, value in set(&configuration, try ConfigurationValue.boolean(value, key: key)) }
     }
 
     private static func number(_ key: String, _ set: @escaping @Sendable (inout ServerConfiguration, Double) -> Void) -> Setting {
-        Setting(key: key) { configuration, value in
-            guard let number = Double(value.trimmingCharacters(in: .whitespaces)), number.isFinite else {
-                throw InvalidValue(description: "\(key): '\(value)' is not a number")
-            }
-            set(&configuration, number)
-        }
+        Setting(key: key) { configuration, value in set(&configuration, try ConfigurationValue.number(value, key: key)) }
     }
 }

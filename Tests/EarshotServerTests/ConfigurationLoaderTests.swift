@@ -1,3 +1,4 @@
+import EarshotCore
 import EarshotServer
 import Foundation
 import Testing
@@ -99,5 +100,41 @@ struct ConfigurationLoaderTests {
         invalid.port = 70000
         invalid.workers = -1
         #expect(invalid.validationErrors().count == 2)
+    }
+
+    @Test("YAML that Yams's own conversion would crash on or blow up is refused in words; scalars keep what was written")
+    func hostileYAML() throws {
+        for (text, reason) in [
+            ("? - a\n  - b\n: 1\n", "a key must be plain text"),
+            ("plugins:\n? [x]\n: y\n", "a key must be plain text"),
+            ("a: [\n", "is not valid YAML"),
+        ] {
+            do {
+                _ = try ConfigurationFile.parse(text, name: "earshot.yaml")
+                Issue.record("accepted: \(text)")
+            } catch {
+                #expect(error.description.hasPrefix("earshot.yaml") && error.description.contains(reason), "\(text): \(error)")
+            }
+        }
+        let big = "list: [" + Array(repeating: "x", count: ConfigurationFile.maxNodes).joined(separator: ", ") + "]\n"
+        #expect(throws: ConfigurationInputError.self) { _ = try ConfigurationFile.parse(big, name: "earshot.yaml") }
+        // Each level uses the one before ten times: 10^7 values from a few lines.
+        var bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        for (level, previous) in zip("bcdefg", "abcdef") {
+            bomb += "\(level): &\(level) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        do {
+            _ = try ConfigurationFile.parse(bomb, name: "earshot.yaml")
+            Issue.record("an alias bomb was accepted")
+        } catch {
+            #expect(error.description.contains("too large"), "\(error)")
+        }
+        #expect(clock.now - started < .seconds(10), "the alias bomb took \(clock.now - started)")
+        #expect(try ConfigurationFile.parse("a: &x 1\nb: *x\n", name: "f").values == ["a": "1", "b": "1"], "a modest alias is fine")
+        let file = try ConfigurationFile.parse("mode: '0755'\nport: 8080\nflag: yes\nempty:\nlist: [a, b]\n", name: "f")
+        #expect(file.values == ["mode": "0755", "port": "8080", "flag": "yes", "empty": "", "list": "a,b"])
+        #expect(try ConfigurationFile.parse("", name: "f") == ConfigurationFile(values: [:], plugins: []))
     }
 }

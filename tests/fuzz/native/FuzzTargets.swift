@@ -29,6 +29,7 @@ enum FuzzTargets {
         "live-hello": liveHello,
         "live-audio": liveAudio,
         "feed-xml": feedXML,
+        "config-file": configFile,
     ]
 
     /// An event that decodes re-encodes to an equal event (what the log stores is what it serves).
@@ -151,5 +152,26 @@ enum FuzzTargets {
         let text = String(decoding: data.prefix(200), as: UTF8.self)
         if let duration = FeedParser.duration(text) { precondition(duration >= 0, "a negative duration") }
         _ = FeedParser.date(text)
+    }
+
+    /// A configuration file as a person might write it: refused with a message that names the
+    /// file, or settings and plugins that survive their own encoding (what `/settings` shows).
+    static func configFile(_ data: Data) {
+        let text = String(decoding: data, as: UTF8.self)
+        do {
+            let file = try ConfigurationFile.parse(text, name: "earshot.yaml")
+            for (key, value) in file.values {
+                _ = try? ConfigurationValue.integer(value, key: key)
+                if let number = try? ConfigurationValue.number(value, key: key) { precondition(number.isFinite, "a number that is not finite") }
+                _ = try? ConfigurationValue.boolean(value, key: key)
+                precondition(ConfigurationValue.list(value).allSatisfy { !$0.isEmpty && !$0.contains(",") }, "a list item that is empty or holds a comma")
+            }
+            let names = file.plugins.map(\.name)
+            precondition(Set(names).count == names.count, "two plugins with one name")
+            let encoded = try! JSONEncoder().encode(file.plugins)
+            precondition(try! JSONDecoder().decode([PluginSpec].self, from: encoded) == file.plugins, "a plugin changed on its way through JSON")
+        } catch {
+            precondition(error.description.contains("earshot.yaml"), "a refusal that does not name the file: \(error)")
+        }
     }
 }

@@ -1,4 +1,3 @@
-import EarshotCore
 import Foundation
 
 /// A plugin as the YAML configuration describes it:
@@ -39,55 +38,32 @@ public enum PluginSpec: Sendable, Hashable, Codable {
         }
     }
 
-    func makePlugin() throws -> any Plugin {
-        switch self {
-        case .exportFolder(let name, let directory, let formats):
-            return ExportFolderPlugin(name: name, directory: URL(fileURLWithPath: directory, isDirectory: true), formats: formats)
-        case .exec(let name, let command, let types, let timeoutSeconds):
-            return ExecPlugin(
-                name: name, command: command, subscription: try EventTypeFilter(parsing: types),
-                timeout: .milliseconds(Int64(timeoutSeconds * 1000))
-            )
-        case .webhook(let name, let url, let secret, let types, let timeoutSeconds):
-            return WebhookPlugin(
-                name: name, url: url, secret: secret, subscription: try EventTypeFilter(parsing: types),
-                timeout: .milliseconds(Int64(timeoutSeconds * 1000))
-            )
-        case .cleanup(let name, let retentionSeconds, let intervalSeconds):
-            return CleanupPlugin(
-                name: name, retention: retentionSeconds, interval: .milliseconds(Int64(intervalSeconds * 1000))
-            )
-        case .llmSuggestions(let name, let url, let model, let apiKey, let timeoutSeconds):
-            return LLMSuggestionPlugin(name: name, url: url, model: model, apiKey: apiKey, timeout: .milliseconds(Int64(timeoutSeconds * 1000)))
-        }
-    }
-
     /// Reads the `plugins` list of a configuration file; every problem names the entry.
-    static func parse(_ value: Any, file: String) throws -> [PluginSpec] {
-        guard let entries = value as? [Any] else { throw ConfigurationLoader.InvalidValue(description: "\(file): 'plugins' must be a list") }
+    public static func parse(_ value: Any, file: String) throws(ConfigurationInputError) -> [PluginSpec] {
+        guard let entries = value as? [Any] else { throw ConfigurationInputError("\(file): 'plugins' must be a list") }
         var specs: [PluginSpec] = []
         for (index, entry) in entries.enumerated() {
             let label = "\(file): plugins[\(index)]"
-            guard let fields = entry as? [String: Any] else { throw ConfigurationLoader.InvalidValue(description: "\(label) must be a mapping") }
+            guard let fields = entry as? [String: Any] else { throw ConfigurationInputError("\(label) must be a mapping") }
             func text(_ key: String) -> String? { fields[key].map { "\($0)" } }
             let type = text("type") ?? ""
             let name = text("name") ?? type
             guard name.range(of: "^[a-z0-9][a-z0-9_-]{0,62}$", options: .regularExpression) != nil else {
-                throw ConfigurationLoader.InvalidValue(description: "\(label): name '\(name)' must be lowercase letters, digits, '-' or '_'")
+                throw ConfigurationInputError("\(label): name '\(name)' must be lowercase letters, digits, '-' or '_'")
             }
             guard !specs.contains(where: { $0.name == name }) else {
-                throw ConfigurationLoader.InvalidValue(description: "\(label): a plugin named '\(name)' is already configured; give each a distinct name")
+                throw ConfigurationInputError("\(label): a plugin named '\(name)' is already configured; give each a distinct name")
             }
             switch type {
             case "export-folder":
                 guard let directory = text("directory"), !directory.isEmpty else {
-                    throw ConfigurationLoader.InvalidValue(description: "\(label): export-folder needs a directory")
+                    throw ConfigurationInputError("\(label): export-folder needs a directory")
                 }
                 let names = (fields["formats"] as? [Any])?.map { "\($0)" } ?? text("formats")?.split(separator: ",").map(String.init) ?? ["md"]
                 var formats: [ExportFormat] = []
                 for formatName in names {
                     guard let format = ExportFormat(rawValue: formatName.trimmingCharacters(in: .whitespaces)) else {
-                        throw ConfigurationLoader.InvalidValue(description: "\(label): unknown format '\(formatName)'; use \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+                        throw ConfigurationInputError("\(label): unknown format '\(formatName)'; use \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
                     }
                     formats.append(format)
                 }
@@ -96,7 +72,7 @@ public enum PluginSpec: Sendable, Hashable, Codable {
                 guard let url = text("url"), let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
                       parsed.host?.isEmpty == false
                 else {
-                    throw ConfigurationLoader.InvalidValue(description: "\(label): webhook needs an http(s) url")
+                    throw ConfigurationInputError("\(label): webhook needs an http(s) url")
                 }
                 let types = try Self.types(fields, label: label)
                 let timeout = try Self.timeout(text("timeout_seconds"), label: label)
@@ -104,7 +80,7 @@ public enum PluginSpec: Sendable, Hashable, Codable {
             case "exec":
                 let command = (fields["command"] as? [Any])?.map { "\($0)" } ?? []
                 guard !command.isEmpty, !command[0].isEmpty else {
-                    throw ConfigurationLoader.InvalidValue(description: "\(label): exec needs a command, a list such as [notify-send, Earshot]")
+                    throw ConfigurationInputError("\(label): exec needs a command, a list such as [notify-send, Earshot]")
                 }
                 let types = try Self.types(fields, label: label)
                 let timeout = try Self.timeout(fields["timeout_seconds"].map { "\($0)" }, label: label)
@@ -117,42 +93,42 @@ public enum PluginSpec: Sendable, Hashable, Codable {
                 guard let url = text("url"), let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
                       parsed.host?.isEmpty == false
                 else {
-                    throw ConfigurationLoader.InvalidValue(description: "\(label): llm-suggestions needs the http(s) url of an OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1")
+                    throw ConfigurationInputError("\(label): llm-suggestions needs the http(s) url of an OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1")
                 }
                 guard let model = text("model"), !model.isEmpty else {
-                    throw ConfigurationLoader.InvalidValue(description: "\(label): llm-suggestions needs a model")
+                    throw ConfigurationInputError("\(label): llm-suggestions needs a model")
                 }
                 let timeout = try Self.timeout(text("timeout_seconds") ?? "60", label: label)
                 specs.append(.llmSuggestions(name: name, url: url, model: model, apiKey: text("api_key"), timeoutSeconds: timeout))
             default:
-                throw ConfigurationLoader.InvalidValue(description: "\(label): unknown plugin type '\(type)'; use export-folder, exec, webhook, cleanup or llm-suggestions")
+                throw ConfigurationInputError("\(label): unknown plugin type '\(type)'; use export-folder, exec, webhook, cleanup or llm-suggestions")
             }
         }
         return specs
     }
 
     /// `types` as a list or comma-separated text (default `job.succeeded`), checked.
-    private static func types(_ fields: [String: Any], label: String) throws -> String {
+    private static func types(_ fields: [String: Any], label: String) throws(ConfigurationInputError) -> String {
         let types = (fields["types"] as? [Any])?.map { "\($0)" }.joined(separator: ",") ?? fields["types"].map { "\($0)" } ?? "job.succeeded"
         do {
             _ = try EventTypeFilter(parsing: types)
         } catch {
-            throw ConfigurationLoader.InvalidValue(description: "\(label): \(error.description)")
+            throw ConfigurationInputError("\(label): \(error.description)")
         }
         return types
     }
 
-    private static func number(_ text: String?, default value: Double, label: String, key: String, allowZero: Bool) throws -> Double {
+    private static func number(_ text: String?, default value: Double, label: String, key: String, allowZero: Bool) throws(ConfigurationInputError) -> Double {
         guard let text else { return value }
         guard let number = Double(text), number.isFinite, allowZero ? number >= 0 : number > 0 else {
-            throw ConfigurationLoader.InvalidValue(description: "\(label): \(key) must be a \(allowZero ? "non-negative" : "positive") number")
+            throw ConfigurationInputError("\(label): \(key) must be a \(allowZero ? "non-negative" : "positive") number")
         }
         return number
     }
 
-    private static func timeout(_ text: String?, label: String) throws -> Double {
+    private static func timeout(_ text: String?, label: String) throws(ConfigurationInputError) -> Double {
         let timeout = text.flatMap(Double.init) ?? 30
-        guard timeout > 0, timeout.isFinite else { throw ConfigurationLoader.InvalidValue(description: "\(label): timeout_seconds must be positive") }
+        guard timeout > 0, timeout.isFinite else { throw ConfigurationInputError("\(label): timeout_seconds must be positive") }
         return timeout
     }
 }
