@@ -117,4 +117,42 @@ struct FeedParserTests {
         let withMark = Data([0xEF, 0xBB, 0xBF]) + Data("<rss><channel><title>Marked</title></channel></rss>".utf8)
         #expect(try FeedParser.parse(withMark).title == "Marked")
     }
+
+    @Test("the XML reader: namespaces by scope, CDATA, entities and character references, a document type skipped")
+    func xmlReader() throws {
+        let document = """
+            <?xml version="1.0"?>
+            <!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd">
+            <?xml-stylesheet type="text/xsl" href="/feed.xsl"?>
+            <rss xmlns:it="http://www.itunes.com/dtds/podcast-1.0.dtd"><!-- a comment --><channel>
+              <title>Tom &amp; Jerry &#233;&#x2019;s</title>
+              <item><title><![CDATA[<b>Bold</b> & raw]]></title><guid>a</guid><it:duration>1:00</it:duration>
+                <x:duration xmlns:x="urn:other">99</x:duration></item>
+              <item xmlns:it="urn:rebound"><guid>b</guid><it:duration>2:00</it:duration></item>
+            </channel></rss>
+            """
+        let feed = try FeedParser.parse(Data(document.utf8))
+        #expect(feed.title == "Tom & Jerry \u{E9}\u{2019}s")
+        #expect(feed.episodes.map(\.title) == ["<b>Bold</b> & raw", ""])
+        #expect(feed.episodes.map(\.durationSeconds) == [60, nil], "a prefix means what its nearest declaration says")
+        for (document, reason) in [
+            ("<?A?>", "no root element"),
+            ("<rss><channel></rss>", "</rss> closes <channel>"),
+            ("<rss>", "<rss> is never closed"),
+            ("<rss/><rss/>", "a second root element"),
+            ("<rss>&nbsp;</rss>", "unknown entity &nbsp;"),
+            ("<rss a=1/>", "must be quoted"),
+            ("<rss a='1' a='2'/>", "attribute a twice"),
+            ("<rss><!-- open", "comment is never finished"),
+            ("<rss>&#0;</rss>", "unknown entity"),
+            ("x<rss/>", "text outside the root element"),
+        ] {
+            do {
+                _ = try FeedParser.parse(Data(document.utf8))
+                Issue.record("accepted: \(document)")
+            } catch {
+                #expect(error.description.contains(reason), "\(document): \(error)")
+            }
+        }
+    }
 }

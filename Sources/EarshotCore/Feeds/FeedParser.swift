@@ -1,12 +1,10 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
-/// Reads RSS 2.0 and Atom podcast feeds with Foundation's XMLParser, refusing what a hostile
-/// server could send: more than `maxBytes`, any entity declaration (billion laughs, external
-/// entities — feeds never need them), nesting deeper than `maxDepth`, bytes that are not the
-/// encoding they claim (``FeedEncoding``), and documents that are not feeds (an HTML page, a JSON error).
+/// Reads RSS 2.0 and Atom podcast feeds with Earshot's own XML reader (``FeedXMLReader``),
+/// refusing what a hostile server could send: more than `maxBytes`, any entity declaration (billion
+/// laughs, external entities — feeds never need them), nesting deeper than `maxDepth`, bytes that
+/// are not the encoding they claim (``FeedEncoding``), and documents that are not feeds (an HTML
+/// page, a JSON error).
 public enum FeedParser {
     public static let maxBytes = 10 << 20
     public static let maxDepth = 64
@@ -18,17 +16,9 @@ public enum FeedParser {
         if data.range(of: Data("<!ENTITY".utf8)) != nil {
             throw FeedError("the feed declares XML entities, which feeds never need; refused (entity expansion and external entities are attacks)")
         }
-        let reader = FeedReader()
-        let parser = XMLParser(data: try FeedEncoding.utf8(data))
-        parser.shouldProcessNamespaces = true
-        parser.shouldResolveExternalEntities = false
-        parser.delegate = reader
-        let parsed = parser.parse()
-        if let problem = reader.problem { throw problem }
-        guard parsed else {
-            let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "unknown error"
-            throw FeedError("the feed is not well-formed XML (line \(parser.lineNumber): \(reason))")
-        }
+        var reader = FeedReader()
+        var xml = FeedXMLReader([UInt8](try FeedEncoding.utf8(data)))
+        try xml.read(into: &reader)
         guard let root = reader.root else { throw FeedError("the document has no root element") }
         guard root == "rss" || root == "feed" || root == "RDF" else {
             throw FeedError(root.lowercased() == "html" ? "the URL serves an HTML page, not an RSS or Atom feed" : "<\(root)> is not an RSS or Atom feed")
@@ -57,15 +47,14 @@ public enum FeedParser {
     }
 }
 
-/// The XMLParser delegate: collects the feed's and each episode's fields, and stops the parse at
-/// the first sign of a hostile document.
-private final class FeedReader: NSObject, XMLParserDelegate {
+/// Collects the feed's and each episode's fields from the XML, and stops the read at the first
+/// sign of a hostile document.
+private struct FeedReader: FeedXMLReader.Handler {
     static let itunes = "http://www.itunes.com/dtds/podcast-1.0.dtd"
     static let podcast = "https://podcastindex.org/namespace/1.0"
     static let content = "http://purl.org/rss/1.0/modules/content/"
 
     var root: String?
-    var problem: FeedError?
     var feedTitle: String?
     var feedLink: String?
     var feedAuthor: String?
@@ -76,21 +65,14 @@ private final class FeedReader: NSObject, XMLParserDelegate {
     private var episode: ParsedEpisode?
     private var episodeNotes: (content: String?, description: String?) = (nil, nil)
 
-    private func stop(_ problem: FeedError, _ parser: XMLParser) {
-        self.problem = problem
-        parser.abortParsing()
-    }
-
-    func parser(
-        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]
-    ) {
+    mutating func start(_ name: String, namespace: String, attributes: [String: String]) throws(FeedError) {
         if root == nil { root = name }
         path.append(name)
         text = ""
-        guard path.count <= FeedParser.maxDepth else { return stop(FeedError("the feed nests elements deeper than \(FeedParser.maxDepth) levels"), parser) }
-        switch (name, namespaceURI ?? "") {
+        guard path.count <= FeedParser.maxDepth else { throw FeedError("the feed nests elements deeper than \(FeedParser.maxDepth) levels") }
+        switch (name, namespace) {
         case ("item", _), ("entry", _):
-            guard episodes.count < FeedParser.maxEpisodes else { return stop(FeedError("the feed has more than \(FeedParser.maxEpisodes) episodes"), parser) }
+            guard episodes.count < FeedParser.maxEpisodes else { throw FeedError("the feed has more than \(FeedParser.maxEpisodes) episodes") }
             episode = ParsedEpisode(guid: "", title: "", transcripts: [])
             episodeNotes = (nil, nil)
         case ("enclosure", _) where episode != nil:
@@ -110,19 +92,14 @@ private final class FeedReader: NSObject, XMLParserDelegate {
         }
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
+    mutating func characters(_ string: String) throws(FeedError) {
         text += string
-        if text.utf8.count > FeedParser.maxBytes { stop(FeedError("a text in the feed is too long"), parser) }
+        if text.utf8.count > FeedParser.maxBytes { throw FeedError("a text in the feed is too long") }
     }
 
-    func parser(_ parser: XMLParser, foundCDATA block: Data) {
-        text += String(decoding: block, as: UTF8.self)
-    }
-
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+    mutating func end(_ name: String, namespace: String) throws(FeedError) {
         defer { path.removeLast() }
         let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let namespace = namespaceURI ?? ""
         if episode != nil {
             switch (name, namespace) {
             case ("item", _), ("entry", _):
