@@ -1,9 +1,9 @@
 import Foundation
 
-/// Hands XMLParser nothing but valid UTF-8. Foundation's XMLParser on Linux crashes the whole
-/// process on an element name that is not valid UTF-8 (found by fuzzing: the five bytes
-/// `<\u{FF}e\n\n`), so a hostile feed server could take the server down. Feeds in other encodings
-/// are converted here, and their declaration says so.
+/// Gives the XML reader valid UTF-8 only: feeds in ISO-8859-1, Windows-1252 or UTF-16 are
+/// converted (and their declaration says so), bytes that are not the encoding they claim are
+/// refused in words rather than read as replacement characters. (Foundation's XMLParser, used
+/// before ``FeedXMLReader``, crashed the process on a name that was not valid UTF-8.)
 enum FeedEncoding {
     /// The document as UTF-8 with any byte-order mark removed and the declaration's encoding set
     /// to UTF-8; refuses bytes that are not the encoding they claim, and encodings it does not know.
