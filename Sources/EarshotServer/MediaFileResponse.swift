@@ -1,3 +1,4 @@
+import EarshotCore
 import Foundation
 import Hummingbird
 import HTTPTypes
@@ -17,7 +18,7 @@ enum MediaFileResponse {
         var range = 0...(size - 1)
         var status = HTTPResponse.Status.ok
         if let header = request.headers[.range] {
-            guard let parsed = parseRange(header, size: size) else {
+            guard let parsed = ByteRange.parse(header, size: size) else {
                 throw APIError(.rangeNotSatisfiable, "invalid_range", "cannot serve \(header) of \(size) bytes", headers: [.contentRange: "bytes */\(size)"])
             }
             range = parsed
@@ -37,21 +38,5 @@ enum MediaFileResponse {
         let token = { (part: Substring) in !part.isEmpty && part.allSatisfy { $0.isLetter || $0.isNumber || "-+.".contains($0) } }
         guard parts.count == 2, ["audio", "video"].contains(parts[0]), token(parts[1]) else { return "application/octet-stream" }
         return type
-    }
-
-    /// `bytes=N-`, `bytes=N-M` or `bytes=-K` (last K bytes), clamped to the file.
-    static func parseRange(_ header: String, size: Int) -> ClosedRange<Int>? {
-        guard header.hasPrefix("bytes="), size > 0 else { return nil }
-        let spec = header.dropFirst("bytes=".count)
-        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
-        let startText = spec[..<dash]
-        let endText = spec[spec.index(after: dash)...]
-        if startText.isEmpty {
-            guard let suffix = Int(endText), suffix > 0 else { return nil }
-            return max(0, size - suffix)...(size - 1)
-        }
-        guard let start = Int(startText), start < size else { return nil }
-        let end = endText.isEmpty ? size - 1 : min(Int(endText) ?? -1, size - 1)
-        return end >= start ? start...end : nil
     }
 }

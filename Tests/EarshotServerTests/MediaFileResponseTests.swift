@@ -1,3 +1,4 @@
+import EarshotCore
 @testable import EarshotServer
 import Testing
 
@@ -15,13 +16,13 @@ struct MediaFileResponseTests {
 
     @Test("ranges: from, between, suffix, clamped; malformed or outside the file refused")
     func ranges() {
-        #expect(MediaFileResponse.parseRange("bytes=10-", size: 100) == 10...99)
-        #expect(MediaFileResponse.parseRange("bytes=10-19", size: 100) == 10...19)
-        #expect(MediaFileResponse.parseRange("bytes=90-500", size: 100) == 90...99)
-        #expect(MediaFileResponse.parseRange("bytes=-30", size: 100) == 70...99)
-        #expect(MediaFileResponse.parseRange("bytes=-300", size: 100) == 0...99)
+        #expect(ByteRange.parse("bytes=10-", size: 100) == 10...99)
+        #expect(ByteRange.parse("bytes=10-19", size: 100) == 10...19)
+        #expect(ByteRange.parse("bytes=90-500", size: 100) == 90...99)
+        #expect(ByteRange.parse("bytes=-30", size: 100) == 70...99)
+        #expect(ByteRange.parse("bytes=-300", size: 100) == 0...99)
         for bad in ["bytes=100-", "bytes=5-2", "bytes=0-1,4-5", "items=0-1", "bytes=-0", "bytes=x-"] {
-            #expect(MediaFileResponse.parseRange(bad, size: 100) == nil, "\(bad)")
+            #expect(ByteRange.parse(bad, size: 100) == nil, "\(bad)")
         }
     }
 }

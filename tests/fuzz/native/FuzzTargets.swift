@@ -78,6 +78,11 @@ enum FuzzTargets {
         _ = try? StreamURL.validate(text, allowFiles: false)
         _ = try? UserAccount.validate(username: text)
         _ = try? AccessScope.parse(text.split(separator: ",").map(String.init))
+        for size in [1, 100, Int.max] {
+            if let range = ByteRange.parse(text, size: size) {
+                precondition(range.lowerBound >= 0 && range.upperBound < size, "a range outside the file: \(range) of \(size)")
+            }
+        }
     }
 
     /// A correction's changes, applied to the original, give the correction.
