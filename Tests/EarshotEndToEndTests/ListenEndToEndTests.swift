@@ -12,7 +12,13 @@ struct ListenEndToEndTests {
         try "live_reprocess_model: ''\n".write(to: config, atomically: true, encoding: .utf8)
         let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--config", config.path])
         let cli = CLIEndToEndTests()
-        let clip = try TestEnvironment.librivoxClips()[2]
+        // Two readings (~30 words): on one short clip a single word heard differently was over the
+        // WER bound (CI: 4 errors in 14 words, "coldhearted" for "cold hearted").
+        let clips = try TestEnvironment.librivoxClips()[0..<2]
+        let clip = (
+            url: try await TestEnvironment.joined(clips.map(\.url), as: "reading.wav", in: directory),
+            reference: clips.map(\.reference).joined(separator: " ")
+        )
         let address = server.baseURL.absoluteString
 
         let run = try await cli.earshot([

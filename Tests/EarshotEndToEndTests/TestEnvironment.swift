@@ -35,11 +35,15 @@ enum TestEnvironment {
 
     /// A longer recording: the five clips concatenated `times` times (≈ 24.7 s each round).
     static func longRecording(times: Int, in directory: URL) async throws -> URL {
-        let list = directory.appendingPathComponent("concat.txt")
         let clips = try librivoxClips().map(\.url)
-        let lines = (0..<times).flatMap { _ in clips.map { "file '\($0.path)'" } }
-        try lines.joined(separator: "\n").write(to: list, atomically: true, encoding: .utf8)
-        let output = directory.appendingPathComponent("long-\(times).wav")
+        return try await joined(Array((0..<times).flatMap { _ in clips }), as: "long-\(times).wav", in: directory)
+    }
+
+    /// The recordings one after another in one WAV file.
+    static func joined(_ recordings: [URL], as name: String, in directory: URL) async throws -> URL {
+        let list = directory.appendingPathComponent("\(name).concat.txt")
+        try recordings.map { "file '\($0.path)'" }.joined(separator: "\n").write(to: list, atomically: true, encoding: .utf8)
+        let output = directory.appendingPathComponent(name)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "concat", "-safe", "0", "-i", list.path, "-c", "copy", output.path]
