@@ -29,10 +29,10 @@ public struct NodeClient: Sendable {
     }
 
     /// Long-polls for a job for up to `waitSeconds`; nil when none came (HTTP 204).
-    public func claim(models: [String]?, waitSeconds: Int) async throws -> ClaimedWork? {
+    public func claim(models: [String]?, diarization: Bool = false, waitSeconds: Int) async throws -> ClaimedWork? {
         let (data, status) = try await transport.send(
             .POST, "api/v1/node/claim", query: [URLQueryItem(name: "wait", value: String(waitSeconds))],
-            json: ClaimRequest(models: models),
+            json: ClaimRequest(models: models, diarization: diarization),
             // The server holds the request for the whole wait; give it room to answer afterwards.
             timeout: .seconds(Int64(waitSeconds) + 15)
         )

@@ -11,11 +11,14 @@ public struct TranscriptionOptions: Codable, Sendable, Hashable {
     public var prompt: String?
     /// Sampling temperature; `nil` is the engine's default fallback schedule.
     public var temperature: Double?
+    /// Who speaks when: asked for with `diarize=true`; nil when not.
+    public var diarization: DiarizationOptions?
 
     public init(
         model: String, language: String? = nil, beamSize: Int = 5, wordTimestamps: Bool = false, prompt: String? = nil,
-        temperature: Double? = nil
+        temperature: Double? = nil, diarization: DiarizationOptions? = nil
     ) {
+        self.diarization = diarization
         self.model = model
         self.language = language
         self.beamSize = beamSize

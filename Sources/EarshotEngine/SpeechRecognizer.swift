@@ -60,3 +60,9 @@ public protocol SpeechRecognizer: Sendable {
     /// Stops the engine (its process, if any).
     func shutdown() async
 }
+
+/// Finds who speaks when in decoded audio (the speaker-diarization engine).
+public protocol SpeakerDiarizing: Sendable {
+    /// The speakers of `audio` and their turns; `options` bounds how many there may be.
+    func diarize(_ audio: DecodedAudio, options: DiarizationOptions) async throws -> SpeakerTimeline
+}

@@ -9,6 +9,7 @@ import Synchronization
 public struct HTTPWorkSource: WorkSource {
     let client: NodeClient
     let models: [String]?
+    let canDiarize: Bool
     let scratchDirectory: URL
     let claimWaitSeconds: Int
     let signal: WorkSignal
@@ -17,14 +18,16 @@ public struct HTTPWorkSource: WorkSource {
 
     /// - Parameters:
     ///   - models: the models this node runs; the server only hands out jobs for these (nil: any).
+    ///   - canDiarize: whether the node has the speaker model; the server hands out diarization jobs only if so.
     ///   - scratchDirectory: where media is downloaded while its job runs.
     ///   - claimWaitSeconds: how long each claim long-polls the server.
     public init(
-        client: NodeClient, models: [String]?, scratchDirectory: URL, claimWaitSeconds: Int = 25,
+        client: NodeClient, models: [String]?, canDiarize: Bool = false, scratchDirectory: URL, claimWaitSeconds: Int = 25,
         signal: WorkSignal = WorkSignal(), logger: Logger = Logger(label: "earshot.node")
     ) {
         self.client = client
         self.models = models
+        self.canDiarize = canDiarize
         self.scratchDirectory = scratchDirectory
         self.claimWaitSeconds = claimWaitSeconds
         self.signal = signal
@@ -34,7 +37,7 @@ public struct HTTPWorkSource: WorkSource {
     public func claim(holder: String) async throws -> ClaimedJob? {
         let started = ContinuousClock.now
         // Run as its own task so ``wake()`` can cancel a long poll that would hold up shutdown.
-        let request = Task { try await client.claim(models: models, waitSeconds: claimWaitSeconds) }
+        let request = Task { try await client.claim(models: models, diarization: canDiarize, waitSeconds: claimWaitSeconds) }
         let id = state.register(request)
         defer { state.unregister(id) }
         do {

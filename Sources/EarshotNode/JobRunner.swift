@@ -5,10 +5,12 @@ import Foundation
 import Metrics
 import Synchronization
 
-/// Turns one claimed job into a transcript: decode with ffmpeg, then stream it through the engine.
+/// Turns one claimed job into a transcript: decode with ffmpeg, stream it through the engine, and
+/// (when the job asks) find who speaks when.
 struct JobRunner: Sendable {
     let source: any WorkSource
     let recognizer: any SpeechRecognizer
+    let diarizer: (any SpeakerDiarizing)?
     let decoder: AudioDecoder
     let scratchDirectory: URL
 
@@ -47,12 +49,20 @@ struct JobRunner: Sendable {
                 }
             }
         }
+        var speakers: [TranscriptSpeaker] = []
+        if let options = job.options.diarization {
+            // The claim filter keeps diarization jobs from workers without a diarizer; should one
+            // get here anyway, the attempt fails retryably, for a worker that has one.
+            guard let diarizer else { throw DiarizationUnavailable() }
+            let timeline = try await diarizer.diarize(audio, options: options)
+            (segments, speakers) = timeline.labeling(segments)
+        }
         let elapsed = ContinuousClock.now - started
         return Transcript(
             jobID: job.id, title: job.media.filename, source: job.media.filename, language: language,
             model: job.options.model, durationSeconds: audio.durationSeconds,
             processingSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-            createdAt: Date(), segments: segments
+            createdAt: Date(), segments: segments, speakers: speakers
         )
     }
 }
@@ -82,3 +92,8 @@ typealias ProgressBox = SharedValue<JobProgress>
 
 /// The lease as last renewed.
 typealias LeaseBox = SharedValue<Lease>
+
+/// A diarization job reached a worker without the speaker model.
+struct DiarizationUnavailable: Error, CustomStringConvertible {
+    var description: String { "this worker has no speaker model (pip resemblyzer); another worker should take the job" }
+}

@@ -8,16 +8,26 @@ public struct LocalWorkSource: WorkSource {
     let media: MediaStore
     let leaseSeconds: Double
     let signal: WorkSignal
+    let canDiarize: Bool
+    let speakerMatchThreshold: Double
 
-    public init(store: any Store, media: MediaStore, leaseSeconds: Double, signal: WorkSignal) {
+    /// - Parameters:
+    ///   - canDiarize: whether this process has the speaker model (else diarization jobs are left to nodes that do).
+    ///   - speakerMatchThreshold: how alike a voice and an enrolled one must be to take the enrolled name.
+    public init(
+        store: any Store, media: MediaStore, leaseSeconds: Double, signal: WorkSignal, canDiarize: Bool = false,
+        speakerMatchThreshold: Double = SpeakerRecognition.defaultThreshold
+    ) {
         self.store = store
         self.media = media
         self.leaseSeconds = leaseSeconds
         self.signal = signal
+        self.canDiarize = canDiarize
+        self.speakerMatchThreshold = speakerMatchThreshold
     }
 
     public func claim(holder: String) async throws -> ClaimedJob? {
-        try await store.claimNext(holder: holder, leaseSeconds: leaseSeconds, models: nil, now: Date())
+        try await store.claimNext(holder: holder, leaseSeconds: leaseSeconds, models: nil, canDiarize: canDiarize, now: Date())
     }
 
     public func heartbeat(_ lease: Lease, progress: Double?, partial: PartialSegments?) async throws -> Lease {
@@ -27,7 +37,8 @@ public struct LocalWorkSource: WorkSource {
     }
 
     public func complete(_ lease: Lease, transcript: Transcript) async throws {
-        _ = try await mapLeaseLoss { try await store.complete(lease, transcript: transcript, now: Date()) }
+        let recognized = try await SpeakerEnrollment.recognizing(transcript, store: store, threshold: speakerMatchThreshold)
+        _ = try await mapLeaseLoss { try await store.complete(lease, transcript: recognized, now: Date()) }
     }
 
     public func fail(_ lease: Lease, error: JobError, retryable: Bool) async throws {

@@ -26,13 +26,17 @@ public final class TranscriptionWorker: Service, Sendable {
     private let audioSeconds = FloatingPointCounter(label: "earshot_audio_seconds_processed_total")
     private let jobDuration = Timer(label: "earshot_job_duration_seconds", preferredDisplayUnit: .seconds)
 
+    /// - Parameter diarizer: finds speakers for jobs that ask; without one, give the source
+    ///   `canDiarize: false` so such jobs go to other workers.
     public init(
-        configuration: WorkerConfiguration, source: any WorkSource, recognizer: any SpeechRecognizer,
+        configuration: WorkerConfiguration, source: any WorkSource, recognizer: any SpeechRecognizer, diarizer: (any SpeakerDiarizing)? = nil,
         decoder: AudioDecoder = AudioDecoder(), logger: Logger = Logger(label: "earshot.worker")
     ) {
         self.configuration = configuration
         self.source = source
-        self.runner = JobRunner(source: source, recognizer: recognizer, decoder: decoder, scratchDirectory: configuration.scratchDirectory)
+        self.runner = JobRunner(
+            source: source, recognizer: recognizer, diarizer: diarizer, decoder: decoder, scratchDirectory: configuration.scratchDirectory
+        )
         var logger = logger
         logger[metadataKey: "worker"] = "\(configuration.holder)"
         self.logger = logger

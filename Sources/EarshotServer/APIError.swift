@@ -65,9 +65,14 @@ public struct APIError: HTTPResponseError, Sendable {
             case .duplicateUsername: return APIError(.conflict, "duplicate_name", error.description)
             case .apiKeyNotFound: return APIError(.notFound, "not_found", error.description)
             case .shareNotFound: return APIError(.notFound, "share_not_found", error.description)
+            case .speakerNotFound: return APIError(.notFound, "speaker_not_found", error.description)
+            case .enrolledSpeakerNotFound: return APIError(.notFound, "not_found", error.description)
+            case .duplicateSpeakerName: return APIError(.conflict, "duplicate_name", error.description)
             case .lastAdmin: return APIError(.conflict, "last_admin", error.description)
             }
         case let error as AccountInputError:
+            return APIError(.badRequest, error.code, error.message)
+        case let error as SpeakerInputError:
             return APIError(.badRequest, error.code, error.message)
         case let error as HTTPError:
             let code = switch error.status.code {

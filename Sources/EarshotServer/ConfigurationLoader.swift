@@ -65,6 +65,7 @@ public enum ConfigurationLoader {
         number("watch_settle_seconds") { $0.watchSettleSeconds = $1 },
         number("feed_check_seconds") { $0.feedCheckSeconds = $1 },
         number("url_download_timeout_seconds") { $0.urlDownloadTimeoutSeconds = $1 },
+        number("speaker_match_threshold") { $0.speakerMatchThreshold = $1 },
     ]
 
     /// The keys every layer accepts.

@@ -164,6 +164,7 @@ extension EarshotServer {
         SearchRoute(store: store).register(on: api)
         TranscriptRoutes(store: store).register(on: api)
         JobShareRoutes(store: store).register(on: api)
+        SpeakerRoutes(store: store).register(on: api)
         let feed = EventFeed(store: store)
         EventRoutes(store: store, feed: feed, maxLag: configuration.eventSubscriberMaxLag).register(on: api)
         EventSocketRoute(store: store, feed: feed, configuration: configuration).register(on: api)

@@ -28,6 +28,7 @@ struct JobResponse: Encodable, Sendable {
     var wordTimestamps: Bool
     var prompt: String?
     var temperature: Double?
+    var diarization: DiarizationOptions?
     var progress: Double
     var attempts: Int
     var maxAttempts: Int
@@ -57,6 +58,7 @@ struct JobResponse: Encodable, Sendable {
         wordTimestamps = job.options.wordTimestamps
         prompt = job.options.prompt
         temperature = job.options.temperature
+        diarization = job.options.diarization
         progress = (job.progress * 1000).rounded() / 1000
         attempts = job.attemptsUsed
         maxAttempts = job.maxAttempts

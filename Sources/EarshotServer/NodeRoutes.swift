@@ -80,7 +80,8 @@ struct NodeRoutes: Sendable {
                 throw APIError.badRequest("job_mismatch", "the transcript belongs to job \(report.transcript.jobID), not \(id)")
             }
             let lease = try await authorizedLease(node: node, jobID: id, reference: report.lease)
-            let job = try await leaseCall { try await store.complete(lease, transcript: report.transcript, now: Date()) }
+            let transcript = try await SpeakerEnrollment.recognizing(report.transcript, store: store, threshold: configuration.speakerMatchThreshold)
+            let job = try await leaseCall { try await store.complete(lease, transcript: transcript, now: Date()) }
             context.logger.info("node completed job", metadata: ["job_id": "\(id)", "node": "\(node.name)"])
             return try jsonResponse(JobResponse(job))
         }
@@ -139,7 +140,9 @@ struct NodeRoutes: Sendable {
                 if deferral > .zero { try? await Task.sleep(for: deferral) }
             }
             let observed = signal.generation
-            if let claimed = try await store.claimNext(holder: node.leaseHolder, leaseSeconds: configuration.leaseSeconds, models: body.models, now: Date()) {
+            if let claimed = try await store.claimNext(
+                holder: node.leaseHolder, leaseSeconds: configuration.leaseSeconds, models: body.models, canDiarize: body.diarization ?? false, now: Date()
+            ) {
                 context.logger.info("node claimed job", metadata: ["job_id": "\(claimed.job.id)", "node": "\(node.name)"])
                 return try jsonResponse(ClaimedWork(job: claimed.job, lease: claimed.lease))
             }

@@ -102,6 +102,9 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
     public var watchSettleSeconds = 5.0
     /// How often the server looks for feeds due for a poll (each feed has its own interval).
     public var feedCheckSeconds = 60.0
+    /// How alike (cosine of voice centroids) a transcript's speaker and an enrolled speaker must be
+    /// for the transcript to take the enrolled name.
+    public var speakerMatchThreshold = SpeakerRecognition.defaultThreshold
     /// Plugins to run, from the configuration file's `plugins` list.
     public var plugins: [PluginSpec] = []
 
@@ -158,6 +161,9 @@ public struct ServerConfiguration: Sendable, Hashable, Codable {
         }
         if !(0.1...3600).contains(requestBodyIdleSeconds) {
             problems.append("request_body_idle_seconds must be 0.1...3600, got \(requestBodyIdleSeconds)")
+        }
+        if !(0.5...1).contains(speakerMatchThreshold) {
+            problems.append("speaker_match_threshold must be 0.5...1 (cosine similarity), got \(speakerMatchThreshold)")
         }
         if !["auto", "accounts"].contains(auth) { problems.append("auth must be auto or accounts, got '\(auth)'") }
         if !(4...16).contains(passwordHashCost) { problems.append("password_hash_cost must be 4...16, got \(passwordHashCost)") }

@@ -10,12 +10,16 @@ struct UploadParameters: Sendable {
     var beamSize: Int
     var prompt: String?
     var temperature: Double?
+    var diarization: DiarizationOptions?
 
     static let priorityRange = -100...100
 
     /// Validates raw text fields; unknown fields are rejected so typos don't pass silently.
     static func parse(_ fields: [String: String], configuration: ServerConfiguration) throws -> UploadParameters {
-        let known: Set<String> = ["model", "language", "priority", "word_timestamps", "beam_size", "filename", "prompt", "temperature"]
+        let known: Set<String> = [
+            "model", "language", "priority", "word_timestamps", "beam_size", "filename", "prompt", "temperature", "diarize", "min_speakers",
+            "max_speakers",
+        ]
         if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
             throw APIError.badRequest("unknown_field", "unknown field '\(unknown)'; accepted: \(known.sorted().joined(separator: ", "))")
         }
@@ -64,7 +68,33 @@ struct UploadParameters: Sendable {
             }
             parameters.temperature = temperature
         }
+        parameters.diarization = try diarization(fields)
         return parameters
+    }
+
+    /// `diarize=true` with optional `min_speakers` / `max_speakers`; bounds without `diarize` are an
+    /// error (they would silently do nothing).
+    static func diarization(_ fields: [String: String]) throws -> DiarizationOptions? {
+        var diarize = false
+        if let text = fields["diarize"], !text.isEmpty {
+            guard let flag = parseBool(text) else { throw APIError.badRequest("invalid_diarize", "diarize must be true or false") }
+            diarize = flag
+        }
+        func count(_ name: String) throws -> Int? {
+            guard let text = fields[name], !text.isEmpty else { return nil }
+            guard let value = Int(text) else { throw APIError.badRequest("invalid_speakers", "\(name) must be an integer") }
+            return value
+        }
+        let (minimum, maximum) = (try count("min_speakers"), try count("max_speakers"))
+        guard diarize else {
+            if minimum != nil || maximum != nil { throw APIError.badRequest("invalid_speakers", "min_speakers and max_speakers need diarize=true") }
+            return nil
+        }
+        do {
+            return try DiarizationOptions(minSpeakers: minimum, maxSpeakers: maximum).validated()
+        } catch {
+            throw APIError.badRequest("invalid_speakers", error.description)
+        }
     }
 
     /// Whisper reads at most 224 prompt tokens; a thousand characters is comfortably more.
@@ -72,7 +102,8 @@ struct UploadParameters: Sendable {
 
     var options: TranscriptionOptions {
         TranscriptionOptions(
-            model: model, language: language, beamSize: beamSize, wordTimestamps: wordTimestamps, prompt: prompt, temperature: temperature
+            model: model, language: language, beamSize: beamSize, wordTimestamps: wordTimestamps, prompt: prompt, temperature: temperature,
+            diarization: diarization
         )
     }
 

@@ -10,7 +10,9 @@ public protocol JobQueue: Sendable {
     /// Atomically takes the best queued job (highest priority, then oldest) whose backoff has
     /// elapsed and whose model is in `models` (`nil`: any model), first re-queueing any job whose
     /// lease expired. `nil` when nothing is claimable.
-    func claimNext(holder: String, leaseSeconds: Double, models: [String]?, now: Date) async throws -> ClaimedJob?
+    /// A worker that cannot tell speakers apart (`canDiarize` false: no speaker model installed)
+    /// is never handed a job that asks for diarization.
+    func claimNext(holder: String, leaseSeconds: Double, models: [String]?, canDiarize: Bool, now: Date) async throws -> ClaimedJob?
 
     /// Extends the lease and records progress and any newly recognized segments. Throws
     /// `leaseLost(.cancelled)` when the job was cancelled or deleted, so the worker stops its
@@ -151,7 +153,7 @@ public struct DraftPage: Sendable, Hashable {
 
 /// Everything Earshot persists. Implemented by ``SQLiteStore``; a PostgreSQL store implements the
 /// same protocol and passes the same conformance tests.
-public protocol Store: JobQueue, NodeRegistry, DraftStore, StreamStore, WatchedFileLedger, FeedStore, AccountStore {
+public protocol Store: JobQueue, NodeRegistry, DraftStore, StreamStore, WatchedFileLedger, FeedStore, AccountStore, SpeakerStore {
     func createJob(_ newJob: NewJob, now: Date) async throws -> Job
     func job(_ id: JobID) async throws -> Job
     func jobs(_ query: JobQuery) async throws -> JobPage
@@ -293,6 +295,10 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case apiKeyNotFound(String)
     /// The job is not shared with that user.
     case shareNotFound(JobID, String)
+    /// The transcript has no speaker with that id.
+    case speakerNotFound(JobID, String)
+    case enrolledSpeakerNotFound(String)
+    case duplicateSpeakerName(String)
     /// The change would leave the server without an administrator.
     case lastAdmin
 
@@ -319,6 +325,9 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .duplicateUsername(let name): "a user named '\(name)' already exists"
         case .apiKeyNotFound(let id): "API key \(id) not found"
         case .shareNotFound(let id, let user): "job \(id) is not shared with user \(user)"
+        case .speakerNotFound(let id, let speaker): "the transcript of job \(id) has no speaker \(speaker)"
+        case .enrolledSpeakerNotFound(let id): "enrolled speaker \(id) not found"
+        case .duplicateSpeakerName(let name): "a speaker named '\(name)' is already enrolled"
         case .lastAdmin: "the server must keep at least one admin"
         }
     }
@@ -332,6 +341,11 @@ extension DraftStore {
 }
 
 extension JobQueue {
+    /// Claims any job, diarization included.
+    public func claimNext(holder: String, leaseSeconds: Double, models: [String]?, now: Date) async throws -> ClaimedJob? {
+        try await claimNext(holder: holder, leaseSeconds: leaseSeconds, models: models, canDiarize: true, now: now)
+    }
+
     /// Extends the lease and records progress, without segments.
     public func heartbeat(_ lease: Lease, progress: Double?, leaseSeconds: Double, now: Date) async throws -> Lease {
         try await heartbeat(lease, progress: progress, partial: nil, leaseSeconds: leaseSeconds, now: now)

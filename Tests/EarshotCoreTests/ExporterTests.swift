@@ -340,3 +340,69 @@ private func sampleTranscript(title: String = "Kenobi", segments: [Segment]? = n
         #expect(ExportFormat(rawValue: "docx") == nil)
     }
 }
+
+@Suite("Exports of a diarized transcript")
+struct SpeakerExportTests {
+    /// Two speakers: S1 named by a person, S2 recognised as an enrolled speaker; a segment without a speaker.
+    static let transcript = Transcript(
+        jobID: JobID(rawValue: "00000000-0000-0000-0000-000000000001"), title: "talk", source: "talk.wav", language: "en", model: "tiny.en",
+        durationSeconds: 9, processingSeconds: 1, createdAt: Date(timeIntervalSince1970: 0),
+        segments: [
+            Segment(start: 0, end: 2, text: " Hello there.", speaker: "S1"),
+            Segment(start: 2, end: 4, text: " Still me.", speaker: "S1"),
+            Segment(start: 4, end: 6, text: " Hi <Ada>.", speaker: "S2"),
+            Segment(start: 6, end: 9, text: " Bye.", speaker: "S1"),
+            Segment(start: 9, end: 9.5, text: " (noise)"),
+        ],
+        speakers: [
+            TranscriptSpeaker(id: "S1", name: "Bo *the* host", speechSeconds: 7, embedding: [1, 0]),
+            TranscriptSpeaker(id: "S2", enrolledId: "e1", enrolledName: "Ada", speechSeconds: 2, embedding: [0, 1]),
+        ]
+    )
+
+    @Test func srtLeadsCuesWithTheName() {
+        let srt = ExportFormat.render(Self.transcript, as: .srt)
+        #expect(srt.contains("00:00:00,000 --> 00:00:02,000\nBo *the* host: Hello there.\n"))
+        #expect(srt.contains("\nAda: Hi <Ada>.\n"))
+        #expect(srt.contains("\n(noise)\n"), "a segment without a speaker has no name")
+    }
+
+    @Test func vttUsesVoiceSpans() {
+        let vtt = ExportFormat.render(Self.transcript, as: .vtt)
+        #expect(vtt.contains("00:00:04.000 --> 00:00:06.000\n<v Ada>Hi &lt;Ada&gt;.\n"))
+        #expect(vtt.contains("<v Bo *the* host>Hello there."))
+    }
+
+    @Test func textAndMarkdownNameEachSpeakerTurn() {
+        let text = ExportFormat.render(Self.transcript, as: .txt)
+        #expect(text == "Bo *the* host: Hello there.\nBo *the* host: Still me.\nAda: Hi <Ada>.\nBo *the* host: Bye.\n(noise)\n")
+        let markdown = ExportFormat.render(Self.transcript, as: .md)
+        #expect(markdown.contains("\n**[00:00:00]** **Bo \\*the\\* host:** Hello there. Still me.\n"), "one paragraph per turn: \(markdown)")
+        #expect(markdown.contains("\n**[00:00:04]** **Ada:** Hi <Ada>.\n"))
+        #expect(markdown.contains("\n**[00:00:06]** **Bo \\*the\\* host:** Bye.\n"))
+    }
+
+    @Test func jsonNamesSpeakersButKeepsTheirVoicesOut() throws {
+        let json = ExportFormat.render(Self.transcript, as: .json)
+        #expect(json.contains("\"display_name\" : \"Ada\"") && json.contains("\"speaker\" : \"S2\""))
+        #expect(!json.contains("embedding"))
+        let decoded = try EarshotJSON.decoder().decode(Transcript.self, from: Data(json.utf8))
+        #expect(decoded.speakers.map(\.displayName) == ["Bo *the* host", "Ada"] && decoded.segments.map(\.speaker) == ["S1", "S1", "S2", "S1", nil])
+    }
+
+    @Test func labelingGivesSegmentsAndWordsTheirSpeakersInOrderOfAppearance() {
+        let timeline = SpeakerTimeline(
+            speakers: [.init(centroid: [1], speechSeconds: 3), .init(centroid: [2], speechSeconds: 4), .init(centroid: [3], speechSeconds: 1)],
+            turns: [.init(start: 0, end: 2.6, speaker: 1), .init(start: 2.6, end: 6, speaker: 0)]
+        )
+        let segments = [
+            Segment(start: 0, end: 3, text: " a b", words: [Word(start: 0, end: 1, text: " a"), Word(start: 2.7, end: 3, text: " b")]),
+            Segment(start: 3, end: 6, text: " c"),
+            Segment(start: 7, end: 8, text: " d"),
+        ]
+        let (labeled, speakers) = timeline.labeling(segments)
+        #expect(labeled.map(\.speaker) == ["S1", "S2", nil], "most of a segment decides; none where no turn overlaps")
+        #expect(labeled[0].words?.map(\.speaker) == ["S1", "S2"])
+        #expect(speakers.map(\.id) == ["S1", "S2"] && speakers.map(\.speechSeconds) == [4, 3] && speakers[0].embedding == [2])
+    }
+}

@@ -315,14 +315,14 @@ struct MatrixFixture {
         } else if path.hasPrefix("/api/v1/nodes/") {
             nodeID
         } else if path.hasPrefix("/api/v1/drafts/") || path.hasPrefix("/drafts/") || path.hasPrefix("/api/v1/streams/")
-            || path.hasPrefix("/api/v1/feeds/") {
+            || path.hasPrefix("/api/v1/feeds/") || path.hasPrefix("/api/v1/speakers/") {
             UUID().uuidString.lowercased()
         } else {
             jobID.rawValue
         }
         path = path.replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{node_id}", with: id)
             .replacingOccurrences(of: "{n}", with: "0").replacingOccurrences(of: "{file}", with: "common.js")
-            .replacingOccurrences(of: "{username}", with: "viewer")
+            .replacingOccurrences(of: "{username}", with: "viewer").replacingOccurrences(of: "{speaker}", with: "S1")
         return path == "/api/v1/node/claim" ? path + "?wait=0" : path
     }
 

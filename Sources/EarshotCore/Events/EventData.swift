@@ -72,11 +72,14 @@ public struct TranscriptEventData: Codable, Sendable, Hashable {
     public var revision: Int?
     public var source: RevisionSource?
     public var text: String?
+    /// For `transcript.speakers_changed`: the speaker named, merged or enrolled.
+    public var speaker: String?
 
     public init(
         jobId: JobID, language: String, durationSeconds: Double, segmentCount: Int, segment: Int? = nil, revision: Int? = nil,
-        source: RevisionSource? = nil, text: String? = nil
+        source: RevisionSource? = nil, text: String? = nil, speaker: String? = nil
     ) {
+        self.speaker = speaker
         self.jobId = jobId
         self.language = language
         self.durationSeconds = durationSeconds

@@ -21,6 +21,8 @@ public enum EventType: String, Codable, Sendable, CaseIterable, Hashable {
     case nodeOffline = "node.offline"
     case transcriptCreated = "transcript.created"
     case transcriptRevised = "transcript.revised"
+    /// A transcript's speaker was named, merged into another, or enrolled (`data.speaker`).
+    case transcriptSpeakersChanged = "transcript.speakers_changed"
     /// An utterance of a live session or a stream source began / was transcribed.
     case draftStarted = "draft.started"
     case draftEnded = "draft.ended"

@@ -49,4 +49,9 @@ enum ExportText {
     static func singleLine(_ text: String) -> String? {
         cueLines(text)?.joined(separator: " ")
     }
+
+    /// The display name of the segment's speaker on one line, when the transcript has speakers.
+    static func speakerName(of segment: Segment, in transcript: Transcript) -> String? {
+        transcript.speaker(segment.speaker).flatMap { singleLine($0.displayName) }
+    }
 }

@@ -20,6 +20,13 @@ public struct JSONExporter: Sendable {
 
     static func sanitized(_ t: Transcript) -> Transcript {
         var t = t
+        // Voice embeddings are for recognising speakers, not for readers of a transcript.
+        t.speakers = t.speakers.map { speaker in
+            var speaker = speaker
+            speaker.embedding = nil
+            speaker.speechSeconds = finite(speaker.speechSeconds)
+            return speaker
+        }
         t.durationSeconds = finite(t.durationSeconds)
         t.processingSeconds = finite(t.processingSeconds)
         t.segments = t.segments.map { segment in

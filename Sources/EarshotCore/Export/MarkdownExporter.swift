@@ -25,20 +25,37 @@ public struct MarkdownExporter: Sendable {
         }
         output += "---\n\n"
         output += "# \(ExportText.singleLine(t.title) ?? "Transcript")\n"
-        for paragraph in Self.paragraphs(t.segments) {
-            output += "\n**[\(Timecode.clock(milliseconds: paragraph.start))]** \(paragraph.text)\n"
+        for paragraph in Self.paragraphs(t.segments, speakerNames: { ExportText.speakerName(of: $0, in: t) }) {
+            let time = "**[\(Timecode.clock(milliseconds: paragraph.start))]**"
+            if let speaker = paragraph.speaker {
+                output += "\n\(time) **\(Self.escapeMarkdown(speaker)):** \(paragraph.text)\n"
+            } else {
+                output += "\n\(time) \(paragraph.text)\n"
+            }
         }
         return output
     }
 
-    /// A run of consecutive segments rendered as one paragraph; times in milliseconds.
+    /// A run of consecutive segments rendered as one paragraph; times in milliseconds. With
+    /// speakers, a paragraph holds one speaker's words: a change of speaker starts a new one.
     struct Paragraph: Equatable {
         var start: Int
         var end: Int
         var text: String
+        var speaker: String?
     }
 
-    static func paragraphs(_ segments: [Segment]) -> [Paragraph] {
+    /// A name inside `**…**`: characters Markdown would read as emphasis or links are escaped.
+    static func escapeMarkdown(_ text: String) -> String {
+        var output = ""
+        for character in text {
+            if "\\`*_[]<>#|".contains(character) { output.append("\\") }
+            output.append(character)
+        }
+        return output
+    }
+
+    static func paragraphs(_ segments: [Segment], speakerNames: (Segment) -> String? = { _ in nil }) -> [Paragraph] {
         // Whole milliseconds, so a gap of exactly 2 s is not pushed over the limit by float error.
         let maxGap = Timecode.milliseconds(paragraphGapSeconds)
         let maxSpan = Timecode.milliseconds(maxParagraphSeconds)
@@ -46,12 +63,13 @@ public struct MarkdownExporter: Sendable {
         for segment in segments {
             guard let text = ExportText.singleLine(segment.text) else { continue }
             let range = Timecode.cueRange(start: segment.start, end: segment.end)
-            if var last = paragraphs.last, range.start - last.end <= maxGap, last.end - last.start < maxSpan {
+            let speaker = speakerNames(segment)
+            if var last = paragraphs.last, last.speaker == speaker, range.start - last.end <= maxGap, last.end - last.start < maxSpan {
                 last.end = max(last.end, range.end)
                 last.text += " " + text
                 paragraphs[paragraphs.count - 1] = last
             } else {
-                paragraphs.append(Paragraph(start: range.start, end: range.end, text: text))
+                paragraphs.append(Paragraph(start: range.start, end: range.end, text: text, speaker: speaker))
             }
         }
         return paragraphs

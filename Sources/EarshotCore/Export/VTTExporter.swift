@@ -5,14 +5,16 @@ public struct VTTExporter: Sendable {
     public init() {}
 
     /// A `WEBVTT` header and one cue per non-empty segment, with the cue text escaped so that
-    /// nothing in it is read as markup or as a timing line.
+    /// nothing in it is read as markup or as a timing line; a segment's speaker is its cue's voice
+    /// (`<v Name>`), which players show and style per speaker.
     public func export(_ t: Transcript) -> String {
         var output = "WEBVTT\n"
         for segment in t.segments {
-            guard let lines = ExportText.cueLines(segment.text) else { continue }
+            guard var lines = ExportText.cueLines(segment.text)?.map(Self.escape) else { continue }
+            if let name = ExportText.speakerName(of: segment, in: t) { lines[0] = "<v \(Self.escape(name))>" + lines[0] }
             let range = Timecode.cueRange(start: segment.start, end: segment.end)
             output += "\n\(Timecode.stamp(milliseconds: range.start, separator: ".")) --> \(Timecode.stamp(milliseconds: range.end, separator: "."))\n"
-            output += lines.map(Self.escape).joined(separator: "\n")
+            output += lines.joined(separator: "\n")
             output += "\n"
         }
         return output

@@ -36,8 +36,11 @@ public struct NodeCapabilities: Codable, Sendable, Hashable {
     public var device: String
     public var slots: Int
     public var freeSlots: Int
+    /// Whether the node can tell speakers apart (diarization jobs go only to nodes that can).
+    public var diarization: Bool?
 
-    public init(engines: [String], models: [String], device: String, slots: Int, freeSlots: Int) {
+    public init(engines: [String], models: [String], device: String, slots: Int, freeSlots: Int, diarization: Bool? = nil) {
+        self.diarization = diarization
         self.engines = engines
         self.models = models
         self.device = device
@@ -75,8 +78,13 @@ public struct NodeHeartbeatReply: Codable, Sendable, Hashable {
 /// `POST /api/v1/node/claim?wait=S`: the models this node can run (nil: any).
 public struct ClaimRequest: Codable, Sendable, Hashable {
     public var models: [String]?
+    /// Whether the node can diarize (it has the speaker model); a node that does not say cannot.
+    public var diarization: Bool?
 
-    public init(models: [String]?) { self.models = models }
+    public init(models: [String]?, diarization: Bool? = nil) {
+        self.models = models
+        self.diarization = diarization
+    }
 }
 
 /// A claimed job and its lease (200), as opposed to 204 when nothing came within the wait.

@@ -25,6 +25,10 @@ enum AccessPolicy {
         "GET /api/v1/transcripts/{id}/segments/{n}": .read, "PATCH /api/v1/transcripts/{id}/segments/{n}": .write,
         "GET /api/v1/jobs/{id}/shares": .read, "PUT /api/v1/jobs/{id}/shares/{username}": .write,
         "DELETE /api/v1/jobs/{id}/shares/{username}": .write,
+        // Speakers of a transcript (its editors name and merge them); the enrolled voices are admins'.
+        "GET /api/v1/jobs/{id}/speakers": .read, "PATCH /api/v1/jobs/{id}/speakers/{speaker}": .write,
+        "POST /api/v1/jobs/{id}/speakers/{speaker}/merge": .write, "POST /api/v1/jobs/{id}/speakers/{speaker}/enroll": .admin,
+        "GET /api/v1/speakers": .read, "PATCH /api/v1/speakers/{id}": .admin, "DELETE /api/v1/speakers/{id}": .admin,
         "GET /api/v1/search": .read,
         "POST /v1/audio/transcriptions": .write, "GET /v1/models": .read,
         // Events; nodes publish on the WebSocket too.

@@ -14,7 +14,8 @@ enum PostgresJobRow {
             priority: try row.get(2),
             options: TranscriptionOptions(
                 model: try row.get(3), language: try row.get(4), beamSize: try row.get(5),
-                wordTimestamps: try row.get(6), prompt: try row.get(28), temperature: try row.get(29)
+                wordTimestamps: try row.get(6), prompt: try row.get(28), temperature: try row.get(29),
+                diarization: JobRow.diarization(try row.get(32, as: String?.self))
             ),
             media: MediaInfo(
                 sha256: try row.get(7), filename: try row.get(8), contentType: try row.get(9),

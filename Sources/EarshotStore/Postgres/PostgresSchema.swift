@@ -292,6 +292,31 @@ enum PostgresSchema {
             "ALTER TABLE drafts ADD COLUMN owner_id TEXT",
             "CREATE INDEX drafts_owner ON drafts(owner_id, created_at)",
         ]),
+        ("v4-speakers", [
+            "ALTER TABLE jobs ADD COLUMN diarization TEXT",
+            "ALTER TABLE segments ADD COLUMN speaker TEXT",
+            """
+            CREATE TABLE enrolled_speakers (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                embedding BYTEA NOT NULL,
+                source TEXT,
+                created_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE transcript_speakers (
+                job_id TEXT NOT NULL REFERENCES transcripts(job_id) ON DELETE CASCADE,
+                id TEXT NOT NULL,
+                name TEXT,
+                enrolled_id TEXT REFERENCES enrolled_speakers(id) ON DELETE SET NULL,
+                speech_seconds DOUBLE PRECISION NOT NULL,
+                embedding BYTEA,
+                PRIMARY KEY (job_id, id)
+            )
+            """,
+            "CREATE INDEX transcript_speakers_enrolled ON transcript_speakers(enrolled_id)",
+        ]),
     ]
 
     /// Applies pending migrations. Replicas starting together serialize on a session advisory

@@ -3,10 +3,10 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore {
-    public func claimNext(holder: String, leaseSeconds: Double, models: [String]?, now: Date) async throws -> ClaimedJob? {
+    public func claimNext(holder: String, leaseSeconds: Double, models: [String]?, canDiarize: Bool, now: Date) async throws -> ClaimedJob? {
         let policy = retryPolicy
         if let models, models.isEmpty { return nil }
-        let modelFilter = models == nil ? "" : " AND model = ANY(?)"
+        let modelFilter = (models == nil ? "" : " AND model = ANY(?)") + (canDiarize ? "" : " AND diarization IS NULL")
         let nowSeconds = now.timeIntervalSince1970
         let claimable = "state = 'queued' AND (not_before IS NULL OR not_before <= ?)\(modelFilter)"
         let claimableArguments: [SQLArgument] = models.map { [nowSeconds, $0] } ?? [nowSeconds]

@@ -9,7 +9,8 @@ enum JobRow {
         id, state, priority, model, language, beam_size, word_timestamps, media_sha256, media_filename,
         media_content_type, media_size, media_duration, progress, attempts_used, max_attempts,
         lease_holder, lease_expires_at, not_before, created_at, updated_at, started_at, finished_at,
-        error_code, error_message, lease_token, seq, media_removed_at, draft_id, prompt, temperature, metadata, owner_id
+        error_code, error_message, lease_token, seq, media_removed_at, draft_id, prompt, temperature, metadata, owner_id,
+        diarization
         """
 
     /// Reads a row selected with ``columns``, by position: looking columns up by name costs a
@@ -23,7 +24,7 @@ enum JobRow {
             priority: row[2],
             options: TranscriptionOptions(
                 model: row[3], language: row[4], beamSize: row[5],
-                wordTimestamps: row[6], prompt: row[28], temperature: row[29]
+                wordTimestamps: row[6], prompt: row[28], temperature: row[29], diarization: diarization(row[32])
             ),
             media: MediaInfo(
                 sha256: row[7], filename: row[8], contentType: row[9],
@@ -45,6 +46,15 @@ enum JobRow {
             metadata: (row[30] as String?).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) },
             ownerId: row[31]
         )
+    }
+
+    /// `diarization` is the options as JSON, or NULL when the job does not ask for it; both stores.
+    static func diarization(_ text: String?) -> DiarizationOptions? {
+        text.flatMap { try? JSONDecoder().decode(DiarizationOptions.self, from: Data($0.utf8)) }
+    }
+
+    static func diarizationColumn(_ options: DiarizationOptions?) -> String? {
+        options.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
     }
 
     static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }

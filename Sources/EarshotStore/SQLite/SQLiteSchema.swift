@@ -296,6 +296,29 @@ enum SQLiteSchema {
                 CREATE INDEX drafts_owner ON drafts(owner_id, created_at);
                 """)
         }
+        migrator.registerMigration("v20-speakers") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN diarization TEXT;
+                ALTER TABLE segments ADD COLUMN speaker TEXT;
+                CREATE TABLE enrolled_speakers (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    embedding BLOB NOT NULL,
+                    source TEXT,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE transcript_speakers (
+                    job_id TEXT NOT NULL REFERENCES transcripts(job_id) ON DELETE CASCADE,
+                    id TEXT NOT NULL,
+                    name TEXT,
+                    enrolled_id TEXT REFERENCES enrolled_speakers(id) ON DELETE SET NULL,
+                    speech_seconds REAL NOT NULL,
+                    embedding BLOB,
+                    PRIMARY KEY (job_id, id)
+                );
+                CREATE INDEX transcript_speakers_enrolled ON transcript_speakers(enrolled_id);
+                """)
+        }
         return migrator
     }
 

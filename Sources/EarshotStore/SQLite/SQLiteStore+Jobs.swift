@@ -9,15 +9,15 @@ extension SQLiteStore {
             try db.executeCached(sql: """
                 INSERT INTO jobs (id, state, priority, model, language, beam_size, word_timestamps, media_sha256,
                     media_filename, media_content_type, media_size, media_duration, max_attempts, created_at, updated_at, draft_id,
-                    prompt, temperature, metadata, owner_id)
-                VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    prompt, temperature, metadata, owner_id, diarization)
+                VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [
                     newJob.id.rawValue, newJob.priority, newJob.options.model, newJob.options.language,
                     newJob.options.beamSize, newJob.options.wordTimestamps, newJob.media.sha256, newJob.media.filename,
                     newJob.media.contentType, newJob.media.sizeBytes, newJob.media.durationSeconds, newJob.maxAttempts,
                     seconds, seconds, newJob.draftId, newJob.options.prompt, newJob.options.temperature,
                     newJob.metadata.isEmpty ? nil : String(decoding: try JSONEncoder().encode(newJob.metadata), as: UTF8.self),
-                    newJob.ownerId,
+                    newJob.ownerId, JobRow.diarizationColumn(newJob.options.diarization),
                 ])
             if let draftId = newJob.draftId {
                 try db.executeCached(sql: "UPDATE drafts SET reprocess_job_id = ? WHERE id = ?", arguments: [newJob.id.rawValue, draftId])

@@ -3,10 +3,11 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    public func claimNext(holder: String, leaseSeconds: Double, models: [String]?, now: Date) async throws -> ClaimedJob? {
+    public func claimNext(holder: String, leaseSeconds: Double, models: [String]?, canDiarize: Bool, now: Date) async throws -> ClaimedJob? {
         let policy = retryPolicy
         if let models, models.isEmpty { return nil }
-        let modelFilter = models.map { " AND model IN (\(Array(repeating: "?", count: $0.count).joined(separator: ", ")))" } ?? ""
+        let modelFilter = (models.map { " AND model IN (\(Array(repeating: "?", count: $0.count).joined(separator: ", ")))" } ?? "")
+            + (canDiarize ? "" : " AND diarization IS NULL")
         let nowSeconds = now.timeIntervalSince1970
         let claimable = "state = 'queued' AND (not_before IS NULL OR not_before <= ?)\(modelFilter)"
         let claimableArguments = StatementArguments([nowSeconds]) + StatementArguments(models ?? [])

@@ -15,11 +15,36 @@ enum SQLiteTranscripts {
         let encoder = JSONEncoder()
         for (index, segment) in transcript.segments.enumerated() {
             try db.executeCached(sql: """
-                INSERT INTO segments (job_id, idx, start, "end", text, avg_logprob, no_speech_prob, words)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, index] + (try columns(of: segment, encoder: encoder)))
+                INSERT INTO segments (job_id, idx, start, "end", text, avg_logprob, no_speech_prob, words, speaker)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, index] + (try columns(of: segment, encoder: encoder)) + [segment.speaker])
+        }
+        for speaker in transcript.speakers {
+            try insertSpeaker(db, jobID: transcript.jobID, speaker)
         }
         try db.executeCached(sql: "DELETE FROM partial_segments WHERE job_id = ?", arguments: [id])
+    }
+
+    static func insertSpeaker(_ db: Database, jobID: JobID, _ speaker: TranscriptSpeaker) throws {
+        // An enrolled speaker deleted meanwhile is simply not recognised.
+        let enrolled = try speaker.enrolledId.flatMap {
+            try String.fetchOne(db, sql: "SELECT id FROM enrolled_speakers WHERE id = ?", arguments: [$0])
+        }
+        try db.executeCached(sql: """
+            INSERT INTO transcript_speakers (job_id, id, name, enrolled_id, speech_seconds, embedding) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [jobID.rawValue, speaker.id, speaker.name, enrolled, speaker.speechSeconds, speaker.embedding.map(EmbeddingColumn.data)])
+    }
+
+    static func speakers(_ db: Database, jobID: JobID) throws -> [TranscriptSpeaker] {
+        try db.fetchAllCached(sql: """
+            SELECT s.id, s.name, s.enrolled_id, e.name, s.speech_seconds, s.embedding FROM transcript_speakers s
+            LEFT JOIN enrolled_speakers e ON e.id = s.enrolled_id WHERE s.job_id = ? ORDER BY CAST(SUBSTR(s.id, 2) AS INTEGER)
+            """, arguments: [jobID.rawValue]).map { row in
+            TranscriptSpeaker(
+                id: row[0], name: row[1], enrolledId: row[2], enrolledName: row[3], speechSeconds: row[4],
+                embedding: (row[5] as Data?).map(EmbeddingColumn.floats)
+            )
+        }
     }
 
     /// Records an attempt's newly recognized segments, replacing any rows at the same positions.
@@ -56,7 +81,8 @@ enum SQLiteTranscripts {
             start: row["start"], end: row["end"], text: row["text"], avgLogprob: row["avg_logprob"],
             noSpeechProb: row["no_speech_prob"],
             words: try words.map { try JSONDecoder().decode([Word].self, from: Data($0.utf8)) },
-            originalText: row.hasColumn("original_text") ? row["original_text"] : nil
+            originalText: row.hasColumn("original_text") ? row["original_text"] : nil,
+            speaker: row.hasColumn("speaker") ? row["speaker"] : nil
         )
     }
 
@@ -69,7 +95,7 @@ enum SQLiteTranscripts {
         return Transcript(
             jobID: jobID, title: row["title"], source: row["source"], language: row["language"], model: row["model"],
             durationSeconds: row["duration"], processingSeconds: row["processing"],
-            createdAt: JobRow.date(row["created_at"]), segments: segments
+            createdAt: JobRow.date(row["created_at"]), segments: segments, speakers: try speakers(db, jobID: jobID)
         )
     }
 }
