@@ -21,8 +21,11 @@ struct WebPagesTests {
         _ = try await server.store.complete(claimed.lease, transcript: Transcript(
             jobID: job.id, title: hostile, source: "x", language: "en", model: "tiny.en", durationSeconds: 3, processingSeconds: 1,
             createdAt: Date(), segments: [
-                Segment(start: 0, end: 1, text: " marker " + hostile, words: [Word(start: 0, end: 1, text: hostile)]),
-                Segment(start: 1, end: 2, text: " plain words"),
+                Segment(start: 0, end: 1, text: " marker " + hostile, words: [Word(start: 0, end: 1, text: hostile)], speaker: "S1"),
+                Segment(start: 1, end: 2, text: " plain words", speaker: "S2"),
+            ], speakers: [
+                TranscriptSpeaker(id: "S1", name: hostile, speechSeconds: 1, embedding: [1, 0]),
+                TranscriptSpeaker(id: "S2", speechSeconds: 1, embedding: [0, 1]),
             ]
         ), now: Date())
         _ = try await server.store.reviseSegment(job.id, index: 1, text: "edited " + hostile, source: .human, author: hostile, now: Date())
@@ -69,6 +72,10 @@ struct WebPagesTests {
         for format in ExportFormat.allCases {
             #expect(html.contains("format=\(format.rawValue)&amp;download=true"), "a \(format) download")
         }
+        // Speakers: a panel with a filter per speaker, each segment in its speaker's colour.
+        #expect(html.contains("id=\"speakers\"") && html.contains("data-filter=\"S1\"") && html.contains("data-filter=\"S2\""))
+        #expect(html.contains("class=\"segment speaker-c0\"") && html.contains("data-speaker=\"S2\""))
+        #expect(html.contains("<span class=\"speaker-name\">Speaker 2</span>"))
     }
 
     @Test("missing things are pages in words; static files have their types; bad filters say so")

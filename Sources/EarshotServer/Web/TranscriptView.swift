@@ -13,8 +13,11 @@ struct TranscriptView {
         var words: [WordView]?
         var revised: Bool
         var originalText: String
+        var speaker: SpeakerView?
     }
     struct FormatLink { var format: String; var label: String }
+    /// A speaker with the colour its segments are drawn in (one of eight, by order of appearance).
+    struct SpeakerView { var id: String; var name: String; var color: Int; var time: String; var enrolled: Bool }
 
     var nav = NavState(jobs: true)
     var id: String
@@ -27,6 +30,9 @@ struct TranscriptView {
     var startAt: Double
     var formats: [FormatLink]
     var segments: [SegmentView]
+    var speakers: [SpeakerView]
+    /// Stored, not computed: templates see stored properties only.
+    var hasSpeakers: Bool
 
     init(transcript: Transcript, hasMedia: Bool, startAt: Double) {
         id = transcript.jobID.rawValue
@@ -38,6 +44,14 @@ struct TranscriptView {
         self.hasMedia = hasMedia
         self.startAt = startAt
         formats = ExportFormat.allCases.map { FormatLink(format: $0.rawValue, label: $0.fileExtension.uppercased()) }
+        let speakers = transcript.speakers.enumerated().map { index, speaker in
+            SpeakerView(
+                id: speaker.id, name: speaker.displayName, color: index % 8, time: WebFormat.duration(speaker.speechSeconds),
+                enrolled: speaker.enrolledId != nil
+            )
+        }
+        self.speakers = speakers
+        hasSpeakers = !speakers.isEmpty
         segments = transcript.segments.enumerated().map { index, segment in
             // Word timings describe the recognizer's words: once a person rewrote the text they no
             // longer match it, so the revised text is shown whole.
@@ -45,7 +59,8 @@ struct TranscriptView {
             return SegmentView(
                 index: index, start: segment.start, end: segment.end, time: WebFormat.clock(segment.start),
                 text: segment.text.trimmingCharacters(in: .whitespaces), words: words?.isEmpty == false ? words : nil,
-                revised: segment.originalText != nil, originalText: (segment.originalText ?? "").trimmingCharacters(in: .whitespaces)
+                revised: segment.originalText != nil, originalText: (segment.originalText ?? "").trimmingCharacters(in: .whitespaces),
+                speaker: speakers.first { $0.id == segment.speaker }
             )
         }
     }

@@ -115,3 +115,27 @@ list.addEventListener('click', (event) => {
   const edit = event.target.closest('[data-edit]');
   if (edit) startEditing(edit.closest('li.segment'));
 });
+
+// Speakers: tick boxes show or hide what each says; Rename names a speaker in every export.
+const speakerPanel = document.getElementById('speakers');
+if (speakerPanel) {
+  speakerPanel.addEventListener('change', (event) => {
+    const box = event.target.closest('input[data-filter]');
+    if (!box) return;
+    for (const item of list.querySelectorAll(`li.segment[data-speaker="${CSS.escape(box.dataset.filter)}"]`)) item.hidden = !box.checked;
+  });
+  speakerPanel.addEventListener('click', async (event) => {
+    const button = event.target.closest('button[data-rename]');
+    if (!button) return;
+    const name = window.prompt(`Name for ${button.dataset.name} (empty: no name)`, button.dataset.name);
+    if (name === null) return;
+    button.disabled = true;
+    try {
+      await api('PATCH', `/api/v1/jobs/${jobId}/speakers/${button.dataset.rename}`, { name: name.trim() || null });
+      window.location.reload();
+    } catch (error) {
+      toast(`Could not rename: ${error.message}`, 'error');
+      button.disabled = false;
+    }
+  });
+}
