@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:?seconds per target}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(event-json transcript-import query-text text-diff node-messages live-hello live-audio feed-xml config-file)
+[ ${#targets[@]} -gt 0 ] || targets=(event-json transcript-import query-text text-diff node-messages live-hello live-audio feed-xml config-file torch-checkpoint)
 
 binary=.build/fuzz/earshot-fuzz
 sources=$(find Sources/EarshotCore -name '*.swift' | sort)

