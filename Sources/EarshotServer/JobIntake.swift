@@ -61,9 +61,12 @@ struct JobIntake: Sendable {
     }
 
     /// Fetches `url` and queues it with the server's default options (a feed's new episode).
-    func create(fetching url: String, filename: String, model: String?, metadata: [String: String], logger: Logger) async throws -> Job {
+    func create(
+        fetching url: String, filename: String, model: String?, diarize: Bool = false, metadata: [String: String], logger: Logger
+    ) async throws -> Job {
         var fields: [String: String] = [:]
         fields["model"] = model
+        if diarize { fields["diarize"] = "true" }
         let options = try UploadParameters.parse(fields, configuration: configuration)
         let downloaded = try await downloader.download(url)
         defer { media.unpin(downloaded.media.sha256) }

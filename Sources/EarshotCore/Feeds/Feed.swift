@@ -9,6 +9,8 @@ public struct Feed: Codable, Sendable, Hashable {
     public var autoQueue: Bool
     /// The model for its jobs; nil: the server's default.
     public var model: String?
+    /// Its episodes' jobs also find who speaks when (nil or false: not).
+    public var diarize: Bool?
     /// How many of the newest episodes the first poll queues (the rest are recorded, skipped).
     public var backlog: Int
     public var pollIntervalSeconds: Double
@@ -24,8 +26,10 @@ public struct Feed: Codable, Sendable, Hashable {
 
     public init(
         id: String, url: String, title: String, autoQueue: Bool, model: String?, backlog: Int, pollIntervalSeconds: Double, etag: String? = nil,
-        lastModified: String? = nil, lastPolledAt: Date? = nil, nextPollAt: Date, failures: Int = 0, lastError: String? = nil, createdAt: Date
+        lastModified: String? = nil, lastPolledAt: Date? = nil, nextPollAt: Date, failures: Int = 0, lastError: String? = nil, createdAt: Date,
+        diarize: Bool? = nil
     ) {
+        self.diarize = diarize
         self.id = id
         self.url = url
         self.title = title

@@ -85,7 +85,8 @@ struct FeedPoller: Sendable {
                     outcome.imported += 1
                 } else if feed.autoQueue, let url = episode.enclosureURL {
                     let job = try await intake.create(
-                        fetching: url, filename: Self.filename(episode), model: feed.model, metadata: Self.metadata(episode, of: feed), logger: logger
+                        fetching: url, filename: Self.filename(episode), model: feed.model, diarize: feed.diarize == true,
+                        metadata: Self.metadata(episode, of: feed), logger: logger
                     )
                     try await store.setEpisodeOutcome(feedId: feed.id, guid: episode.guid, state: .queued, jobId: job.id, error: nil)
                     outcome.queued += 1

@@ -17,6 +17,7 @@ struct FeedRoutes: Sendable {
         var model: String?
         var backlog: Int?
         var pollMinutes: Double?
+        var diarize: Bool?
     }
 
     struct FeedAnswer: Encodable {
@@ -78,7 +79,7 @@ struct FeedRoutes: Sendable {
         guard (5...10_080).contains(minutes) else { throw APIError.badRequest("invalid_poll_minutes", "poll_minutes must be 5...10080") }
         return Feed(
             id: UUID().uuidString.lowercased(), url: url, title: "", autoQueue: body.autoQueue ?? true, model: body.model, backlog: backlog,
-            pollIntervalSeconds: minutes * 60, nextPollAt: Date(), createdAt: Date()
+            pollIntervalSeconds: minutes * 60, nextPollAt: Date(), createdAt: Date(), diarize: body.diarize == true ? true : nil
         )
     }
 
