@@ -88,22 +88,6 @@ public struct WhisperCppModels: Sendable, Hashable {
             && !model.hasPrefix(".")
     }
 
-    /// `EARSHOT_MODEL_PACKAGES` (colon-separated), else the `site-packages` of a `.venv` in the working
-    /// directory or above the executable (a source checkout).
-    public static var defaultPackageDirectories: [URL] {
-        let environment = ProcessInfo.processInfo.environment
-        if let configured = environment["EARSHOT_MODEL_PACKAGES"], !configured.isEmpty {
-            return configured.split(separator: ":").map { URL(fileURLWithPath: String($0), isDirectory: true) }
-        }
-        var found: [URL] = []
-        for root in InstallationRoots.candidates {
-            let lib = root.appendingPathComponent(".venv/lib", isDirectory: true)
-            guard let pythons = try? FileManager.default.contentsOfDirectory(atPath: lib.path) else { continue }
-            for python in pythons.sorted() where python.hasPrefix("python") {
-                let sitePackages = lib.appendingPathComponent("\(python)/site-packages", isDirectory: true)
-                if !found.contains(sitePackages) { found.append(sitePackages) }
-            }
-        }
-        return found
-    }
+    /// Where pip installed the model packages (``ModelPackages/directories``).
+    public static var defaultPackageDirectories: [URL] { ModelPackages.directories }
 }
