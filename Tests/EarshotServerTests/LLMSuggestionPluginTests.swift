@@ -66,7 +66,7 @@ struct LLMSuggestionPluginTests {
             fixes.reduce(utterance) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
         }
         let spec = try PluginSpec.parse([[
-            "type": "llm-suggestions", "url": "http://127.0.0.1:\(api.port)/v1", "model": "llama3.1", "api_key": "sk-test", "timeout_seconds": 10,
+            "type": "llm-suggestions", "url": "http://127.0.0.1:\(api.port)/v1", "model": "llama3.1", "api_key": "sk-test", "timeout_seconds": 120,
         ]], file: "earshot.yaml")
         let host = PluginHost(plugins: try spec.map { try $0.makePlugin() }, store: store, media: server.media, policy: PluginHostTests.fastPolicy, logger: Logger(label: "test"))
 
