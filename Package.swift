@@ -78,6 +78,18 @@ let package = Package(
                 .unsafeFlags(["-L\(whisperCppLibraries)", "-lwhisper", "-lggml", "-lggml-cpu", "-lggml-base", "-lgomp", "-lstdc++"])
             ]
         ),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .target(
+            name: "EarshotDiarization",
+            dependencies: [
+                "COpenBLAS", "EarshotCore", "EarshotAudio", "EarshotEngine",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Test conversations, RTTM and DER scoring: shared by the tests and the benchmark, kept out of
+        // what the server links.
+        .target(name: "EarshotDiarizationEvaluation", dependencies: ["EarshotDiarization"], swiftSettings: strict),
         .target(
             name: "EarshotClient",
             dependencies: [
@@ -103,7 +115,7 @@ let package = Package(
         .target(
             name: "EarshotServer",
             dependencies: [
-                "EarshotCore", "EarshotStore", "EarshotAudio", "EarshotEngine", "EarshotNode", "EarshotWhisperCpp",
+                "EarshotCore", "EarshotStore", "EarshotAudio", "EarshotEngine", "EarshotNode", "EarshotWhisperCpp", "EarshotDiarization",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -136,7 +148,7 @@ let package = Package(
             name: "earshot",
             dependencies: [
                 "EarshotCore", "EarshotStore", "EarshotEngine", "EarshotNode", "EarshotServer", "EarshotClient",
-                "EarshotNodeStatus", "EarshotAudio", "EarshotWhisperCpp",
+                "EarshotNodeStatus", "EarshotAudio", "EarshotWhisperCpp", "EarshotDiarization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -162,6 +174,12 @@ let package = Package(
         .testTarget(name: "EarshotCoreTests", dependencies: ["EarshotCore"], swiftSettings: strict),
         .testTarget(name: "EarshotAudioTests", dependencies: ["EarshotAudio"], swiftSettings: strict),
         .testTarget(
+            name: "EarshotDiarizationTests",
+            dependencies: ["EarshotDiarization", "EarshotDiarizationEvaluation", "EarshotCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "EarshotStoreTests",
             dependencies: [
                 "EarshotCore", "EarshotStore",
@@ -185,7 +203,7 @@ let package = Package(
             name: "EarshotEndToEndTests",
             dependencies: [
                 "EarshotCore", "EarshotServer", "EarshotStore", "EarshotClient", "EarshotEngine", "EarshotAudio",
-                "EarshotWhisperCpp",
+                "EarshotWhisperCpp", "EarshotDiarizationEvaluation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

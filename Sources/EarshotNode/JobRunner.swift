@@ -37,7 +37,10 @@ struct JobRunner: Sendable {
 
         var language = job.options.language ?? ""
         var segments: [Segment] = []
-        for try await event in recognizer.recognize(RecognitionRequest(audio: audio, options: job.options)) {
+        // Diarization cuts segments where their words change speaker, so it needs the words' times.
+        var recognition = job.options
+        if recognition.diarization != nil { recognition.wordTimestamps = true }
+        for try await event in recognizer.recognize(RecognitionRequest(audio: audio, options: recognition)) {
             switch event {
             case .info(let detected, _):
                 if !detected.isEmpty { language = detected }
@@ -56,6 +59,9 @@ struct JobRunner: Sendable {
             guard let diarizer else { throw DiarizationUnavailable() }
             let timeline = try await diarizer.diarize(audio, options: options)
             (segments, speakers) = timeline.labeling(segments)
+            if !job.options.wordTimestamps {
+                segments = segments.map { var segment = $0; segment.words = nil; return segment }
+            }
         }
         let elapsed = ContinuousClock.now - started
         return Transcript(

@@ -14,6 +14,7 @@ public struct NodeHeartbeatService: Service {
     let models: [String]
     let engines: [String]
     let device: String
+    let canDiarize: Bool
     let defaultInterval: Duration
     let logger: Logger
     let onBeat: (@Sendable (Result<NodeHeartbeatReply, any Error>) -> Void)?
@@ -21,7 +22,7 @@ public struct NodeHeartbeatService: Service {
     /// `onBeat` hears every heartbeat's outcome (the node's status page shows the latest).
     public init(
         client: NodeClient, workers: [TranscriptionWorker], models: [String],
-        engines: [String] = [EngineKind.fasterWhisper.rawValue], device: String = "cpu",
+        engines: [String] = [EngineKind.fasterWhisper.rawValue], device: String = "cpu", canDiarize: Bool = false,
         interval: Duration = .seconds(15), logger: Logger = Logger(label: "earshot.node"),
         onBeat: (@Sendable (Result<NodeHeartbeatReply, any Error>) -> Void)? = nil
     ) {
@@ -30,6 +31,7 @@ public struct NodeHeartbeatService: Service {
         self.models = models
         self.engines = engines
         self.device = device
+        self.canDiarize = canDiarize
         self.defaultInterval = interval
         self.logger = logger
         self.onBeat = onBeat
@@ -41,7 +43,7 @@ public struct NodeHeartbeatService: Service {
         return NodeHeartbeat(
             capabilities: NodeCapabilities(
                 engines: engines, models: models, device: device, slots: workers.count,
-                freeSlots: workers.count - running.count
+                freeSlots: workers.count - running.count, diarization: canDiarize
             ),
             runningJobs: running
         )

@@ -1,5 +1,6 @@
 import EarshotAudio
 import EarshotCore
+import EarshotDiarization
 import EarshotEngine
 import EarshotNode
 import EarshotStore
@@ -45,14 +46,19 @@ public enum EarshotServer {
             defaultModel: configuration.model, threads: configuration.threadsPerEngine
         )
         let recognizers = (0..<configuration.workers).map { _ in engine.makeRecognizer(logger: logger) }
-        let source = LocalWorkSource(store: store, media: media, leaseSeconds: configuration.leaseSeconds, signal: signal)
+        // Without the speaker model (or with no built-in workers) diarization jobs wait for a node that has it.
+        let diarizer = configuration.workers > 0 ? ResemblyzerDiarizer.ifInstalled(logger: logger) : nil
+        let source = LocalWorkSource(
+            store: store, media: media, leaseSeconds: configuration.leaseSeconds, signal: signal,
+            canDiarize: diarizer != nil, speakerMatchThreshold: configuration.speakerMatchThreshold
+        )
         let workers: [any Service] = recognizers.enumerated().map { index, recognizer in
             TranscriptionWorker(
                 configuration: WorkerConfiguration(
                     holder: holders[index], shutdownGrace: .milliseconds(Int64(configuration.shutdownGraceSeconds * 1000)),
                     scratchDirectory: dataDirectory.appendingPathComponent("scratch", isDirectory: true)
                 ),
-                source: source, recognizer: recognizer, decoder: decoder, logger: logger
+                source: source, recognizer: recognizer, diarizer: diarizer, decoder: decoder, logger: logger
             )
         }
 

@@ -12,6 +12,7 @@ struct NodeResponse: Encodable, Sendable {
     var engines: [String]
     var models: [String]
     var device: String?
+    var diarization: Bool
     var slots: Int?
     var freeSlots: Int?
     var jobsDone: Int
@@ -28,6 +29,7 @@ struct NodeResponse: Encodable, Sendable {
         engines = node.capabilities?.engines ?? []
         models = node.capabilities?.models ?? []
         device = node.capabilities?.device
+        diarization = node.capabilities?.diarization ?? false
         slots = node.capabilities?.slots
         freeSlots = node.capabilities?.freeSlots
         jobsDone = node.jobsDone

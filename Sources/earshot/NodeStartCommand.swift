@@ -1,6 +1,7 @@
 import ArgumentParser
 import EarshotClient
 import EarshotCore
+import EarshotDiarization
 import EarshotEngine
 import EarshotNode
 import EarshotNodeStatus
@@ -86,7 +87,8 @@ struct NodeStartCommand: AsyncParsableCommand {
             defaultModel: modelList[0], threads: threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / slots)
         )
         let recognizers = (0..<slots).map { _ in factory.makeRecognizer(logger: logger) }
-        let source = HTTPWorkSource(client: client, models: modelList, scratchDirectory: scratch, logger: logger)
+        let diarizer = ResemblyzerDiarizer.ifInstalled(logger: logger)
+        let source = HTTPWorkSource(client: client, models: modelList, canDiarize: diarizer != nil, scratchDirectory: scratch, logger: logger)
         let workers = recognizers.map { recognizer in
             TranscriptionWorker(
                 configuration: WorkerConfiguration(
@@ -94,7 +96,7 @@ struct NodeStartCommand: AsyncParsableCommand {
                     holder: Node.leaseHolder(forNodeID: config.nodeId), shutdownGrace: .milliseconds(Int64(shutdownGrace * 1000)),
                     idleCheckInterval: .seconds(1), scratchDirectory: scratch
                 ),
-                source: source, recognizer: recognizer, logger: logger
+                source: source, recognizer: recognizer, diarizer: diarizer, logger: logger
             )
         }
         let status = NodeStatusModel(
@@ -106,7 +108,7 @@ struct NodeStartCommand: AsyncParsableCommand {
         )
         status.setSlotReader { workers.enumerated().map { SlotStatus(index: $0.offset + 1, worker: $0.element) } }
         let heartbeat = NodeHeartbeatService(
-            client: client, workers: workers, models: modelList, engines: [engine.rawValue], logger: logger, onBeat: { status.recordHeartbeat($0) }
+            client: client, workers: workers, models: modelList, engines: [engine.rawValue], canDiarize: diarizer != nil, logger: logger, onBeat: { status.recordHeartbeat($0) }
         )
         // A group shuts down in reverse order: workers finish or release their jobs first, the
         // heartbeat keeps reporting them meanwhile, and the engines stop last.

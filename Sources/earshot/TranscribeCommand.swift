@@ -1,5 +1,6 @@
 import ArgumentParser
 import EarshotCore
+import EarshotDiarization
 import EarshotEngine
 import EarshotWhisperCpp
 import EarshotNode
@@ -41,6 +42,15 @@ struct TranscribeCommand: AsyncParsableCommand {
     @Flag(help: "Include word timestamps (JSON output).")
     var wordTimestamps = false
 
+    @Flag(help: "Tell the speakers apart: segments and words get speaker labels (output names them).")
+    var diarize = false
+
+    @Option(help: "At least this many speakers, 1-20 (implies --diarize).")
+    var minSpeakers: Int?
+
+    @Option(help: "At most this many speakers, 1-20 (implies --diarize; default: up to 8, found from the audio).")
+    var maxSpeakers: Int?
+
     @Option(help: "Keep the store here instead of a temporary directory.")
     var dataDir: String?
 
@@ -60,6 +70,19 @@ struct TranscribeCommand: AsyncParsableCommand {
         guard (1...10).contains(beamSize) else { throw ValidationError("--beam-size must be 1...10") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let language, !(2...3).contains(language.count) { throw ValidationError("--language must be a code such as 'en'") }
+        let range = DiarizationOptions.speakerRange
+        for (flag, value) in [("--min-speakers", minSpeakers), ("--max-speakers", maxSpeakers)] {
+            if let value, !range.contains(value) { throw ValidationError("\(flag) must be \(range.lowerBound)...\(range.upperBound)") }
+        }
+        if let minSpeakers, let maxSpeakers, minSpeakers > maxSpeakers {
+            throw ValidationError("--min-speakers (\(minSpeakers)) is more than --max-speakers (\(maxSpeakers))")
+        }
+    }
+
+    /// What --diarize, --min-speakers and --max-speakers ask for; nil: no diarization.
+    private var diarization: DiarizationOptions? {
+        guard diarize || minSpeakers != nil || maxSpeakers != nil else { return nil }
+        return DiarizationOptions(minSpeakers: minSpeakers, maxSpeakers: maxSpeakers)
     }
 
     func run() async throws {
@@ -69,7 +92,17 @@ struct TranscribeCommand: AsyncParsableCommand {
 
         var failures: [String] = []
         var queued: [(path: String, job: Job)] = []
-        let options = TranscriptionOptions(model: model, language: language, beamSize: beamSize, wordTimestamps: wordTimestamps)
+        var diarizer: ResemblyzerDiarizer?
+        if diarization != nil {
+            let model = SpeakerModelFiles()
+            guard model.isInstalled else {
+                FileHandle.standardError.write(Data("earshot: --diarize needs the speaker model: \(SpeakerModelFiles.checkpointPath) is in none of [\(model.packageDirectories.map(\.path).joined(separator: ", "))]; run scripts/setup.sh\n".utf8))
+                throw ExitCode.failure
+            }
+            diarizer = ResemblyzerDiarizer(model: model, logger: logger)
+        }
+        var options = TranscriptionOptions(model: model, language: language, beamSize: beamSize, wordTimestamps: wordTimestamps)
+        options.diarization = diarization
         for path in files {
             do {
                 queued.append((path, try await session.enqueue(path: path, options: options)))
@@ -86,7 +119,7 @@ struct TranscribeCommand: AsyncParsableCommand {
             // Load the model before the clock starts, so the real-time factor shown is the engine's.
             try await recognizer.prepare()
             let progress = ProgressDisplay(labels: queued.map { URL(fileURLWithPath: $0.path).lastPathComponent })
-            let finished = try await session.run(jobs: queued.map(\.job.id), recognizer: recognizer) { jobs in
+            let finished = try await session.run(jobs: queued.map(\.job.id), recognizer: recognizer, diarizer: diarizer) { jobs in
                 progress.update(jobs)
             }
             progress.finish()
@@ -119,7 +152,9 @@ struct TranscribeCommand: AsyncParsableCommand {
             let destination = directory.appendingPathComponent("\(stem).\(chosen.fileExtension)")
             try Data(ExportFormat.render(transcript, as: chosen).utf8).write(to: destination, options: .atomic)
         } else {
-            var text = format.map { ExportFormat.render(transcript, as: $0) } ?? transcript.plainText + "\n"
+            // With speakers, plain text is the TXT export, which names each speaker's turn.
+            let chosen = format ?? (transcript.speakers.isEmpty ? nil : .txt)
+            var text = chosen.map { ExportFormat.render(transcript, as: $0) } ?? transcript.plainText + "\n"
             if multiple { text = "==> \(path) <==\n" + text }
             FileHandle.standardOutput.write(Data(text.utf8))
         }

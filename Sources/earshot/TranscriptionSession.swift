@@ -47,15 +47,15 @@ struct TranscriptionSession {
     }
 
     /// Runs one worker until every job is finished, reporting the jobs' state as they progress.
-    func run(jobs ids: [JobID], recognizer: any SpeechRecognizer, onUpdate: @escaping ([Job]) -> Void) async throws -> [JobID: Job] {
+    func run(jobs ids: [JobID], recognizer: any SpeechRecognizer, diarizer: (any SpeakerDiarizing)?, onUpdate: @escaping ([Job]) -> Void) async throws -> [JobID: Job] {
         let signal = WorkSignal()
         let worker = TranscriptionWorker(
             configuration: WorkerConfiguration(
                 holder: "cli:\(ProcessInfo.processInfo.processIdentifier)", idleCheckInterval: .milliseconds(200),
                 scratchDirectory: directory.appendingPathComponent("scratch", isDirectory: true)
             ),
-            source: LocalWorkSource(store: store, media: media, leaseSeconds: 30, signal: signal),
-            recognizer: recognizer, decoder: decoder, logger: logger
+            source: LocalWorkSource(store: store, media: media, leaseSeconds: 30, signal: signal, canDiarize: diarizer != nil),
+            recognizer: recognizer, diarizer: diarizer, decoder: decoder, logger: logger
         )
         let running = Task { await worker.runUntilStopped() }
         defer { running.cancel() }

@@ -401,8 +401,22 @@ struct SpeakerExportTests {
             Segment(start: 7, end: 8, text: " d"),
         ]
         let (labeled, speakers) = timeline.labeling(segments)
-        #expect(labeled.map(\.speaker) == ["S1", "S2", nil], "most of a segment decides; none where no turn overlaps")
-        #expect(labeled[0].words?.map(\.speaker) == ["S1", "S2"])
+        #expect(labeled.map(\.speaker) == ["S1", "S2", "S2", nil], "a segment is cut where its words change speaker; none where no turn overlaps")
+        #expect(labeled.map(\.text) == [" a", " b", " c", " d"])
+        #expect(labeled.map(\.start) == [0, 2.7, 3, 7] && labeled.map(\.end) == [1, 3, 6, 8])
+        #expect(labeled[0].words?.map(\.speaker) == ["S1"] && labeled[1].words?.map(\.speaker) == ["S2"])
         #expect(speakers.map(\.id) == ["S1", "S2"] && speakers.map(\.speechSeconds) == [4, 3] && speakers[0].embedding == [2])
+    }
+
+    @Test func aSegmentOfOneSpeakerIsKeptWhole() {
+        let timeline = SpeakerTimeline(speakers: [.init(centroid: [1], speechSeconds: 5)], turns: [.init(start: 0, end: 5, speaker: 0)])
+        let segment = Segment(
+            start: 0.2, end: 4.8, text: " one two three", avgLogprob: -0.2,
+            words: [Word(start: 0.3, end: 1, text: " one"), Word(start: 1.2, end: 2, text: " two"), Word(start: 6, end: 7, text: " three")]
+        )
+        let (labeled, _) = timeline.labeling([segment])
+        #expect(labeled.count == 1, "a word outside every turn takes its segment's speaker")
+        #expect(labeled[0].text == " one two three" && labeled[0].start == 0.2 && labeled[0].end == 4.8 && labeled[0].avgLogprob == -0.2)
+        #expect(labeled[0].words?.allSatisfy { $0.speaker == "S1" } == true)
     }
 }

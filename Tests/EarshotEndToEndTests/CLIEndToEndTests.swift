@@ -76,4 +76,18 @@ struct CLIEndToEndTests {
         let version = try await earshot(["version"])
         #expect(version.stdout.hasPrefix("earshot "))
     }
+
+    @Test("transcribe --diarize names three speakers in the SRT; impossible speaker bounds fail before any work")
+    func diarizes() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("cli-diarize")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (file, _) = try DiarizationEndToEndTests.conversation(in: directory)
+        let run = try await earshot(["transcribe", "--diarize", "--format", "srt", file.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        for name in ["Speaker 1: ", "Speaker 2: ", "Speaker 3: "] { #expect(run.stdout.contains(name), "\(run.stdout)") }
+        #expect(!run.stdout.contains("Speaker 4"))
+
+        let bad = try await earshot(["transcribe", "--min-speakers", "3", "--max-speakers", "2", file.path])
+        #expect(bad.status != 0 && bad.stderr.contains("--min-speakers (3) is more than --max-speakers (2)"), "\(bad.stderr)")
+    }
 }

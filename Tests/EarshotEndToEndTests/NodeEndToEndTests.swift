@@ -8,7 +8,7 @@ import Testing
 struct NodeEndToEndTests {
     static let adminToken = "e2e-admin-token"
 
-    @Test("two nodes share the LibriVox clips; each is transcribed exactly once", .takesTurns)
+    @Test("two nodes share the LibriVox clips, each transcribed exactly once, and a diarization job", .takesTurns)
     func twoNodesShareWork() async throws {
         let directory = try TestEnvironment.temporaryDirectory("nodes")
         let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", Self.adminToken])
@@ -36,9 +36,18 @@ struct NodeEndToEndTests {
             words += result.words
         }
         #expect(Double(errors) / Double(words) <= 0.10)
+
+        // Nodes with the speaker model take diarization jobs too (the server has no worker of its own).
+        let (conversation, _) = try DiarizationEndToEndTests.conversation(in: directory)
+        let diarized = try await server.submit(conversation, fields: ["diarize": "true"])
+        #expect(try await server.waitForJob(diarized)["state"] as? String == "succeeded")
+        let speakers = try await server.request("GET", "/api/v1/jobs/\(diarized)/speakers").json()["speakers"] as? [[String: Any]] ?? []
+        #expect(speakers.compactMap { $0["id"] as? String } == ["S1", "S2", "S3"], "\(speakers)")
+
         let list = try await server.request("GET", "/api/v1/nodes", bearer: Self.adminToken).json()["nodes"] as? [[String: Any]] ?? []
+        #expect(list.allSatisfy { $0["diarization"] as? Bool == true }, "both nodes advertise the speaker model: \(list)")
         let done = list.map { $0["jobs_done"] as? Int ?? 0 }
-        #expect(done.reduce(0, +) == ids.count)
+        #expect(done.reduce(0, +) == ids.count + 1)
         #expect(done.allSatisfy { $0 > 0 }, "work spread across both nodes: \(done)")
         _ = nodes
     }

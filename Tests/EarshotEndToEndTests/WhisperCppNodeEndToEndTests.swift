@@ -39,6 +39,7 @@ struct WhisperCppNodeEndToEndTests {
         #expect(Double(errors) / Double(words) <= 0.10)
         let nodes = try await server.request("GET", "/api/v1/nodes", bearer: Self.adminToken).json()["nodes"] as? [[String: Any]] ?? []
         #expect(nodes.first?["engines"] as? [String] == ["whisper.cpp"])
+        #expect(nodes.first?["diarization"] as? Bool == false, "no model packages, so no speaker model either")
         #expect(nodes.first?["jobs_done"] as? Int == clips.count)
         #expect(!node.log.contains("python"), "the node never mentions starting Python: \(node.log.suffix(1000))")
         #expect(await node.terminate() == 0)

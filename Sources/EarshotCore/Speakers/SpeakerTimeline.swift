@@ -53,6 +53,10 @@ public struct SpeakerTimeline: Sendable, Hashable {
     /// … in order of first appearance in the text). A word gets the speaker of its own time; a
     /// segment the one who speaks most of it. Speakers no segment or word names are left out: a
     /// voice that said nothing the recognizer wrote down has nothing to be named for.
+    ///
+    /// A segment whose words change speaker is cut where they change, so that every segment is one
+    /// speaker's: Whisper runs across short pauses, and one segment often holds the end of one
+    /// turn and the start of the next.
     public func labeling(_ segments: [Segment]) -> (segments: [Segment], speakers: [TranscriptSpeaker]) {
         var ids: [Int: String] = [:]
         func id(_ index: Int?) -> String? {
@@ -62,16 +66,43 @@ public struct SpeakerTimeline: Sendable, Hashable {
             ids[index] = new
             return new
         }
-        let labeled = segments.map { segment -> Segment in
-            var segment = segment
+        var labeled: [Segment] = []
+        for segment in segments {
             let segmentSpeaker = speaker(from: segment.start, to: segment.end)
-            segment.words = segment.words?.map { word in
-                var word = word
-                word.speaker = id(speaker(from: word.start, to: word.end) ?? segmentSpeaker)
-                return word
+            guard let words = segment.words, !words.isEmpty else {
+                var whole = segment
+                whole.speaker = id(segmentSpeaker)
+                labeled.append(whole)
+                continue
             }
-            segment.speaker = id(segmentSpeaker)
-            return segment
+            // Each word's speaker index first, so that ids follow the order of speech.
+            let wordSpeakers = words.map { speaker(from: $0.start, to: $0.end) ?? segmentSpeaker }
+            var runs: [(speaker: Int?, words: [Word])] = []
+            for (word, index) in zip(words, wordSpeakers) {
+                if let last = runs.last, last.speaker == index {
+                    runs[runs.count - 1].words.append(word)
+                } else {
+                    runs.append((index, [word]))
+                }
+            }
+            if runs.count == 1 {
+                var whole = segment
+                whole.speaker = id(runs[0].speaker)
+                whole.words = words.map { var word = $0; word.speaker = whole.speaker; return word }
+                labeled.append(whole)
+                continue
+            }
+            for (position, run) in runs.enumerated() {
+                var part = segment
+                let label = id(run.speaker)
+                part.speaker = label
+                part.words = run.words.map { var word = $0; word.speaker = label; return word }
+                part.text = run.words.map(\.text).joined()
+                part.start = position == 0 ? segment.start : run.words[0].start
+                part.end = position == runs.count - 1 ? segment.end : run.words[run.words.count - 1].end
+                part.originalText = nil
+                labeled.append(part)
+            }
         }
         let named = ids.sorted { $0.value.count == $1.value.count ? $0.value < $1.value : $0.value.count < $1.value.count }.map { index, id in
             TranscriptSpeaker(id: id, speechSeconds: speakers[index].speechSeconds, embedding: speakers[index].centroid)
