@@ -4,7 +4,7 @@ ARGS ?=
 BENCH_ARGS ?=
 
 # The browser test's screenshots land in test-output/browser/.
-.PHONY: run test fuzz setup setup-tests build build-release bench bench-engine bench-coordinator bench-events bench-live bench-replicas bench-engines clean
+.PHONY: run test fuzz setup setup-tests build build-release bench bench-engine bench-coordinator bench-events bench-live bench-replicas bench-engines bench-diarization clean
 
 setup:
 	./scripts/setup.sh
@@ -40,7 +40,7 @@ fuzz: setup-tests
 	./scripts/fuzz-native.sh $(FUZZ_SECONDS)
 
 # All benchmarks; each writes its own section of docs/benchmarks.md.
-bench: bench-engine bench-coordinator bench-events bench-live bench-replicas bench-engines
+bench: bench-engine bench-coordinator bench-events bench-live bench-replicas bench-engines bench-diarization
 
 bench-engine: setup-tests build-release
 	.venv/bin/python bench/engine_overhead.py --earshot .build/release/earshot
@@ -69,6 +69,11 @@ bench-live: setup-tests build-release
 # faster-whisper vs whisper.cpp on ~5 and ~30 minutes of speech (tiny.en and base): time, RTF, peak RSS, WER.
 bench-engines: setup-tests build-release
 	.venv/bin/python bench/engines.py --earshot .build/release/earshot $(BENCH_ARGS)
+
+# Diarization time against transcription time on the same 1- and 5-minute conversations, and DER.
+bench-diarization: setup-tests build-release
+	$(SWIFT) build -c release --product earshot-bench
+	.build/release/earshot-bench diarization $(BENCH_ARGS)
 
 clean:
 	rm -rf .build

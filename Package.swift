@@ -160,6 +160,7 @@ let package = Package(
             name: "earshot-bench",
             dependencies: [
                 "EarshotCore", "EarshotStore", "EarshotNode", "EarshotServer", "EarshotClient",
+                "EarshotDiarization", "EarshotDiarizationEvaluation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

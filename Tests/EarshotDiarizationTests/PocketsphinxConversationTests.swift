@@ -43,6 +43,17 @@ import Testing
         #expect(scores[2] < 0.90, "something.raw speaker")
     }
 
+    /// Five minutes of 2–8 s turns: with the prototype's 3 s window spacing this came out as one
+    /// speaker (DER 63 %).
+    @Test func fiveMinutesOfShortTurns() async throws {
+        let conversation = try PocketsphinxConversation.make(material: .cycled(seconds: 95))
+        let result = try await TestData.diarize(conversation.samples)
+        let der = DiarizationErrorRate(reference: conversation.reference, result: result, collar: 0.25)
+        #expect(Double(conversation.samples.count) / 16_000 > 300)
+        #expect(result.speakers.count == 3)
+        #expect(der.rate <= 0.15, "DER \(der.rate)")
+    }
+
     @Test func speakerCountHintBoundsTheCount() async throws {
         let conversation = try PocketsphinxConversation.make()
         let one = try await TestData.diarize(conversation.samples, speakers: .init(maximum: 1))

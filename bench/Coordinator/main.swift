@@ -199,6 +199,8 @@ do {
     let arguments = Array(CommandLine.arguments.dropFirst())
     if arguments.first == "events" {
         try await runFanout(try FanoutOptions.parse(Array(arguments.dropFirst())))
+    } else if arguments.first == "diarization" {
+        try await runDiarizationBench(try DiarizationBenchOptions.parse(Array(arguments.dropFirst())))
     } else if arguments.first == "replicas" {
         try await runReplicas(try ReplicaOptions.parse(Array(arguments.dropFirst())))
     } else {

@@ -1,0 +1,164 @@
+// earshot-bench diarization: what diarization costs next to transcription, on the same file.
+//
+// Material: three-voice conversations built from pocketsphinx-testdata (the test suite's recipe;
+// ~1 and ~5 minutes). Per file:
+//   transcribe   `earshot transcribe --format json` (release build, the default engine and model):
+//                the job's processing_seconds, median of the repeats — the baseline of every ratio;
+//   diarizer     Diarizer.diarize in this process on the same samples (best of 3): the engine alone;
+//   with --diarize  the same command with --diarize: what a diarization job costs end to end (the
+//                diarizer plus word timestamps, which diarization asks of the engine to cut segments
+//                at speaker changes);
+//   DER          of the diarizer against the conversation's turns (collar 0.25 s), and speakers found.
+
+import EarshotDiarization
+import EarshotDiarizationEvaluation
+import Foundation
+
+struct DiarizationBenchOptions {
+    var earshot = ".build/release/earshot"
+    var docsPath = "docs/benchmarks.md"
+    var writeDocs = true
+    var repeats = 3
+    var keepDirectory: String?
+
+    static let usage = """
+        usage: earshot-bench diarization [--earshot PATH] [--repeat N] [--keep DIR] [--docs PATH | --no-docs]
+          --keep DIR   write the conversations (WAV) and their turns (RTTM) there and keep them
+        """
+
+    static func parse(_ arguments: [String]) throws -> DiarizationBenchOptions {
+        var options = DiarizationBenchOptions()
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--earshot": options.earshot = try value(&rest, argument)
+            case "--docs": options.docsPath = try value(&rest, argument)
+            case "--no-docs": options.writeDocs = false
+            case "--keep": options.keepDirectory = try value(&rest, argument)
+            case "--repeat":
+                guard let count = Int(try value(&rest, argument)), count >= 1 else { throw UsageError("--repeat must be 1 or more") }
+                options.repeats = count
+            default: throw UsageError("unknown argument \(argument)\n\(usage)")
+            }
+        }
+        return options
+    }
+
+    private static func value(_ rest: inout ArraySlice<String>, _ name: String) throws -> String {
+        guard let value = rest.popFirst() else { throw UsageError("\(name) needs a value") }
+        return value
+    }
+}
+
+struct DiarizationBenchRow {
+    var name: String
+    var seconds: Double
+    var transcribe: Double
+    var withDiarize: Double
+    var diarizer: Double
+    var der: Double
+    var speakers: Int
+    var referenceSpeakers: Int
+}
+
+func runDiarizationBench(_ options: DiarizationBenchOptions) async throws {
+    let directory = options.keepDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        ?? FileManager.default.temporaryDirectory.appendingPathComponent("earshot-diarization-bench-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { if options.keepDirectory == nil { try? FileManager.default.removeItem(at: directory) } }
+    let diarizer = Diarizer(weights: try SpeakerModelFiles().weights())
+
+    let materials: [(name: String, seconds: Double)] = [("1-minute", PocketsphinxConversation.secondsPerVoice), ("5-minute", 95)]
+    var rows: [DiarizationBenchRow] = []
+    for material in materials {
+        let conversation = try PocketsphinxConversation.make(material: .cycled(seconds: material.seconds))
+        let file = directory.appendingPathComponent("\(material.name).wav")
+        try AudioFile.wavData(conversation.samples).write(to: file)
+        try RTTM.text(conversation.reference, uri: material.name)
+            .write(to: directory.appendingPathComponent("\(material.name).rttm"), atomically: true, encoding: .utf8)
+        let seconds = Double(conversation.samples.count) / 16_000
+        log("\(material.name): \(format(seconds, 1)) s of audio, \(conversation.reference.count) turns")
+
+        var best = Double.infinity
+        var result = DiarizationResult.empty
+        for _ in 0..<options.repeats {
+            let started = ContinuousClock.now
+            result = try diarizer.diarize(conversation.samples)
+            best = min(best, (ContinuousClock.now - started).seconds)
+        }
+        let der = DiarizationErrorRate(reference: conversation.reference, result: result, collar: 0.25)
+        log("  diarizer \(format(best, 3)) s, DER \(format(100 * der.rate, 2)) %, \(result.speakers.count) speakers")
+
+        // Alternating, median of the repeats: one run of a shared machine's engine is too noisy to compare.
+        var plainRuns: [Double] = []
+        var diarizedRuns: [Double] = []
+        for _ in 0..<options.repeats {
+            plainRuns.append(try transcriptionSeconds(options.earshot, file, diarize: false))
+            diarizedRuns.append(try transcriptionSeconds(options.earshot, file, diarize: true))
+        }
+        let plain = median(plainRuns)
+        let diarized = median(diarizedRuns)
+        log("  transcribe \(plainRuns.map { format($0, 2) }) s, with --diarize \(diarizedRuns.map { format($0, 2) }) s")
+        rows.append(DiarizationBenchRow(
+            name: material.name, seconds: seconds, transcribe: plain, withDiarize: diarized, diarizer: best,
+            der: der.rate, speakers: result.speakers.count, referenceSpeakers: der.referenceSpeakers
+        ))
+    }
+    let section = diarizationSection(rows, options: options)
+    print(section)
+    if options.writeDocs {
+        try DocsSection.replace(start: "<!-- bench:diarization:start -->", end: "<!-- bench:diarization:end -->", with: section, in: options.docsPath)
+        log("wrote \(options.docsPath)")
+    }
+}
+
+private func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+/// The job's own processing time as the transcript reports it (model load excluded).
+private func transcriptionSeconds(_ earshot: String, _ file: URL, diarize: Bool) throws -> Double {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: earshot)
+    process.arguments = ["transcribe", "--format", "json", file.path] + (diarize ? ["--diarize"] : [])
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.standardError
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0,
+          let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+          let seconds = json["processing_seconds"] as? Double
+    else { throw UsageError("\(earshot) transcribe failed (status \(process.terminationStatus)) on \(file.path)") }
+    return seconds
+}
+
+private func diarizationSection(_ rows: [DiarizationBenchRow], options: DiarizationBenchOptions) -> String {
+    let machine = MachineInfo.current(dataDirectory: FileManager.default.temporaryDirectory)
+    var lines = [
+        "<!-- bench:diarization:start -->",
+        "## Diarization: its cost next to transcription",
+        "",
+        "- Date: \(DocsSection.utcDate()); machine: \(machine.summary); build: \(benchBuildConfiguration())",
+        "- Material: three-voice conversations from pocketsphinx-testdata (the test suite's recipe, seed \(PocketsphinxConversation.defaultSeed); the LibriVox reader, the `cards` speaker, the goforward/numbers speaker; phrases recur in the longer one).",
+        "- *Transcribe*: `earshot transcribe --format json` with the default engine and model (faster-whisper tiny.en), the job's `processing_seconds`, median of \(options.repeats) runs alternating with the next column — the baseline. *Diarizer*: the Swift diarizer alone on the same samples, best of \(options.repeats), one thread (OpenBLAS pinned to 1). *With --diarize*: the same command with `--diarize`, which adds the diarizer and word timestamps (asked of the engine to cut segments where the speaker changes). DER: collar 0.25 s, against the conversation's turns.",
+        "",
+        "| Recording | Audio (s) | Transcribe (s) | Diarizer (s) | Diarizer / transcribe | With --diarize (s) | Extra / transcribe | Diarizer ms per audio s | DER | Speakers (ref) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows {
+        lines.append(
+            "| \(row.name) | \(format(row.seconds, 1)) | \(format(row.transcribe, 2)) | \(format(row.diarizer, 3)) | \(format(100 * row.diarizer / row.transcribe, 1)) % | "
+                + "\(format(row.withDiarize, 2)) | \(format(100 * (row.withDiarize - row.transcribe) / row.transcribe, 1)) % | "
+                + "\(format(1000 * row.diarizer / row.seconds, 2)) | \(format(100 * row.der, 1)) % | \(row.speakers) (\(row.referenceSpeakers)) |"
+        )
+    }
+    lines += [
+        "",
+        "Target: diarization ≤ 10 % of transcription time on the same file. Reproduce with `make bench-diarization`.",
+        "<!-- bench:diarization:end -->",
+    ]
+    return lines.joined(separator: "\n")
+}
