@@ -94,6 +94,7 @@ enum NodeStatusPage {
             ("Python", htmlEscape(settings.python)),
             ("Threads per engine", "\(settings.threads)"),
             ("Data directory", htmlEscape(settings.dataDir)),
+            ("Speaker diarization", settings.diarization ? "yes (speaker model installed)" : "no: the speaker model (pip resemblyzer) is not installed"),
             ("CPUs", "\(system.cpuCount)" + (system.cpuModel.map { " × \(htmlEscape($0))" } ?? "")),
             ("Memory", "\(bytes(system.memoryAvailableBytes)) available of \(bytes(system.memoryTotalBytes))"),
             ("Node process RSS", bytes(system.processRssBytes)),

@@ -88,8 +88,13 @@ public struct NodeSettings: Codable, Sendable, Hashable {
     public var python: String
     public var threads: Int
     public var dataDir: String
+    /// Whether the node has the speaker model and so takes diarization jobs.
+    public var diarization: Bool
 
-    public init(slots: Int, models: [String], engine: String = "faster-whisper", python: String, threads: Int, dataDir: String) {
+    public init(
+        slots: Int, models: [String], engine: String = "faster-whisper", python: String, threads: Int, dataDir: String, diarization: Bool = false
+    ) {
+        self.diarization = diarization
         self.slots = slots
         self.models = models
         self.engine = engine

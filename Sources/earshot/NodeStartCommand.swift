@@ -103,7 +103,7 @@ struct NodeStartCommand: AsyncParsableCommand {
             name: config.name, nodeID: config.nodeId, serverURL: serverURL, serverKey: config.apiKey,
             settings: NodeSettings(
                 slots: slots, models: modelList, engine: engine.rawValue, python: engine == .whisperCpp ? "not used" : factory.python,
-                threads: factory.threads, dataDir: dataDirectory.path
+                threads: factory.threads, dataDir: dataDirectory.path, diarization: diarizer != nil
             )
         )
         status.setSlotReader { workers.enumerated().map { SlotStatus(index: $0.offset + 1, worker: $0.element) } }

@@ -19,7 +19,7 @@ import FoundationNetworking
             name: "lab <b>&", nodeID: "node-123",
             // Nothing listens on port 1, so fetching the queue stats fails at once.
             serverURL: URL(string: "http://127.0.0.1:1")!,
-            settings: NodeSettings(slots: 2, models: ["tiny.en", "base"], python: "/usr/bin/python3", threads: 3, dataDir: "/tmp/earshot-node")
+            settings: NodeSettings(slots: 2, models: ["tiny.en", "base"], python: "/usr/bin/python3", threads: 3, dataDir: "/tmp/earshot-node", diarization: true)
         )
         model.setSlotReader {
             [SlotStatus(index: 1, jobId: "job-abc", progress: 0.42, filename: "talk.mp3", model: "tiny.en"), SlotStatus(index: 2)]
@@ -48,6 +48,7 @@ import FoundationNetworking
         #expect(page.contains("job-abc"))
         #expect(page.contains("42%"))
         #expect(page.contains("<progress"))
+        #expect(page.contains("yes (speaker model installed)"))
         #expect(page.contains("talk.mp3"))
         #expect(page.contains("idle"))
         #expect(page.contains("Queue"))

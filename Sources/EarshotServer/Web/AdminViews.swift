@@ -22,7 +22,8 @@ struct NodesView {
         self.serverURL = serverURL
         self.nodes = nodes.map { node, state in
             let capabilities = node.capabilities
-            let engine = [capabilities?.engines.joined(separator: ", "), capabilities?.models.joined(separator: ", "), capabilities?.device]
+            let engine = [capabilities?.engines.joined(separator: ", "), capabilities?.models.joined(separator: ", "), capabilities?.device,
+                          capabilities?.diarization == true ? "speakers" : nil]
                 .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " · ")
             return NodeView(
                 id: node.id, name: node.name, state: state.rawValue, disabled: node.disabled, lastSeen: WebFormat.date(node.lastHeartbeatAt),
