@@ -2,7 +2,9 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 /// Hummingbird's HTTP/1 + WebSocket child channel with a ``ConnectionGuard`` behind its HTTP parser.
 struct GuardedChannel<Inner: ServerChildChannel>: ServerChildChannel {
@@ -12,7 +14,7 @@ struct GuardedChannel<Inner: ServerChildChannel>: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let limits = limits
-        return inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+        return FirstSetups.oneAtATime { inner.setup(channel: channel, logger: logger) }.flatMapThrowing { value in
             try channel.pipeline.syncOperations.addHandler(ConnectionGuard(limits: limits))
             return value
         }
@@ -20,6 +22,24 @@ struct GuardedChannel<Inner: ServerChildChannel>: ServerChildChannel {
 
     func handle(value: Value, logger: Logger) async {
         await inner.handle(value: value, logger: logger)
+    }
+}
+
+/// The first connections' pipelines are configured one at a time. A CI run saw a server crash on
+/// its first connection inside the Swift runtime (a null type metadata while checking a generic
+/// requirement of NIO's pipeline set-up) as two event loops configured their first connections at
+/// once; the types' metadata is instantiated on first use. Not reproduced since, so this is a
+/// precaution: after the first few, set-ups run freely and cost nothing extra.
+enum FirstSetups {
+    private static let lock = NIOLock()
+    private static let remaining = Atomic<Int>(8)
+
+    static func oneAtATime<T>(_ body: () -> T) -> T {
+        guard remaining.load(ordering: .relaxed) > 0 else { return body() }
+        return lock.withLock {
+            defer { remaining.subtract(1, ordering: .relaxed) }
+            return body()
+        }
     }
 }
 
