@@ -87,3 +87,14 @@ public struct AudioDecoder: Sendable {
         return "ffmpeg could not decode the file: \(last == detail ? last : detail)"
     }
 }
+
+extension DecodedAudio {
+    /// The samples of ``url`` (little-endian float32), for engines that work on them in memory;
+    /// nil when the file cannot be read.
+    public func loadSamples() -> [Float]? {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        return data.withUnsafeBytes { raw in
+            (0..<raw.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
+    }
+}

@@ -125,11 +125,9 @@ public actor WhisperCppRecognizer: SpeechRecognizer {
     }
 
     static func readSamples(_ audio: DecodedAudio) throws -> [Float] {
-        guard let data = FileManager.default.contents(atPath: audio.url.path) else {
+        guard let samples = audio.loadSamples() else {
             throw RecognitionError.badAudio("cannot read decoded audio at \(audio.url.path)")
         }
-        return data.withUnsafeBytes { raw in
-            (0..<raw.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
-        }
+        return samples
     }
 }

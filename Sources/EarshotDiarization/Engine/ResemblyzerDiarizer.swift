@@ -32,7 +32,7 @@ public final class ResemblyzerDiarizer: SpeakerDiarizing {
     }
 
     public func diarize(_ audio: DecodedAudio, options: DiarizationOptions) async throws -> SpeakerTimeline {
-        let samples = try PCMFile.samples(at: audio.url)
+        guard let samples = audio.loadSamples() else { throw DiarizationError("cannot read decoded audio at \(audio.url.path)") }
         let found = try await diarize(samples: samples, options: options)
         return SpeakerTimeline(
             speakers: found.speakers.map { SpeakerTimeline.Speaker(centroid: $0.centroid, speechSeconds: $0.speechSeconds) },
@@ -76,16 +76,6 @@ public final class ResemblyzerDiarizer: SpeakerDiarizing {
             if let current { return current }
             current = diarizer
             return diarizer
-        }
-    }
-}
-
-/// Decoded audio as the worker keeps it: little-endian float32 samples.
-enum PCMFile {
-    static func samples(at url: URL) throws -> [Float] {
-        let data = try Data(contentsOf: url)
-        return data.withUnsafeBytes { raw in
-            (0..<(raw.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
         }
     }
 }
