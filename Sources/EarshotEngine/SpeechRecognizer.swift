@@ -65,4 +65,7 @@ public protocol SpeechRecognizer: Sendable {
 public protocol SpeakerDiarizing: Sendable {
     /// The speakers of `audio` and their turns; `options` bounds how many there may be.
     func diarize(_ audio: DecodedAudio, options: DiarizationOptions) async throws -> SpeakerTimeline
+    /// The voice embedding of a clip (16 kHz mono samples), comparable with the centroids
+    /// ``diarize(_:options:)`` gives: for enrolling a voice, or naming a live utterance's speaker.
+    func embedding(samples: [Float]) async throws -> [Float]
 }

@@ -35,11 +35,21 @@ struct JobRunner: Sendable {
         defer { try? FileManager.default.removeItem(at: pcm) }
         let audio = try await decoder.decode(mediaURL, to: pcm)
 
+        // Who speaks when comes first (a few percent of the transcription's time): segments are cut
+        // where their words change speaker, which needs the words' times, and those cost the engine
+        // about a third more — worth paying only when there is more than one speaker to tell apart.
+        var timeline: SpeakerTimeline?
+        if let options = job.options.diarization {
+            // The claim filter keeps diarization jobs from workers without a diarizer; should one
+            // get here anyway, the attempt fails retryably, for a worker that has one.
+            guard let diarizer else { throw DiarizationUnavailable() }
+            timeline = try await diarizer.diarize(audio, options: options)
+        }
+        var recognition = job.options
+        if let timeline, timeline.speakers.count > 1 { recognition.wordTimestamps = true }
+
         var language = job.options.language ?? ""
         var segments: [Segment] = []
-        // Diarization cuts segments where their words change speaker, so it needs the words' times.
-        var recognition = job.options
-        if recognition.diarization != nil { recognition.wordTimestamps = true }
         for try await event in recognizer.recognize(RecognitionRequest(audio: audio, options: recognition)) {
             switch event {
             case .info(let detected, _):
@@ -53,11 +63,7 @@ struct JobRunner: Sendable {
             }
         }
         var speakers: [TranscriptSpeaker] = []
-        if let options = job.options.diarization {
-            // The claim filter keeps diarization jobs from workers without a diarizer; should one
-            // get here anyway, the attempt fails retryably, for a worker that has one.
-            guard let diarizer else { throw DiarizationUnavailable() }
-            let timeline = try await diarizer.diarize(audio, options: options)
+        if let timeline {
             (segments, speakers) = timeline.labeling(segments)
             if !job.options.wordTimestamps {
                 segments = segments.map { var segment = $0; segment.words = nil; return segment }

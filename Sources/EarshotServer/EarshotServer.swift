@@ -46,8 +46,10 @@ public enum EarshotServer {
             defaultModel: configuration.model, threads: configuration.threadsPerEngine
         )
         let recognizers = (0..<configuration.workers).map { _ in engine.makeRecognizer(logger: logger) }
+        // Loaded on first use, so a server that never diarizes does not pay for it.
+        let speakerModel = ResemblyzerDiarizer.ifInstalled(logger: logger)
         // Without the speaker model (or with no built-in workers) diarization jobs wait for a node that has it.
-        let diarizer = configuration.workers > 0 ? ResemblyzerDiarizer.ifInstalled(logger: logger) : nil
+        let diarizer = configuration.workers > 0 ? speakerModel : nil
         let source = LocalWorkSource(
             store: store, media: media, leaseSeconds: configuration.leaseSeconds, signal: signal,
             canDiarize: diarizer != nil, speakerMatchThreshold: configuration.speakerMatchThreshold
@@ -77,7 +79,7 @@ public enum EarshotServer {
         let liveRecognizer = engine.makeRecognizer(logger: logger)
         let (router, streams) = assemble(
             store: store, media: media, recognizers: recognizers, signal: signal, configuration: configuration, decoder: decoder,
-            plugins: pluginHost, liveRecognizer: liveRecognizer, gate: gate
+            plugins: pluginHost, liveRecognizer: liveRecognizer, speakerModel: speakerModel, gate: gate
         )
 
         // Graceful shutdown runs in reverse order: streams store their last utterances while the
@@ -131,7 +133,7 @@ extension EarshotServer {
     ) -> Router<EarshotRequestContext> {
         assemble(
             store: store, media: media, recognizers: recognizers, signal: signal, configuration: configuration, decoder: decoder,
-            plugins: plugins, liveRecognizer: liveRecognizer, gate: gate
+            plugins: plugins, liveRecognizer: liveRecognizer, speakerModel: nil, gate: gate
         ).router
     }
 
@@ -139,7 +141,7 @@ extension EarshotServer {
     static func assemble(
         store: any Store, media: MediaStore, recognizers: [any SpeechRecognizer], signal: WorkSignal,
         configuration: ServerConfiguration, decoder: AudioDecoder, plugins: PluginHost?, liveRecognizer: (any SpeechRecognizer)?,
-        gate: AccountGate
+        speakerModel: (any SpeakerDiarizing)?, gate: AccountGate
     ) -> (router: Router<EarshotRequestContext>, streams: StreamManager) {
         let router = Router(context: EarshotRequestContext.self)
         router.middlewares.add(SecurityHeadersMiddleware())
@@ -185,7 +187,10 @@ extension EarshotServer {
         let finisher = liveEngine.map {
             DraftFinisher(store: store, engine: $0, configuration: configuration, draftAudio: draftAudio, media: media, signal: signal)
         }
-        let streams = StreamManager(store: store, finisher: finisher, logger: Logger(label: "earshot.streams"))
+        let streams = StreamManager(
+            store: store, finisher: finisher, speakerModel: speakerModel, enrolledThreshold: configuration.speakerMatchThreshold,
+            logger: Logger(label: "earshot.streams")
+        )
         StreamRoutes(store: store, manager: streams, configuration: configuration).register(on: api)
         api.get("plugins") { _, _ in try jsonResponse(PluginList(plugins: plugins?.status ?? [])) }
         do {

@@ -273,7 +273,7 @@ struct MatrixFixture {
         )
         owned.ownerId = member.id
         let job = try await store.createJob(owned, now: Date())
-        let claimed = try #require(try await store.claimNext(holder: "test", leaseSeconds: 30, models: nil, now: Date()))
+        let claimed = try #require(try await store.claimNext(holder: "test", leaseSeconds: 3600, models: nil, now: Date()))
         _ = try await store.complete(claimed.lease, transcript: Transcript(
             jobID: job.id, title: "talk.wav", source: "talk.wav", language: "en", model: "tiny.en", durationSeconds: 1, processingSeconds: 0.1,
             createdAt: Date(), segments: [Segment(start: 0, end: 1, text: " Hello there.", avgLogprob: -0.1, noSpeechProb: 0.01)]

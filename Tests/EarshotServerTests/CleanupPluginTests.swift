@@ -21,7 +21,7 @@ struct CleanupPluginTests {
     }
 
     static func succeed(_ server: TestServer, _ job: Job) async throws {
-        let claimed = try #require(try await server.store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: Date()))
+        let claimed = try #require(try await server.store.claimNext(holder: "w", leaseSeconds: 3600, models: nil, now: Date()))
         #expect(claimed.job.id == job.id)
         _ = try await server.store.complete(claimed.lease, transcript: Transcript(
             jobID: job.id, title: "t", source: "t", language: "en", model: "tiny.en", durationSeconds: 1, processingSeconds: 1,

@@ -33,10 +33,14 @@ struct LiveAPIAgreementTests {
         let id = try #require(created.json?["id"]?.string)
         #expect(created.json?["url"]?.string == "rtsp://viewer:••••••@10.0.0.5/live" && created.json?["state"]?.string == "stopped")
         #expect(created.json?["enabled"] == .bool(false) && created.json?["session_id"]?.string == "stream-\(id)")
+        #expect(created.json?["diarize"] == .bool(false))
         _ = try await exchange(.post, streams, streams, expect: 409, code: "duplicate_name", body: #"{"name":"door","url":"http://host/a"}"#)
         _ = try await exchange(.post, streams, streams, expect: 400, code: "invalid_url", body: #"{"name":"x","url":"file:///etc/passwd"}"#)
         _ = try await exchange(.post, streams, streams, expect: 400, code: "unknown_model", body: #"{"name":"x","url":"http://host/a","model":"huge"}"#)
         _ = try await exchange(.post, streams, streams, expect: 400, code: "invalid_json", body: "{")
+        _ = try await exchange(
+            .post, streams, streams, expect: 400, code: "diarization_unavailable", body: #"{"name":"x","url":"http://host/a","diarize":true}"#
+        )
         let listed = try await exchange(.get, streams, streams, expect: 200)
         #expect(listed.json?["streams"]?.array?.count == 1 && !listed.text.contains("hunter22"))
         _ = try await exchange(.get, item, "\(streams)/\(id)", expect: 200)

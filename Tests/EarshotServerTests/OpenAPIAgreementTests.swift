@@ -219,13 +219,13 @@ struct OpenAPIAgreementTests {
 
         // The first job runs and succeeds (it has the higher priority).
         let item = "\(jobs)/{id}"
-        let claimed = try #require(try await server.store.claimNext(holder: "test:1", leaseSeconds: 30, models: nil, now: Date()))
+        let claimed = try #require(try await server.store.claimNext(holder: "test:1", leaseSeconds: 3600, models: nil, now: Date()))
         #expect(claimed.job.id.rawValue == first)
         let running = try await exchange(.get, item, "\(jobs)/\(first)", expect: 200)
         #expect(running.json?["lease"] != nil)
         _ = try await exchange(.get, "\(item)/transcript", "\(jobs)/\(first)/transcript", expect: 409, code: "transcript_not_ready")
         let partial = PartialSegments(firstIndex: 0, segments: [Segment(start: 0, end: 1.5, text: "Hello and")])
-        _ = try await server.store.heartbeat(claimed.lease, progress: 0.4, partial: partial, leaseSeconds: 30, now: Date())
+        _ = try await server.store.heartbeat(claimed.lease, progress: 0.4, partial: partial, leaseSeconds: 3600, now: Date())
         let soFar = try await exchange(.get, "\(item)/segments", "\(jobs)/\(first)/segments", expect: 200)
         #expect(soFar.json?["final"] == .bool(false) && soFar.json?["segments"]?.array?.count == 1)
         _ = try await exchange(.get, "\(item)/segments", "\(jobs)/\(first)/segments?after=x", expect: 400, code: "invalid_after")
@@ -294,7 +294,7 @@ struct OpenAPIAgreementTests {
         #expect(finalText.json?["final"] == .bool(true) && finalText.json?["first_index"] == .integer(1))
 
         // The second job fails once, is re-queued with backoff, cancelled and retried.
-        let failing = try #require(try await server.store.claimNext(holder: "test:1", leaseSeconds: 30, models: nil, now: Date()))
+        let failing = try #require(try await server.store.claimNext(holder: "test:1", leaseSeconds: 3600, models: nil, now: Date()))
         #expect(failing.job.id.rawValue == second)
         _ = try await server.store.fail(failing.lease, error: .engine("the engine crashed"), retryable: true, now: Date())
         let backoff = try await exchange(.get, item, "\(jobs)/\(second)", expect: 200)

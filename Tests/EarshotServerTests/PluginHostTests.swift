@@ -121,7 +121,7 @@ struct PluginHostTests {
                 ), maxAttempts: 1),
                 now: Date()
             )
-            let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 30, models: nil, now: Date()))
+            let claimed = try #require(try await store.claimNext(holder: "w", leaseSeconds: 3600, models: nil, now: Date()))
             let transcript = Transcript(
                 jobID: job.id, title: "my talk.mp3", source: "my talk.mp3", language: "en", model: "tiny.en", durationSeconds: 2,
                 processingSeconds: 1, createdAt: Date(), segments: [Segment(start: 0, end: 2, text: "Hello there.")]

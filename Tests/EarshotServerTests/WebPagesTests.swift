@@ -17,7 +17,7 @@ struct WebPagesTests {
             media: MediaInfo(sha256: "f00d", filename: hostile + ".wav", contentType: "audio/wav", sizeBytes: 4, durationSeconds: 3),
             maxAttempts: 1
         ), now: Date())
-        let claimed = try #require(try await server.store.claimNext(holder: "test:1", leaseSeconds: 30, models: nil, now: Date()))
+        let claimed = try #require(try await server.store.claimNext(holder: "test:1", leaseSeconds: 3600, models: nil, now: Date()))
         _ = try await server.store.complete(claimed.lease, transcript: Transcript(
             jobID: job.id, title: hostile, source: "x", language: "en", model: "tiny.en", durationSeconds: 3, processingSeconds: 1,
             createdAt: Date(), segments: [

@@ -22,6 +22,26 @@ struct DraftConformanceTests {
         let events = try await store.events(after: before, filter: EventTypeFilter(parsing: "draft.*"), correlationId: "s1", limit: 10)
         #expect(events.map(\.type) == [.draftStarted, .draftEnded])
         await #expect(throws: StoreError.draftNotFound("nope")) { _ = try await store.draft("nope") }
+        #expect(ended.speaker == nil)
+    }
+
+    @Test("a stream's draft keeps who spoke it, and its end event says so", arguments: StoreKind.allCases)
+    func speaker(kind: StoreKind) async throws {
+        let store = try await kind.makeFixture().open()
+        let open = try await store.startDraft(NewDraft(sessionId: "stream-1", offsetSeconds: 0, model: "tiny.en", language: "en"), now: at(1))
+        var result = Self.result("Good morning.")
+        result.speaker = "Marianne"
+        result.segments[0].speaker = "Marianne"
+        let ended = try await store.endDraft(open.id, result: result, now: at(2))
+        #expect(ended.speaker == "Marianne" && ended.segments.first?.speaker == "Marianne")
+        #expect(try await store.draft(open.id).speaker == "Marianne")
+        #expect(try await store.drafts(sessionId: "stream-1", limit: 10, cursor: nil).drafts.first?.speaker == "Marianne")
+        let events = try await store.events(after: 0, filter: EventTypeFilter(parsing: "draft.ended"), correlationId: "stream-1", limit: 10)
+        guard case .draft(let data) = events.first?.data else {
+            Issue.record("no draft.ended event")
+            return
+        }
+        #expect(data.speaker == "Marianne")
     }
 
     @Test("revisions rank HUMAN > LLM > WHISPER_REPROCESS > UNKNOWN; a human edit made before the reprocess stays on top", arguments: StoreKind.allCases)

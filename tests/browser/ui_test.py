@@ -8,7 +8,8 @@ against the reference (WER); clicks a segment and sees the audio position move t
 word of it and lands on the right segment; edits a segment and sees the revision. Then live:
 `earshot listen` plays a reading in real time while /live shows its draft arrive; the LLM's
 suggestion (from a stand-in for an OpenAI-compatible API, since no LLM can run here) is partly
-approved on the draft page; a file stream is added, seen running, and stopped. Then accounts, on a
+approved on the draft page; a file stream that labels speakers is added, seen running, its draft
+labelled "Speaker 1", and stopped. Then accounts, on a
 second server with an admin: a page without a session goes to the sign-in page, a wrong password
 is refused in words, signing in returns to the page asked for, an upload and a cancel pass the
 CSRF check; the admin adds a member on /users and shares a job with her; she sees it, makes and
@@ -453,12 +454,17 @@ def run_live(driver, check, base, earshot):
     driver.get(f"{base}/live")
     driver.find_element(By.CSS_SELECTOR, "#add-stream input[name='name']").send_keys("radio")
     driver.find_element(By.CSS_SELECTOR, "#add-stream input[name='url']").send_keys("file://" + clip_path("0930"))
+    driver.find_element(By.CSS_SELECTOR, "#add-stream input[name='diarize']").click()
     driver.find_element(By.CSS_SELECTOR, "#add-stream button[type='submit']").click()
     check.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#streams tr[data-name='radio']"), "the new stream listed")
     check.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#streams tr[data-name='radio'] [data-state]").text == "running",
                "the stream seen running", timeout=60)
     check.shot("17-stream-running")
     check.wait(lambda d: "amiable" in d.find_element(By.ID, "drafts").text, "the stream's words as a draft", timeout=60)
+    check.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#streams tr[data-name='radio']").text.find("speakers") >= 0,
+               "the stream marked as labelling speakers")
+    check.wait(lambda d: any(cell.text == "Speaker 1" for cell in d.find_elements(By.CSS_SELECTOR, "#drafts td[data-speaker]")),
+               "the stream's draft labelled with its speaker, without a reload")
     driver.find_element(By.CSS_SELECTOR, "#streams tr[data-name='radio'] button[data-action='stop']").click()
     check.wait(lambda d: d.find_element(By.CSS_SELECTOR, "#streams tr[data-name='radio'] [data-state]").text == "stopped", "the stream stopped")
     check.shot("18-stream-stopped")

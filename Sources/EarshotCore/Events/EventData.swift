@@ -100,10 +100,12 @@ public struct DraftEventData: Codable, Sendable, Hashable {
     public var text: String?
     public var revision: Int?
     public var source: RevisionSource?
+    /// Who spoke it (`draft.ended` on a stream that labels speakers).
+    public var speaker: String?
 
     public init(
         draftId: String, sessionId: String? = nil, offsetSeconds: Double? = nil, text: String? = nil, revision: Int? = nil,
-        source: RevisionSource? = nil
+        source: RevisionSource? = nil, speaker: String? = nil
     ) {
         self.draftId = draftId
         self.sessionId = sessionId
@@ -111,6 +113,7 @@ public struct DraftEventData: Codable, Sendable, Hashable {
         self.text = text
         self.revision = revision
         self.source = source
+        self.speaker = speaker
     }
 }
 

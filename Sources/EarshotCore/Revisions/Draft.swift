@@ -36,11 +36,13 @@ public struct Draft: Codable, Sendable, Hashable {
     public var suggestions: [DraftSuggestion]
     /// The user whose live session spoke it (absent without accounts, and for stream sources).
     public var ownerId: String?
+    /// Who spoke it, on a stream that labels speakers: an enrolled speaker's name or "Speaker N".
+    public var speaker: String?
 
     public init(
         id: String, sessionId: String, state: State, offsetSeconds: Double, durationSeconds: Double?, text: String, originalText: String?,
         model: String, language: String?, segments: [Segment], hasAudio: Bool, createdAt: Date, endedAt: Date?, revisions: [Revision],
-        reprocessJobId: String? = nil, suggestions: [DraftSuggestion] = [], ownerId: String? = nil
+        reprocessJobId: String? = nil, suggestions: [DraftSuggestion] = [], ownerId: String? = nil, speaker: String? = nil
     ) {
         self.id = id
         self.sessionId = sessionId
@@ -59,6 +61,7 @@ public struct Draft: Codable, Sendable, Hashable {
         self.reprocessJobId = reprocessJobId
         self.suggestions = suggestions
         self.ownerId = ownerId
+        self.speaker = speaker
     }
 }
 
@@ -87,12 +90,15 @@ public struct DraftResult: Sendable, Hashable {
     public var segments: [Segment]
     /// The WAV file kept with the draft, if any.
     public var hasAudio: Bool
+    /// Who spoke the utterance, when the stream labels speakers.
+    public var speaker: String?
 
-    public init(durationSeconds: Double, language: String?, segments: [Segment], hasAudio: Bool) {
+    public init(durationSeconds: Double, language: String?, segments: [Segment], hasAudio: Bool, speaker: String? = nil) {
         self.durationSeconds = durationSeconds
         self.language = language
         self.segments = segments
         self.hasAudio = hasAudio
+        self.speaker = speaker
     }
 
     /// The segments' texts joined.

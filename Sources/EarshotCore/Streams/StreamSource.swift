@@ -14,10 +14,13 @@ public struct StreamSource: Sendable, Hashable {
     public var stallTimeoutSeconds: Double
     public var model: String
     public var language: String?
+    /// Whether each utterance is labelled with its speaker (``StreamSpeakerTracker``).
+    public var diarize: Bool
     public var createdAt: Date
 
     public init(
-        id: String, name: String, url: String, enabled: Bool, stallTimeoutSeconds: Double, model: String, language: String?, createdAt: Date
+        id: String, name: String, url: String, enabled: Bool, stallTimeoutSeconds: Double, model: String, language: String?,
+        diarize: Bool = false, createdAt: Date
     ) {
         self.id = id
         self.name = name
@@ -26,6 +29,7 @@ public struct StreamSource: Sendable, Hashable {
         self.stallTimeoutSeconds = stallTimeoutSeconds
         self.model = model
         self.language = language
+        self.diarize = diarize
         self.createdAt = createdAt
     }
 

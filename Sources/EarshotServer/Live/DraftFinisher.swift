@@ -18,7 +18,24 @@ struct DraftFinisher: Sendable {
 
     /// The ended draft and the recognizer's segments (times relative to the utterance's start).
     func finish(_ work: LiveRoute.UtteranceAudio, sessionId: String, options: TranscriptionOptions, logger: Logger) async throws -> (Draft, [Segment]) {
-        let segments = try await engine.transcribe(session: sessionId, samples: work.samples, options: options, kind: .final) ?? []
+        let segments = try await transcribe(work, sessionId: sessionId, options: options)
+        return (try await keep(work, segments: segments, options: options, logger: logger), segments)
+    }
+
+    /// The utterance's segments from the live engine (times relative to its start).
+    func transcribe(_ work: LiveRoute.UtteranceAudio, sessionId: String, options: TranscriptionOptions) async throws -> [Segment] {
+        try await engine.transcribe(session: sessionId, samples: work.samples, options: options, kind: .final) ?? []
+    }
+
+    /// Ends the draft with `segments`, keeping its audio and queueing it for the better model;
+    /// `speaker` labels the draft and its segments (a stream that labels speakers).
+    func keep(
+        _ work: LiveRoute.UtteranceAudio, segments: [Segment], options: TranscriptionOptions, speaker: String? = nil, logger: Logger
+    ) async throws -> Draft {
+        var segments = segments
+        if let speaker {
+            for index in segments.indices { segments[index].speaker = speaker }
+        }
         let wav = draftAudio.appendingPathComponent("\(work.draftId).wav")
         var hasAudio = false
         do {
@@ -29,12 +46,14 @@ struct DraftFinisher: Sendable {
             logger.error("could not keep a draft's audio", metadata: ["draft_id": "\(work.draftId)", "error": "\(error)"])
         }
         let duration = Double(work.samples.count) / 16_000
-        let result = DraftResult(durationSeconds: duration, language: options.language, segments: segments, hasAudio: hasAudio)
+        let result = DraftResult(
+            durationSeconds: duration, language: options.language, segments: segments, hasAudio: hasAudio, speaker: segments.isEmpty ? nil : speaker
+        )
         let draft = try await store.endDraft(work.draftId, result: result, now: Date())
         if hasAudio, !segments.isEmpty {
             await queueReprocess(draftId: work.draftId, wav: wav, duration: duration, options: options, logger: logger)
         }
-        return (draft, segments)
+        return draft
     }
 
     /// Quick model first, better model later: the utterance's audio goes through the queue again

@@ -1,4 +1,5 @@
 import EarshotCore
+import EarshotEngine
 import EarshotStore
 import Foundation
 import Logging
@@ -14,6 +15,9 @@ final class StreamManager: Sendable {
     private let store: any Store
     /// nil on a server without a live engine: streams can be configured but not run.
     private let finisher: DraftFinisher?
+    /// The speaker model streams that label speakers use; nil where none is installed.
+    private let speakerModel: (any SpeakerDiarizing)?
+    private let enrolledThreshold: Double
     private let logger: Logger
     private let runners = Mutex<[String: (runner: StreamRunner, task: Task<Void, Never>)]>([:])
     /// The last status of streams stopped since the server started, so their counts stay visible.
@@ -22,13 +26,20 @@ final class StreamManager: Sendable {
     /// How often the leader re-reads the configured streams.
     static let reconcileInterval: Duration = .seconds(2)
 
-    init(store: any Store, finisher: DraftFinisher?, logger: Logger) {
+    init(
+        store: any Store, finisher: DraftFinisher?, speakerModel: (any SpeakerDiarizing)? = nil,
+        enrolledThreshold: Double = SpeakerRecognition.defaultThreshold, logger: Logger
+    ) {
         self.store = store
         self.finisher = finisher
+        self.speakerModel = speakerModel
+        self.enrolledThreshold = enrolledThreshold
         self.logger = logger
     }
 
     var canRun: Bool { finisher != nil }
+    /// Whether streams here can label speakers (the speaker model is installed).
+    var canLabelSpeakers: Bool { speakerModel != nil }
 
     /// The service that runs the streams on whichever replica leads.
     var service: any Service { ReplicaSingleton(role: "streams", store: store, inner: Leader(manager: self)) }
@@ -92,12 +103,25 @@ final class StreamManager: Sendable {
         guard let finisher else { return }
         let started = runners.withLock { runners -> Bool in
             guard runners[source.id] == nil else { return false }
-            let runner = StreamRunner(source: source, finisher: finisher, logger: logger)
+            let runner = StreamRunner(source: source, finisher: finisher, speakers: speakerLabels(for: source), logger: logger)
             let task = Task { await runner.run() }
             runners[source.id] = (runner, task)
             return true
         }
         if started { logger.notice("stream started", metadata: ["stream": "\(source.name)", "url": "\(source.maskedURL)"]) }
+    }
+
+    /// A labeller for a stream that asks for one. A stream configured on a replica that has the
+    /// speaker model runs unlabelled here, with a warning, rather than not at all.
+    private func speakerLabels(for source: StreamSource) -> StreamSpeakerLabels? {
+        guard source.diarize else { return nil }
+        guard let speakerModel else {
+            logger.warning("the stream asks for speaker labels but this server has no speaker model", metadata: ["stream": "\(source.name)"])
+            return nil
+        }
+        var logger = logger
+        logger[metadataKey: "stream"] = "\(source.name)"
+        return StreamSpeakerLabels(model: speakerModel, store: store, enrolledThreshold: enrolledThreshold, logger: logger)
     }
 
     /// Forgets a deleted stream.

@@ -17,6 +17,8 @@ struct StreamRoutes: Sendable {
         var stallTimeoutSeconds: Double?
         var model: String?
         var language: String?
+        /// Label each utterance with its speaker.
+        var diarize: Bool?
         /// Start at once (default) or only configure.
         var start: Bool?
     }
@@ -79,9 +81,15 @@ struct StreamRoutes: Sendable {
         if let language = body.language, !InputRules.isLanguageTag(language) {
             throw APIError.badRequest("invalid_language", "language must be a code such as en or pt-BR")
         }
+        let diarize = body.diarize ?? false
+        if diarize, !manager.canLabelSpeakers {
+            throw APIError.badRequest(
+                "diarization_unavailable", "this server has no speaker model to label speakers with (pip package resemblyzer; see the README)"
+            )
+        }
         return StreamSource(
             id: UUID().uuidString.lowercased(), name: name, url: body.url, enabled: body.start ?? true, stallTimeoutSeconds: stall,
-            model: model, language: body.language, createdAt: Date()
+            model: model, language: body.language, diarize: diarize, createdAt: Date()
         )
     }
 
@@ -114,6 +122,7 @@ struct StreamResponse: Encodable, Sendable {
     var stallTimeoutSeconds: Double
     var model: String
     var language: String?
+    var diarize: Bool
     var createdAt: Date
 
     init(_ source: StreamSource, status: StreamStatus) {
@@ -133,6 +142,7 @@ struct StreamResponse: Encodable, Sendable {
         stallTimeoutSeconds = source.stallTimeoutSeconds
         model = source.model
         language = source.language
+        diarize = source.diarize
         createdAt = source.createdAt
     }
 }

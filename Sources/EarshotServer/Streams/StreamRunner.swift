@@ -15,6 +15,8 @@ import Synchronization
 final class StreamRunner: Sendable {
     let source: StreamSource
     private let finisher: DraftFinisher
+    /// Names each utterance's speaker; nil unless the stream asks for it and a speaker model exists.
+    private let speakers: StreamSpeakerLabels?
     private let logger: Logger
     private let ffmpeg: String
 
@@ -35,9 +37,10 @@ final class StreamRunner: Sendable {
     private let stallCounter: Counter
     private let upGauge: Gauge
 
-    init(source: StreamSource, finisher: DraftFinisher, logger: Logger, ffmpeg: String = "ffmpeg") {
+    init(source: StreamSource, finisher: DraftFinisher, speakers: StreamSpeakerLabels?, logger: Logger, ffmpeg: String = "ffmpeg") {
         self.source = source
         self.finisher = finisher
+        self.speakers = speakers
         self.ffmpeg = ffmpeg
         var logger = logger
         logger[metadataKey: "stream"] = "\(source.name)"
@@ -141,10 +144,13 @@ final class StreamRunner: Sendable {
 
         let (finals, enqueueFinal) = AsyncStream<LiveRoute.UtteranceAudio>.makeStream()
         let options = TranscriptionOptions(model: source.model, language: source.language, beamSize: 1, wordTimestamps: false)
-        let transcriber = Task { [finisher, logger, source] in
+        let transcriber = Task { [finisher, speakers, logger, source] in
             for await work in finals {
                 do {
-                    _ = try await finisher.finish(work, sessionId: source.sessionId, options: options, logger: logger)
+                    // The voice is embedded while the words are recognised: neither waits for the other.
+                    async let speaker = speakers?.label(work.samples)
+                    let recognized = try await finisher.transcribe(work, sessionId: source.sessionId, options: options)
+                    _ = try await finisher.keep(work, segments: recognized, options: options, speaker: await speaker, logger: logger)
                     self.shared.withLock { $0.status.drafts += 1 }
                 } catch {
                     logger.error("stream utterance failed", metadata: ["draft_id": "\(work.draftId)", "error": "\(error)"])

@@ -13,6 +13,8 @@ struct LiveView {
         var stalls: Int
         var lastError: String
         var sessionId: String
+        /// Whether its drafts are labelled with their speakers.
+        var diarize: Bool
     }
 
     var nav = NavState(live: true)
@@ -23,6 +25,8 @@ struct LiveView {
     var nextPage: String?
     var latestSeq: Int64
     var fileSources: Bool
+    /// Whether new streams may ask for speaker labels (the speaker model is installed).
+    var canLabelSpeakers: Bool
 }
 
 /// A draft as a row of `/live`.
@@ -31,6 +35,8 @@ struct DraftRow {
     var created: String
     var createdISO: String
     var sessionId: String
+    /// Who spoke it ("" when the stream does not label speakers).
+    var speaker: String
     var text: String
     var state: String
     var revised: Bool
@@ -42,6 +48,7 @@ struct DraftRow {
         created = WebFormat.date(draft.createdAt)
         createdISO = WebFormat.iso(draft.createdAt)
         sessionId = draft.sessionId
+        speaker = draft.speaker ?? ""
         text = draft.text
         state = draft.state.rawValue
         revised = !draft.revisions.isEmpty
@@ -95,6 +102,8 @@ struct DraftPageView {
     var model: String
     var language: String
     var state: String
+    /// Who spoke it, when the stream labels speakers.
+    var speaker: String?
     var text: String
     var originalText: String
     var changed: Bool
@@ -112,6 +121,7 @@ struct DraftPageView {
         model = draft.model
         language = draft.language ?? "—"
         state = draft.state.rawValue
+        speaker = draft.speaker
         text = draft.text
         originalText = draft.originalText ?? ""
         changed = draft.originalText.map { $0 != draft.text } ?? false

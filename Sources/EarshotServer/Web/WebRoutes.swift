@@ -104,12 +104,13 @@ struct WebRoutes: Sendable {
             let status = await streams.status(of: source)
             rows.append(LiveView.StreamRow(
                 id: source.id, name: source.name, url: source.maskedURL, state: status.state.rawValue, enabled: source.enabled,
-                restarts: status.restarts, stalls: status.stalls, lastError: status.lastError ?? "", sessionId: source.sessionId
+                restarts: status.restarts, stalls: status.stalls, lastError: status.lastError ?? "", sessionId: source.sessionId,
+                diarize: source.diarize
             ))
         }
         return try render("live", LiveView(
             streams: rows, drafts: page.drafts.map(DraftRow.init), session: session, nextPage: next, latestSeq: latestSeq,
-            fileSources: configuration.streamFileSources
+            fileSources: configuration.streamFileSources, canLabelSpeakers: streams.canLabelSpeakers
         ), context)
     }
 

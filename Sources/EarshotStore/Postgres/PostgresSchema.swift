@@ -316,6 +316,8 @@ enum PostgresSchema {
             )
             """,
             "CREATE INDEX transcript_speakers_enrolled ON transcript_speakers(enrolled_id)",
+            "ALTER TABLE streams ADD COLUMN diarize BOOLEAN NOT NULL DEFAULT FALSE",
+            "ALTER TABLE drafts ADD COLUMN speaker TEXT",
         ]),
     ]
 

@@ -7,7 +7,7 @@ extension PostgresStore {
     /// cursor, where SQLite uses `rowid`.
     static let draftColumns = """
         id, session_id, state, offset_seconds, duration_seconds, text, original_text, model, language, segments, has_audio,
-        created_at, ended_at, reprocess_job_id, seq, owner_id
+        created_at, ended_at, reprocess_job_id, seq, owner_id, speaker
         """
 
     public func startDraft(_ draft: NewDraft, now: Date) async throws -> Draft {
@@ -34,11 +34,15 @@ extension PostgresStore {
             let shown = Revision.winner(of: current.revisions)?.text ?? text
             try await session.execute("""
                 UPDATE drafts SET state = 'ended', duration_seconds = ?, text = ?, original_text = ?, language = COALESCE(?, language),
-                    segments = ?, has_audio = ?, ended_at = ? WHERE id = ?
-                """, [result.durationSeconds, shown, text, result.language, segments, result.hasAudio, now.timeIntervalSince1970, id])
+                    segments = ?, has_audio = ?, ended_at = ?, speaker = ? WHERE id = ?
+                """, [
+                    result.durationSeconds, shown, text, result.language, segments, result.hasAudio, now.timeIntervalSince1970, result.speaker, id,
+                ])
             try session.append(NewEvent(
                 type: .draftEnded, correlationId: current.sessionId, source: "live",
-                data: .draft(DraftEventData(draftId: id, sessionId: current.sessionId, offsetSeconds: current.offsetSeconds, text: text))
+                data: .draft(DraftEventData(
+                    draftId: id, sessionId: current.sessionId, offsetSeconds: current.offsetSeconds, text: text, speaker: result.speaker
+                ))
             ), now: now)
             return try await Self.requireDraft(session, id)
         }
@@ -136,7 +140,7 @@ extension PostgresStore {
                 language: try row.get(8), segments: try JSONDecoder().decode([Segment].self, from: Data(segments.utf8)),
                 hasAudio: try row.get(10), createdAt: JobRow.date(try row.get(11)), endedAt: JobRow.optionalDate(try row.get(12)),
                 revisions: revisions[id] ?? [], reprocessJobId: try row.get(13), suggestions: suggestions[id] ?? [],
-                ownerId: try row.get(15)
+                ownerId: try row.get(15), speaker: try row.get(16)
             )
         }
     }

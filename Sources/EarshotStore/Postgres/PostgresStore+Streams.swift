@@ -4,7 +4,7 @@ import PostgresNIO
 
 extension PostgresStore {
     /// The `streams` columns ``streamSource(_:)`` reads, in its order.
-    private static let streamColumns = "id, name, url, enabled, stall_timeout_seconds, model, language, created_at"
+    private static let streamColumns = "id, name, url, enabled, stall_timeout_seconds, model, language, created_at, diarize"
 
     public func createStream(_ stream: StreamSource) async throws -> StreamSource {
         try await write { session in
@@ -13,10 +13,11 @@ extension PostgresStore {
             }
             do {
                 try await session.execute("""
-                    INSERT INTO streams (id, name, url, enabled, stall_timeout_seconds, model, language, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO streams (id, name, url, enabled, stall_timeout_seconds, model, language, created_at, diarize)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [
                         stream.id, stream.name, stream.url, stream.enabled, stream.stallTimeoutSeconds, stream.model, stream.language,
-                        stream.createdAt.timeIntervalSince1970,
+                        stream.createdAt.timeIntervalSince1970, stream.diarize,
                     ])
             } catch where Self.isUniqueViolation(error, on: "streams_name_key") {
                 // Another replica created a stream of that name between the check and the insert.
@@ -62,7 +63,7 @@ extension PostgresStore {
     private static func streamSource(_ row: PostgresRandomAccessRow) throws -> StreamSource {
         StreamSource(
             id: try row.get(0), name: try row.get(1), url: try row.get(2), enabled: try row.get(3), stallTimeoutSeconds: try row.get(4),
-            model: try row.get(5), language: try row.get(6), createdAt: JobRow.date(try row.get(7))
+            model: try row.get(5), language: try row.get(6), diarize: try row.get(8), createdAt: JobRow.date(try row.get(7))
         )
     }
 }

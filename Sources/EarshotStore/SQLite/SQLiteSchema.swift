@@ -317,6 +317,8 @@ enum SQLiteSchema {
                     PRIMARY KEY (job_id, id)
                 );
                 CREATE INDEX transcript_speakers_enrolled ON transcript_speakers(enrolled_id);
+                ALTER TABLE streams ADD COLUMN diarize INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE drafts ADD COLUMN speaker TEXT;
                 """)
         }
         return migrator

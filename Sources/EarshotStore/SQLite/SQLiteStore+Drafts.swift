@@ -26,11 +26,15 @@ extension SQLiteStore {
             let shown = Revision.winner(of: current.revisions)?.text ?? text
             try db.executeCached(sql: """
                 UPDATE drafts SET state = 'ended', duration_seconds = ?, text = ?, original_text = ?, language = COALESCE(?, language),
-                    segments = ?, has_audio = ?, ended_at = ? WHERE id = ?
-                """, arguments: [result.durationSeconds, shown, text, result.language, segments, result.hasAudio, now.timeIntervalSince1970, id])
+                    segments = ?, has_audio = ?, ended_at = ?, speaker = ? WHERE id = ?
+                """, arguments: [
+                    result.durationSeconds, shown, text, result.language, segments, result.hasAudio, now.timeIntervalSince1970, result.speaker, id,
+                ])
             try SQLiteEvents.append(db, NewEvent(
                 type: .draftEnded, correlationId: current.sessionId, source: "live",
-                data: .draft(DraftEventData(draftId: id, sessionId: current.sessionId, offsetSeconds: current.offsetSeconds, text: text))
+                data: .draft(DraftEventData(
+                    draftId: id, sessionId: current.sessionId, offsetSeconds: current.offsetSeconds, text: text, speaker: result.speaker
+                ))
             ), now: now)
             return try Self.requireDraft(db, id)
         }
@@ -115,7 +119,8 @@ extension SQLiteStore {
             durationSeconds: row["duration_seconds"], text: row["text"], originalText: row["original_text"], model: row["model"],
             language: row["language"], segments: try JSONDecoder().decode([Segment].self, from: Data(segments.utf8)),
             hasAudio: row["has_audio"], createdAt: JobRow.date(row["created_at"]), endedAt: JobRow.optionalDate(row["ended_at"]),
-            revisions: revisions, reprocessJobId: row["reprocess_job_id"], suggestions: try suggestions(db, of: id), ownerId: row["owner_id"]
+            revisions: revisions, reprocessJobId: row["reprocess_job_id"], suggestions: try suggestions(db, of: id), ownerId: row["owner_id"],
+            speaker: row["speaker"]
         )
     }
 }

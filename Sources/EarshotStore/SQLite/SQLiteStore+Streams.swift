@@ -9,9 +9,10 @@ extension SQLiteStore {
                 throw StoreError.duplicateStreamName(stream.name)
             }
             try db.executeCached(sql: """
-                INSERT INTO streams (id, name, url, enabled, stall_timeout_seconds, model, language, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO streams (id, name, url, enabled, stall_timeout_seconds, model, language, diarize, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [
-                    stream.id, stream.name, stream.url, stream.enabled, stream.stallTimeoutSeconds, stream.model, stream.language,
+                    stream.id, stream.name, stream.url, stream.enabled, stream.stallTimeoutSeconds, stream.model, stream.language, stream.diarize,
                     stream.createdAt.timeIntervalSince1970,
                 ])
             return try Self.requireStream(db, stream.id)
@@ -53,7 +54,7 @@ extension SQLiteStore {
     private static func streamSource(_ row: Row) -> StreamSource {
         StreamSource(
             id: row["id"], name: row["name"], url: row["url"], enabled: row["enabled"], stallTimeoutSeconds: row["stall_timeout_seconds"],
-            model: row["model"], language: row["language"], createdAt: JobRow.date(row["created_at"])
+            model: row["model"], language: row["language"], diarize: row["diarize"], createdAt: JobRow.date(row["created_at"])
         )
     }
 }

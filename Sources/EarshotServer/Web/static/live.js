@@ -11,6 +11,7 @@ addForm.addEventListener('submit', async (event) => {
   event.preventDefault();
   const button = addForm.querySelector('button[type="submit"]');
   const body = { name: addForm.elements.name.value.trim(), url: addForm.elements.url.value.trim() };
+  if (addForm.elements.diarize?.checked) body.diarize = true;
   const created = await act(button, () => api('POST', '/api/v1/streams', body), `Stream ${body.name} added`);
   if (created) window.location.reload();
 });
@@ -50,6 +51,8 @@ function draftRow(id) {
   const when = document.createElement('td');
   when.textContent = new Date().toLocaleTimeString();
   const sessionCell = document.createElement('td');
+  const speaker = document.createElement('td');
+  speaker.dataset.speaker = '';
   const text = document.createElement('td');
   const link = document.createElement('a');
   link.href = `/drafts/${id}`;
@@ -58,7 +61,7 @@ function draftRow(id) {
   text.append(link);
   const state = document.createElement('td');
   state.innerHTML = '<span class="badge state-open" data-state>open</span>';
-  row.append(when, sessionCell, text, state);
+  row.append(when, sessionCell, speaker, text, state);
   drafts.tBodies[0].prepend(row);
   document.getElementById('no-drafts')?.remove();
   return row;
@@ -76,6 +79,7 @@ followEvents(streams.dataset.latestSeq, 'draft.*,stream.*', (type, data) => {
   if (type === 'draft.started') row.children[1].textContent = data.session_id || '';
   if (type === 'draft.ended' || type === 'draft.revised') {
     row.querySelector('[data-text]').textContent = data.text || '…';
+    if (data.speaker) row.querySelector('[data-speaker]').textContent = data.speaker;
     const badge = row.querySelector('[data-state]');
     badge.textContent = 'ended';
     badge.className = 'badge state-ended';

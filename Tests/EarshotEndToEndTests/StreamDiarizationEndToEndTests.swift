@@ -1,0 +1,95 @@
+import EarshotDiarizationEvaluation
+import Foundation
+import Testing
+
+/// Speaker labels on a live stream: a real server, real ffmpeg and the speaker model, fed by the
+/// local radio station playing three real voices (pocketsphinx-testdata) in turn. One voice is
+/// enrolled first, from a job, and must be named on the stream; the others become "Speaker N".
+@Suite("Stream speaker labels end to end", .serialized)
+struct StreamDiarizationEndToEndTests {
+    /// A clip of the broadcast: who speaks, and when (seconds into the broadcast).
+    struct Clip {
+        var voice: String
+        var start: Double
+        var end: Double
+    }
+
+    /// The voices' clips in turn (librivox, cards, numbers, librivox, …), 1.5 s of silence apart
+    /// so each is an utterance of its own.
+    static func broadcast() throws -> (samples: [Int16], clips: [Clip]) {
+        let voices = PocketsphinxConversation.voices
+        var queues = voices.map(\.clips)
+        var samples = [Float](repeating: 0, count: 8_000)
+        var clips: [Clip] = []
+        while queues.contains(where: { !$0.isEmpty }) {
+            for index in queues.indices where !queues[index].isEmpty {
+                let audio = try PocketsphinxConversation.audio(queues[index].removeFirst())
+                clips.append(Clip(voice: voices[index].name, start: Double(samples.count) / 16_000, end: Double(samples.count + audio.count) / 16_000))
+                samples += audio + [Float](repeating: 0, count: 24_000)
+            }
+        }
+        return (samples.map { Int16(max(-1, min(1, $0)) * 32_767) }, clips)
+    }
+
+    @Test("a stream that labels speakers: the enrolled reader by name, the two other voices as Speaker 1 and 2, each utterance its voice's; shown on /live and the draft page", .takesTurns)
+    func labelledStream() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("stream-speakers")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "1", "--admin-token", "admin"])
+        defer { Task { await server.kill() } }
+
+        // Enrol the reader from a job on a clip the stream will not play.
+        let heldOut = directory.appendingPathComponent("reader.wav")
+        try AudioFile.wavData(try PocketsphinxConversation.audio(PocketsphinxConversation.heldOut[0])).write(to: heldOut)
+        let job = try await server.submit(heldOut, fields: ["diarize": "true", "max_speakers": "1"])
+        #expect(try await server.waitForJob(job)["state"] as? String == "succeeded")
+        let enrolled = try await server.request(
+            "POST", "/api/v1/jobs/\(job)/speakers/S1/enroll", body: Data(#"{"name":"Marianne"}"#.utf8), contentType: "application/json",
+            bearer: "admin"
+        )
+        #expect(enrolled.status == 201, "\(enrolled.text)")
+
+        let (samples, clips) = try Self.broadcast()
+        let radio = try await RadioStation(samples: samples, ending: .hang)
+        let created = try await server.request(
+            "POST", "/api/v1/streams", body: Data(#"{"name":"panel","url":"http://127.0.0.1:\#(radio.port)/radio.wav","language":"en","diarize":true}"#.utf8),
+            contentType: "application/json", bearer: "admin"
+        )
+        #expect(created.status == 201, "\(created.text)")
+        let id = try #require(try created.json()["id"] as? String)
+        #expect(try created.json()["diarize"] as? Bool == true)
+        var played = radio.played.makeAsyncIterator()
+        _ = await played.next()
+        // Stopping stores every utterance heard before the answer comes.
+        #expect(try await server.request("POST", "/api/v1/streams/\(id)/stop", bearer: "admin").status == 200)
+        await radio.shutDown()
+
+        let listed = try await server.request("GET", "/api/v1/drafts?session_id=stream-\(id)&limit=100", bearer: "admin").json()
+        let drafts = try #require(listed["drafts"] as? [[String: Any]]).reversed().filter { !($0["text"] as? String ?? "").isEmpty }
+        var labels: [(voice: String, speaker: String?)] = []
+        for draft in drafts {
+            let offset = draft["offset_seconds"] as? Double ?? 0
+            let middle = offset + (draft["duration_seconds"] as? Double ?? 0) / 2
+            let clip = try #require(clips.min { abs(($0.start + $0.end) / 2 - middle) < abs(($1.start + $1.end) / 2 - middle) })
+            let speaker = draft["speaker"] as? String
+            labels.append((clip.voice, speaker))
+            let segments = draft["segments"] as? [[String: Any]] ?? []
+            #expect(segments.allSatisfy { $0["speaker"] as? String == speaker }, "a draft's segments carry its speaker: \(draft)")
+        }
+        #expect(Set(labels.map(\.voice)) == ["librivox", "cards", "numbers"], "\(labels)")
+        #expect(labels.filter { $0.voice == "librivox" }.allSatisfy { $0.speaker == "Marianne" }, "\(labels)")
+        let others = labels.filter { $0.voice != "librivox" }
+        #expect(Set(others.map(\.speaker)) == ["Speaker 1", "Speaker 2"], "\(labels)")
+        #expect(Dictionary(grouping: others, by: \.voice).values.allSatisfy { Set($0.map(\.speaker)).count == 1 }, "\(labels)")
+
+        // The events say who spoke, and the pages show it.
+        let events = try await server.request("GET", "/api/v1/events/log?types=draft.ended&limit=500", bearer: "admin").json()
+        let ended = (events["events"] as? [[String: Any]] ?? []).compactMap { $0["data"] as? [String: Any] }
+        #expect(ended.contains { $0["speaker"] as? String == "Marianne" }, "\(ended)")
+        let page = try await server.request("GET", "/live?session=stream-\(id)", bearer: "admin").text
+        #expect(page.contains("<td data-speaker>Marianne</td>") && page.contains("<td data-speaker>Speaker 2</td>"))
+        let first = try #require(drafts.first?["id"] as? String)
+        #expect(try await server.request("GET", "/drafts/\(first)", bearer: "admin").text.contains("<span data-speaker>Marianne</span>"))
+        #expect(await server.terminate() == 0)
+    }
+}
