@@ -30,6 +30,19 @@ public enum PocketsphinxConversation {
     /// Speech per voice in the test conversation.
     public static let secondsPerVoice = 15.0
 
+    /// Every clip of `voices`, one voice's after another's in turn (librivox, cards, numbers,
+    /// librivox, …) until all are used: a stream's utterances, each of one voice.
+    public static func clipsInTurn(voices: [(name: String, clips: [String])] = voices) throws -> [(voice: String, samples: [Float])] {
+        var queues = voices.map(\.clips)
+        var order: [(String, [Float])] = []
+        while queues.contains(where: { !$0.isEmpty }) {
+            for index in queues.indices where !queues[index].isEmpty {
+                order.append((voices[index].name, try audio(queues[index].removeFirst())))
+            }
+        }
+        return order
+    }
+
     /// Samples of a pocketsphinx-testdata file.
     public static func audio(_ relativePath: String) throws -> [Float] {
         try AudioFile.read(directory.appendingPathComponent(relativePath))

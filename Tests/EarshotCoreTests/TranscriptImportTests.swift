@@ -26,4 +26,18 @@ struct TranscriptImportTests {
         #expect(throws: TranscriptImport.Malformed.self) { _ = try TranscriptImport.segments("WEBVTT\n\n", format: .vtt) }
         #expect(throws: TranscriptImport.Malformed.self) { _ = try TranscriptImport.segments("<html>", format: .json) }
     }
+
+    /// Found by the transcript-import fuzzer: `Double("01.e500")` is infinity, and a segment ending at
+    /// infinity broke the SRT export's invariants.
+    @Test("times are digits: exponents, infinities, NaN and hexadecimal are refused, not read as numbers")
+    func timesAreDigits() throws {
+        for stamp in ["00:00:01,e500", "00:00:1e3", "00:00:nan", "00:00:inf", "00:00:0x1p3", "00:00:.5", "00:00:5.", "00:-1:00", "00:00:1.2.3", "٠٠:٠٠:٠١"] {
+            #expect(TranscriptImport.seconds(stamp) == nil, "\(stamp)")
+        }
+        #expect(TranscriptImport.seconds("01:02:03,250") == 3723.25)
+        #expect(TranscriptImport.seconds("02:03.5") == 123.5)
+        #expect(throws: TranscriptImport.Malformed.self) {
+            _ = try TranscriptImport.segments("t\n00:000 --> 00:00:01,e500\nHe0\u{0}ere\n2\n0:00:00\u{0B}", format: .srt)
+        }
+    }
 }

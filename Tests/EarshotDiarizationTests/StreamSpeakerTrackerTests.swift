@@ -10,23 +10,10 @@ import Testing
 /// 0.60–0.82, which is why the same-voice threshold is 0.80 and a voice is matched by its growing
 /// centroid rather than by its first utterance.
 struct StreamSpeakerTrackerTests {
-    /// The pocketsphinx clips as a stream would deliver them: one voice's clip after another's, in turn.
-    static func utterances() throws -> [(voice: String, samples: [Float])] {
-        let voices = PocketsphinxConversation.voices
-        var queues = voices.map(\.clips)
-        var order: [(String, [Float])] = []
-        while queues.contains(where: { !$0.isEmpty }) {
-            for index in queues.indices where !queues[index].isEmpty {
-                order.append((voices[index].name, try PocketsphinxConversation.audio(queues[index].removeFirst())))
-            }
-        }
-        return order
-    }
-
     static func labels(enrolled: [EnrolledSpeaker]) async throws -> [(voice: String, label: String?)] {
         var tracker = StreamSpeakerTracker()
         var labels: [(String, String?)] = []
-        for utterance in try utterances() {
+        for utterance in try PocketsphinxConversation.clipsInTurn() {
             let embedding = try await TestData.embedding(of: utterance.samples)
             labels.append((utterance.voice, tracker.speaker(of: embedding, seconds: Double(utterance.samples.count) / 16_000, enrolled: enrolled)))
         }

@@ -17,16 +17,11 @@ struct StreamDiarizationEndToEndTests {
     /// The voices' clips in turn (librivox, cards, numbers, librivox, …), 1.5 s of silence apart
     /// so each is an utterance of its own.
     static func broadcast() throws -> (samples: [Int16], clips: [Clip]) {
-        let voices = PocketsphinxConversation.voices
-        var queues = voices.map(\.clips)
         var samples = [Float](repeating: 0, count: 8_000)
         var clips: [Clip] = []
-        while queues.contains(where: { !$0.isEmpty }) {
-            for index in queues.indices where !queues[index].isEmpty {
-                let audio = try PocketsphinxConversation.audio(queues[index].removeFirst())
-                clips.append(Clip(voice: voices[index].name, start: Double(samples.count) / 16_000, end: Double(samples.count + audio.count) / 16_000))
-                samples += audio + [Float](repeating: 0, count: 24_000)
-            }
+        for (voice, audio) in try PocketsphinxConversation.clipsInTurn() {
+            clips.append(Clip(voice: voice, start: Double(samples.count) / 16_000, end: Double(samples.count + audio.count) / 16_000))
+            samples += audio + [Float](repeating: 0, count: 24_000)
         }
         return (samples.map { Int16(max(-1, min(1, $0)) * 32_767) }, clips)
     }

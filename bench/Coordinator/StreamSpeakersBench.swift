@@ -23,14 +23,7 @@ struct StreamSpeakersRow {
 
 /// The clips in turn, their voices, and one file of them all (0.5 s apart) for the baseline.
 func streamSpeakersRow(diarizer: Diarizer, earshot: String, repeats: Int, directory: URL) throws -> StreamSpeakersRow {
-    let voices = PocketsphinxConversation.voices
-    var queues = voices.map(\.clips)
-    var utterances: [(voice: String, samples: [Float])] = []
-    while queues.contains(where: { !$0.isEmpty }) {
-        for index in queues.indices where !queues[index].isEmpty {
-            utterances.append((voices[index].name, try PocketsphinxConversation.audio(queues[index].removeFirst())))
-        }
-    }
+    let utterances = try PocketsphinxConversation.clipsInTurn()
     let joined = utterances.flatMap { $0.samples + [Float](repeating: 0, count: 8_000) }
     let file = directory.appendingPathComponent("stream-utterances.wav")
     try AudioFile.wavData(joined).write(to: file)

@@ -58,15 +58,21 @@ public enum TranscriptImport {
     }
 
     /// `HH:MM:SS,mmm`, `HH:MM:SS.mmm` or `MM:SS.mmm`.
-    static func seconds(_ stamp: String) -> Double? {
+    public static func seconds(_ stamp: String) -> Double? {
         let parts = stamp.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: ".").split(separator: ":")
         guard (2...3).contains(parts.count) else { return nil }
         var total = 0.0
-        for part in parts {
-            guard let value = Double(part), value >= 0 else { return nil }
+        for (index, part) in parts.enumerated() {
+            // Digits only (a fraction on the seconds): Double() alone also reads "1e500" (infinity),
+            // "nan" and hexadecimal, none of which is a time.
+            let isSeconds = index == parts.count - 1
+            guard !part.isEmpty, part.allSatisfy({ $0.isASCII && ($0.isNumber || (isSeconds && $0 == ".")) }),
+                  part.filter({ $0 == "." }).count <= 1, part.first != ".", part.last != ".",
+                  let value = Double(part)
+            else { return nil }
             total = total * 60 + value
         }
-        return total
+        return total.isFinite ? total : nil
     }
 
     /// `<v Speaker>`, `<i>`, `<c.loud>` and the like are styling, not words.
