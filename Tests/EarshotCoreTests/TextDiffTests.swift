@@ -27,4 +27,16 @@ struct TextDiffTests {
         #expect(TextDiff.changes(from: "hello", to: "") == [TextChange(start: 0, end: 1, original: "hello", replacement: "")])
         #expect(TextDiff.apply(TextDiff.changes(from: "x  y\nz", to: "x z"), to: "x  y\nz") == "x z")
     }
+
+    /// Found by the text-diff fuzzer: after a vertical tab, U+06D7 (a combining mark) starts a word;
+    /// joined to the word before with a space, the space and the mark made one character, which
+    /// counted as whitespace, and the word lost its mark.
+    @Test("a word that starts with a combining mark keeps it through changes and their application")
+    func combiningMarkAfterControl() {
+        let original = "the cat sat on the mat"
+        let revised = "the cat sat on a\u{0}\u{0B}\u{06D7}e mat"
+        let applied = TextDiff.apply(TextDiff.changes(from: original, to: revised), to: original)
+        #expect(TextDiff.words(applied) == TextDiff.words(revised), "\(applied.debugDescription)")
+        #expect(TextDiff.words(revised).map(String.init) == ["the", "cat", "sat", "on", "a\u{0}", "\u{06D7}e", "mat"])
+    }
 }

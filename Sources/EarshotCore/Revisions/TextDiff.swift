@@ -22,8 +22,11 @@ public struct TextChange: Codable, Sendable, Hashable {
 /// Words are split on whitespace and compared exactly (a changed comma is a changed word), with a
 /// longest-common-subsequence alignment, so unchanged words anchor the spans between them.
 public enum TextDiff {
+    /// The words of `text`: split at whitespace scalars, not characters. A word that starts with a
+    /// combining mark (after a control character, where it stands alone) would otherwise merge with
+    /// the space that ``apply(_:to:)`` joins it with, and vanish from the next reading.
     public static func words(_ text: String) -> [Substring] {
-        text.split(whereSeparator: \.isWhitespace)
+        text.unicodeScalars.split(whereSeparator: \.properties.isWhitespace).map(Substring.init)
     }
 
     /// The changes from `original` to `revised`, in order, none overlapping.
