@@ -57,7 +57,7 @@ public struct StreamSpeakerTracker: Sendable {
             } else if let closest, voices[closest].enrolledId == nil {
                 index = closest
             } else {
-                index = appendVoice(label: known.speaker.name, embedding: embedding, seconds: 0, enrolledId: nil)
+                index = appendVoice(label: known.speaker.name, embedding: embedding, seconds: 0)
             }
             link(index, to: known.speaker)
             absorb(embedding, seconds: seconds, into: index)
@@ -74,7 +74,7 @@ public struct StreamSpeakerTracker: Sendable {
         }
         guard seconds >= Self.minimumNewVoiceSeconds else { return nil }
         unnamedCount += 1
-        let index = appendVoice(label: "Speaker \(unnamedCount)", embedding: embedding, seconds: seconds, enrolledId: nil)
+        let index = appendVoice(label: "Speaker \(unnamedCount)", embedding: embedding, seconds: seconds)
         return voices[index].label
     }
 
@@ -92,8 +92,9 @@ public struct StreamSpeakerTracker: Sendable {
         voices[index].label = speaker.name
     }
 
-    private mutating func appendVoice(label: String, embedding: [Float], seconds: Double, enrolledId: String?) -> Int {
-        voices.append(Voice(label: label, centroid: embedding, seconds: seconds, enrolledId: enrolledId))
+    /// A new voice, not yet linked to an enrolled speaker (``link(_:to:)`` does that).
+    private mutating func appendVoice(label: String, embedding: [Float], seconds: Double) -> Int {
+        voices.append(Voice(label: label, centroid: embedding, seconds: seconds, enrolledId: nil))
         return voices.count - 1
     }
 
