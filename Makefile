@@ -27,6 +27,7 @@ test: setup-tests
 	$(SWIFT) build --product earshot
 	.venv/bin/python tests/browser/ui_test.py --earshot .build/debug/earshot --out test-output/browser
 	.venv/bin/python tests/openai/openai_test.py --earshot .build/debug/earshot
+	.venv/bin/python -m unittest tests/engine/fitted_window_test.py
 	.venv/bin/python tests/fuzz/api_fuzz.py --earshot .build/debug/earshot --examples 10 --min-requests 1000
 	./scripts/fuzz-native.sh 10
 

@@ -14,6 +14,10 @@ enum EngineProtocol {
         var wordTimestamps: Bool
         var initialPrompt: String?
         var temperature: Double?
+        /// Sent only for fitted windows (`fit_window`, `provisional`), so a standard request
+        /// reads as it always did.
+        var fitWindow: Bool?
+        var provisional: Bool?
     }
 
     struct CancelRequest: Encodable {

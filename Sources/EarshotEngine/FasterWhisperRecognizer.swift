@@ -61,11 +61,15 @@ public actor FasterWhisperRecognizer: SpeechRecognizer {
             try await ensureStarted()
             try Task.checkCancellation()
             pending[id] = continuation
-            let message = EngineProtocol.TranscribeRequest(
+            var message = EngineProtocol.TranscribeRequest(
                 id: id, audio: request.audio.url.path, model: request.options.model, language: request.options.language,
                 beamSize: request.options.beamSize, wordTimestamps: request.options.wordTimestamps,
                 initialPrompt: request.options.prompt, temperature: request.options.temperature
             )
+            if case .fitted(let provisional) = request.window {
+                message.fitWindow = true
+                message.provisional = provisional
+            }
             do {
                 try worker?.send(EngineProtocol.encode(message))
             } catch {

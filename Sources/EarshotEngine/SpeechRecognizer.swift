@@ -5,11 +5,29 @@ import EarshotCore
 public struct RecognitionRequest: Sendable, Hashable {
     public var audio: DecodedAudio
     public var options: TranscriptionOptions
+    /// How much audio the encoder sees at a time.
+    public var window: AudioWindow
 
-    public init(audio: DecodedAudio, options: TranscriptionOptions) {
+    public init(audio: DecodedAudio, options: TranscriptionOptions, window: AudioWindow = .standard) {
         self.audio = audio
         self.options = options
+        self.window = window
     }
+}
+
+/// How much audio Whisper's encoder sees at a time.
+public enum AudioWindow: Sendable, Hashable {
+    /// Whisper's 30-second windows, however short the audio: what it was trained on.
+    case standard
+    /// A window fitted to the audio (under 30 s; longer audio gets standard windows): several
+    /// times faster on a short utterance, decoded as one segment. Short windows can set the
+    /// decoder looping ("he was not he was not…"). A definitive request (a final) is then decoded
+    /// again with standard windows. A `provisional` one (a partial, replaced within a second)
+    /// answers what came before the loop, and leaves out a segment the decoder was unsure of
+    /// (average log-probability under -1: on the first half second of speech, mostly invented
+    /// words). Engines that cannot fit windows use standard ones (whisper.cpp: its reduced
+    /// `audio_ctx` changed words and looped on short audio).
+    case fitted(provisional: Bool)
 }
 
 /// What an engine reports while it works, in order: `info` once, then segments as they are decoded.

@@ -14,6 +14,13 @@ reply to that request):
     {"op":"transcribe","id":"r2","audio":"/path/x.f32","model":"tiny.en","language":null,
      "beam_size":5,"word_timestamps":false,"vad_filter":false}
         -> {"type":"info",...}, then {"type":"segment",...} per segment, then {"type":"done",...}
+    Optional in a transcribe request: "initial_prompt", "temperature", and "fit_window": true,
+    which encodes only the audio there is (plus half a second of silence) instead of a whole
+    30-second window: several times faster on short utterances (live partials and finals). The
+    result is one segment; if the decoder looped, the request is decoded again the standard way
+    (full window, no prompt). With "provisional": true (a live partial) it instead answers what came
+    before the loop, and leaves out segments the decoder was unsure of (average log-probability
+    under -1).
     {"op":"cancel","id":"r2"}     stops r2 between two segments; r2 then ends with code "cancelled"
     {"op":"shutdown"}             (or stdin EOF) exits 0 once the requests read before it are done
 
@@ -22,6 +29,8 @@ one of bad_request, model_not_found, bad_audio, engine_error, cancelled.
 """
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import logging
 import math
@@ -365,12 +374,91 @@ def load_audio(path):
     return samples
 
 
+# Whisper's encoder was trained on 30-second windows (3,000 feature frames); faster-whisper pads
+# every window to that, so a one-second utterance costs as much to encode as thirty seconds.
+FULL_WINDOW_FRAMES = 3000
+FRAMES_PER_SECOND = 100
+SAMPLE_RATE = 16000
+# Fitted windows end in this much digital silence: without it the decoder, meeting the end of
+# the features mid-word, tends to repeat or invent a continuation; with it, it ends its sentence.
+FIT_TAIL_SECONDS = 0.5
+
+
+def fitted_audio(audio):
+    """The audio with the silent tail a fitted window needs, or None when it does not fit one."""
+    tail = numpy.zeros(int(FIT_TAIL_SECONDS * SAMPLE_RATE), dtype=audio.dtype)
+    padded = numpy.concatenate([audio, tail])
+    frames = math.ceil(padded.size * FRAMES_PER_SECOND / SAMPLE_RATE) + 1
+    return (padded, frames) if frames < FULL_WINDOW_FRAMES else None
+
+
+# A fitted window decodes at most this many tokens per second of audio (plus a few): fast speech
+# is ~6; a decoder caught in a loop hits the cap and the request falls back to the full window.
+FIT_TOKENS_PER_SECOND = 8
+# faster-whisper refuses a prompt plus max_new_tokens over Whisper's 448; prompts take up to 223
+# tokens, and the start-of-transcript sequence a few more.
+FIT_MAX_NEW_TOKENS = 200
+
+
+def fitted_token_cap(duration):
+    return min(FIT_MAX_NEW_TOKENS, int(duration * FIT_TOKENS_PER_SECOND) + 8)
+
+
+def loop_start(text):
+    """Where the decoder began repeating itself, as a count of the text's words, or None.
+
+    A loop is a phrase of two or more words said twice in a row, or one word four times. Short
+    windows make Whisper loop ("he was not he was not ..."); a person rarely repeats a phrase back
+    to back, and when they do, a final costs time (it is decoded again), a partial a few words."""
+    words = ["".join(c for c in w.lower() if c.isalnum()) for w in text.split()]
+    count = len(words)
+    for end in range(count):
+        for length in range(2, (end + 1) // 2 + 1):
+            first = words[end + 1 - 2 * length:end + 1 - length]
+            if all(first) and first == words[end + 1 - length:end + 1]:
+                return end + 1 - length
+        if end >= 3 and words[end] and len(set(words[end - 3:end + 1])) == 1:
+            return end - 2
+    return None
+
+
+def cut_loop(segment):
+    """The segment up to where it began repeating itself (a partial's text)."""
+    start = loop_start(segment.text)
+    if start is None:
+        return segment
+    kept = " ".join(segment.text.split()[:start])
+    return dataclasses.replace(segment, text=(" " + kept) if kept else "")
+
+
+@contextlib.contextmanager
+def fitted_window(frames):
+    """While active, faster-whisper pads or trims each window to `frames` instead of 3,000.
+
+    faster-whisper has no option for this, so its module's `pad_or_trim` is swapped for the
+    duration of one request (requests run one at a time, on the main thread). CTranslate2's
+    encoder accepts any length; only the padding was fixed.
+    """
+    import faster_whisper.transcribe as transcribe_module
+
+    original = transcribe_module.pad_or_trim
+
+    def fitted(array, length=FULL_WINDOW_FRAMES, *, axis=-1):
+        return original(array, min(length, frames), axis=axis)
+
+    transcribe_module.pad_or_trim = fitted
+    try:
+        yield
+    finally:
+        transcribe_module.pad_or_trim = original
+
+
 def is_english_only(name, model):
     return name.endswith(".en") or not model.model.is_multilingual
 
 
 def segment_reply(request_id, segment, duration):
-    """One decoded segment, with how far through the audio it reaches."""
+    """One decoded segment, within the audio's `duration`, with how far through it reaches."""
     words = None
     if segment.words is not None:
         words = [
@@ -381,14 +469,45 @@ def segment_reply(request_id, segment, duration):
     return {
         "type": "segment",
         "id": request_id,
-        "start": segment.start,
-        "end": segment.end,
+        # A fitted window's silent tail is not part of the audio: nothing may end inside it.
+        "start": min(segment.start, duration),
+        "end": min(segment.end, duration),
         "text": segment.text,
         "avg_logprob": segment.avg_logprob,
         "no_speech_prob": segment.no_speech_prob,
         "words": words,
         "progress": progress,
     }
+
+
+def decode_fitted(model, fitted, duration, options):
+    """Decodes a fitted window in one pass, as one segment: (segments, language, probability,
+    looped), looped being true when the decoder repeated itself or ran into the token cap.
+
+    Without timestamps, because with them faster-whisper seeks on from the last one and re-decodes
+    the sliver left before the silent tail, repeating the utterance (measured: 15 copies of a
+    3-second one). Decoded here, not lazily, so a loop is seen before anything is sent."""
+    padded, frames = fitted
+    cap = fitted_token_cap(duration)
+    with fitted_window(frames):
+        segments, info = model.transcribe(padded, without_timestamps=True, max_new_tokens=cap, **options)
+        segments = list(segments)
+    looped = any(len(segment.tokens) >= cap or loop_start(segment.text) is not None for segment in segments)
+    return segments, info.language, info.language_probability, looped
+
+
+# Below this average log-probability a provisional segment is left out: on the first half second
+# of speech such segments were mostly invented ("you", "a variety", "Hadi Mary" for "had he married").
+PROVISIONAL_MIN_LOGPROB = -1.0
+
+
+def settle_fitted(segments, looped, provisional):
+    """What a fitted window's decode answers. Definitive: its segments, or None (decode the full
+    window instead) when it looped. Provisional: the confident segments, cut where a loop began."""
+    if not provisional:
+        return None if looped else segments
+    kept = [cut_loop(segment) if looped else segment for segment in segments]
+    return [segment for segment in kept if segment.text.strip() and segment.avg_logprob >= PROVISIONAL_MIN_LOGPROB]
 
 
 def transcribe(request, models, writer, cancel_flag):
@@ -405,6 +524,8 @@ def transcribe(request, models, writer, cancel_flag):
     word_timestamps = optional(request, "word_timestamps", bool, False)
     vad_filter = optional(request, "vad_filter", bool, False)
     initial_prompt = optional(request, "initial_prompt", str, None) or None
+    fit_window = optional(request, "fit_window", bool, False)
+    provisional = optional(request, "provisional", bool, False)
     temperature = request.get("temperature")
     if temperature is not None and (isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 <= temperature <= 1):
         raise WorkerError("bad_request", "'temperature' must be a number in 0...1")
@@ -419,34 +540,46 @@ def transcribe(request, models, writer, cancel_flag):
         language = "en"  # an English-only model cannot do anything else; detection would be wasted work
     elif language is not None and language not in model.supported_languages:
         raise WorkerError("bad_request", f"language {language!r} is not supported by model {name!r}")
+    duration = audio.size / SAMPLE_RATE
     started = time.monotonic()
-    segments, info = model.transcribe(
-        audio,
-        language=language,
-        beam_size=beam_size,
-        word_timestamps=word_timestamps,
-        vad_filter=vad_filter,
-        condition_on_previous_text=True,
-        initial_prompt=initial_prompt,
-        **sampling,
+    options = dict(
+        language=language, beam_size=beam_size, word_timestamps=word_timestamps, vad_filter=vad_filter,
+        condition_on_previous_text=True, initial_prompt=initial_prompt, **sampling,
     )
+    fitted = fitted_audio(audio) if fit_window else None
+    decoded = None
+    if fitted is not None:
+        segments, detected, probability, looped = decode_fitted(model, fitted, duration, options)
+        if looped:
+            log.info("fitted window looped on %s (%.1fs audio); %s", request_id, duration,
+                     "keeping what came before the loop" if provisional else "decoding the full window")
+        settled = settle_fitted(segments, looped=looped, provisional=provisional)
+        decoded = None if settled is None else (settled, detected, probability)
+    if decoded is None:
+        if fitted is not None:
+            # What set it looping is usually a prompt on short audio: the standard way, without one.
+            options["initial_prompt"] = None
+        segments, info = model.transcribe(audio, **options)
+        decoded = (segments, info.language, info.language_probability)
+    segments, detected, probability = decoded
     writer.emit({
         "type": "info",
         "id": request_id,
-        "language": info.language,
-        "language_probability": float(info.language_probability),
-        "duration": info.duration,
+        "language": detected,
+        "language_probability": float(probability),
+        "duration": duration,
     })
     try:
         for segment in segments:
             if cancel_flag.is_set():
                 raise Cancelled()
-            writer.emit(segment_reply(request_id, segment, info.duration))
+            writer.emit(segment_reply(request_id, segment, duration))
             if cancel_flag.is_set():
                 raise Cancelled()
     finally:
-        segments.close()  # stop the generator's decoding work right away
-    log.info("transcribed %s (%.1fs audio) in %.2fs", request_id, info.duration, time.monotonic() - started)
+        if hasattr(segments, "close"):
+            segments.close()  # stop the generator's decoding work right away
+    log.info("transcribed %s (%.1fs audio%s) in %.2fs", request_id, duration, ", fitted window" if fitted else "", time.monotonic() - started)
     writer.emit({"type": "done", "id": request_id})
 
 

@@ -18,6 +18,7 @@ actor LiveEngine {
         var session: String
         var samples: [Float]
         var options: TranscriptionOptions
+        var kind: Kind
         var continuation: CheckedContinuation<[Segment]?, any Error>
         var enqueued: ContinuousClock.Instant
     }
@@ -41,7 +42,7 @@ actor LiveEngine {
     /// partial of the same session replaced this one before it ran.
     func transcribe(session: String, samples: [Float], options: TranscriptionOptions, kind: Kind) async throws -> [Segment]? {
         try await withCheckedThrowingContinuation { continuation in
-            let pending = Pending(session: session, samples: samples, options: options, continuation: continuation, enqueued: .now)
+            let pending = Pending(session: session, samples: samples, options: options, kind: kind, continuation: continuation, enqueued: .now)
             switch kind {
             case .final:
                 finals.append(pending)
@@ -90,7 +91,7 @@ actor LiveEngine {
     private func drain() async {
         while let work = next() {
             do {
-                work.continuation.resume(returning: try await recognize(work.samples, options: work.options))
+                work.continuation.resume(returning: try await recognize(work.samples, options: work.options, kind: work.kind))
             } catch {
                 work.continuation.resume(throwing: error)
             }
@@ -98,7 +99,7 @@ actor LiveEngine {
         running = false
     }
 
-    private func recognize(_ samples: [Float], options: TranscriptionOptions) async throws -> [Segment] {
+    private func recognize(_ samples: [Float], options: TranscriptionOptions, kind: Kind) async throws -> [Segment] {
         if !prepared {
             try await recognizer.prepare()
             prepared = true
@@ -109,7 +110,13 @@ actor LiveEngine {
         defer { try? FileManager.default.removeItem(at: file) }
         try samples.withUnsafeBufferPointer { Data(buffer: $0) }.write(to: file)
         var segments: [Segment] = []
-        for try await event in recognizer.recognize(RecognitionRequest(audio: DecodedAudio(url: file, sampleCount: samples.count), options: options)) {
+        // Utterances are short (the VAD cuts them at 30 s): a window fitted to each is several
+        // times faster to encode than Whisper's usual 30 seconds, at the same accuracy. A looped
+        // partial is cut (the next comes soon); a looped final is decoded again in full.
+        let request = RecognitionRequest(
+            audio: DecodedAudio(url: file, sampleCount: samples.count), options: options, window: .fitted(provisional: kind == .partial)
+        )
+        for try await event in recognizer.recognize(request) {
             if case .segment(let segment, _) = event { segments.append(segment) }
         }
         return segments

@@ -100,7 +100,12 @@ struct LiveRoute: Sendable {
                 var count = 0
                 for await work in finals {
                     count += 1
-                    send.yield(await finish(work, sessionId: hello.sessionId, options: hello.options, engine: engine, logger: logger))
+                    var options = hello.options
+                    // Finals only: a partial's second of audio plus a prompt is what sets Whisper looping.
+                    options.prompt = state.prompt
+                    let message = await finish(work, sessionId: hello.sessionId, options: options, engine: engine, logger: logger)
+                    if case .final(_, _, let text) = message { state.said(text) }
+                    send.yield(message)
                 }
                 send.yield(.end(drafts: count))
                 send.finish()
@@ -113,6 +118,7 @@ struct LiveRoute: Sendable {
                 guard let message = try await messages.next() else { break }
                 switch message {
                 case .binary(let buffer):
+                    if state.takeEmptyPartial() { tracker.partialWasEmpty() }
                     steps = tracker.append(decoder.samples(from: buffer.readableBytesView))
                 case .text(let text):
                     guard LiveHello.isEndMessage(text) else {
@@ -128,6 +134,10 @@ struct LiveRoute: Sendable {
                         defer { state.partialDone() }
                         let segments = try? await engine.transcribe(session: hello.sessionId, samples: partial.samples, options: hello.options, kind: .partial)
                         guard let segments, state.isCurrent(partial.draftId) else { return }
+                        guard !segments.isEmpty else {
+                            state.partialWasEmpty()
+                            return
+                        }
                         send.yield(.partial(draftId: partial.draftId, segments: Self.live(segments, from: partial.start, completed: false)))
                     }
                 }
@@ -195,16 +205,29 @@ struct LiveRoute: Sendable {
     }
 }
 
-/// What a session's reader and its partial tasks share: the open draft and whether a partial
-/// is already being recognized (one at a time per session).
+/// What a session's reader and its partial tasks share: the open draft, whether a partial
+/// is already being recognized (one at a time per session), and what was said so far.
 final class LiveSessionState: Sendable {
     private struct State {
         var draft: String?
         var partialRunning = false
+        var emptyPartial = false
+        var context = SpokenContext()
     }
     private let state = Mutex(State())
 
-    func open(_ draft: String) { state.withLock { $0.draft = draft } }
+    /// The recognizer's prompt: the end of the session's finals so far.
+    var prompt: String? { state.withLock { $0.context.prompt } }
+
+    /// Records a final's text as context for the utterances after it.
+    func said(_ text: String) { state.withLock { $0.context.append(text) } }
+
+    func open(_ draft: String) {
+        state.withLock {
+            $0.draft = draft
+            $0.emptyPartial = false
+        }
+    }
 
     /// Ends the open draft, returning its id.
     func close() -> String? {
@@ -224,6 +247,17 @@ final class LiveSessionState: Sendable {
     }
 
     func partialDone() { state.withLock { $0.partialRunning = false } }
+
+    /// The open utterance's partial said nothing: the reader should ask for the next one soon.
+    func partialWasEmpty() { state.withLock { $0.emptyPartial = true } }
+
+    /// Whether a partial came back empty since the last call.
+    func takeEmptyPartial() -> Bool {
+        state.withLock { state in
+            defer { state.emptyPartial = false }
+            return state.emptyPartial
+        }
+    }
 
     /// Partials of an utterance that has since ended are never shown.
     func isCurrent(_ draft: String) -> Bool { state.withLock { $0.draft == draft } }

@@ -29,13 +29,23 @@ struct UtteranceTracker: Sendable {
     private var utteranceStart: Int?
     private var lastPartial = 0
 
-    init(partialIntervalSeconds: Double = 1.0, firstPartialSeconds: Double = 0.6, detector: VoiceActivityDetector = VoiceActivityDetector()) {
+    init(partialIntervalSeconds: Double = 1.0, firstPartialSeconds: Double = 0.4, detector: VoiceActivityDetector = VoiceActivityDetector()) {
         self.detector = detector
         partialIntervalSamples = Int(partialIntervalSeconds * Double(Self.sampleRate))
         firstPartialSamples = Int(firstPartialSeconds * Double(Self.sampleRate))
     }
 
     var isInUtterance: Bool { utteranceStart != nil }
+
+    /// After a partial that said nothing (too little speech yet, or a looped decode was dropped),
+    /// the next is due this soon rather than a whole interval later, so the first words show early.
+    static let emptyPartialRetrySeconds = 0.2
+
+    /// The last partial came back empty: the next one is due after ``emptyPartialRetrySeconds``.
+    mutating func partialWasEmpty() {
+        guard utteranceStart != nil else { return }
+        lastPartial = min(lastPartial, detector.position - partialIntervalSamples + Int(Self.emptyPartialRetrySeconds * Double(Self.sampleRate)))
+    }
 
     mutating func append(_ samples: [Float]) -> [Step] {
         buffer.append(contentsOf: samples)
