@@ -145,11 +145,17 @@ final class StreamRunner: Sendable {
         let (finals, enqueueFinal) = AsyncStream<LiveRoute.UtteranceAudio>.makeStream()
         let options = TranscriptionOptions(model: source.model, language: source.language, beamSize: 1, wordTimestamps: false)
         let transcriber = Task { [finisher, speakers, logger, source] in
+            // Each utterance is prompted with the end of what the stream said before it, as on a
+            // live WebSocket session: names and spellings stay consistent from one to the next.
+            var context = SpokenContext()
             for await work in finals {
                 do {
+                    var prompted = options
+                    prompted.prompt = context.prompt
                     // The voice is embedded while the words are recognised: neither waits for the other.
                     async let speaker = speakers?.label(work.samples)
-                    let recognized = try await finisher.transcribe(work, sessionId: source.sessionId, options: options)
+                    let recognized = try await finisher.transcribe(work, sessionId: source.sessionId, options: prompted)
+                    context.append(recognized.map(\.text).joined(separator: " "))
                     _ = try await finisher.keep(work, segments: recognized, options: options, speaker: await speaker, logger: logger)
                     self.shared.withLock { $0.status.drafts += 1 }
                 } catch {
