@@ -37,8 +37,8 @@ struct UtteranceTracker: Sendable {
 
     var isInUtterance: Bool { utteranceStart != nil }
 
-    /// After a partial that said nothing (too little speech yet, or a looped decode was dropped),
-    /// the next is due this soon rather than a whole interval later, so the first words show early.
+    /// After a partial that said nothing (too little speech yet, or nothing the decoder was sure
+    /// of), the next is due this soon rather than a whole interval later, so the first words show early.
     static let emptyPartialRetrySeconds = 0.2
 
     /// The last partial came back empty: the next one is due after ``emptyPartialRetrySeconds``.
