@@ -98,13 +98,15 @@ struct LiveRoute: Sendable {
             }
             group.addTask {
                 var count = 0
+                // Finals only are prompted with what was said before: a partial's second of audio
+                // plus a prompt is what sets Whisper looping.
+                var context = SpokenContext()
                 for await work in finals {
                     count += 1
                     var options = hello.options
-                    // Finals only: a partial's second of audio plus a prompt is what sets Whisper looping.
-                    options.prompt = state.prompt
+                    options.prompt = context.prompt
                     let message = await finish(work, sessionId: hello.sessionId, options: options, engine: engine, logger: logger)
-                    if case .final(_, _, let text) = message { state.said(text) }
+                    if case .final(_, _, let text) = message { context.append(text) }
                     send.yield(message)
                 }
                 send.yield(.end(drafts: count))
@@ -206,21 +208,14 @@ struct LiveRoute: Sendable {
 }
 
 /// What a session's reader and its partial tasks share: the open draft, whether a partial
-/// is already being recognized (one at a time per session), and what was said so far.
+/// is already being recognized (one at a time per session), and whether the last one was empty.
 final class LiveSessionState: Sendable {
     private struct State {
         var draft: String?
         var partialRunning = false
         var emptyPartial = false
-        var context = SpokenContext()
     }
     private let state = Mutex(State())
-
-    /// The recognizer's prompt: the end of the session's finals so far.
-    var prompt: String? { state.withLock { $0.context.prompt } }
-
-    /// Records a final's text as context for the utterances after it.
-    func said(_ text: String) { state.withLock { $0.context.append(text) } }
 
     func open(_ draft: String) {
         state.withLock {
