@@ -40,6 +40,26 @@ public struct NodeClient: Sendable {
         return try EarshotJSON.decoder().decode(ClaimedWork.self, from: data)
     }
 
+    /// Long-polls for up to `max` jobs at once (`POST /api/v1/node/claims`), e.g. one per free
+    /// slot; empty when none came within `waitSeconds`.
+    public func claimBatch(models: [String]?, diarization: Bool = false, max: Int, waitSeconds: Int) async throws -> [ClaimedWork] {
+        let (data, status) = try await transport.send(
+            .POST, "api/v1/node/claims", query: [URLQueryItem(name: "wait", value: String(waitSeconds))],
+            json: ClaimRequest(models: models, diarization: diarization, max: max),
+            timeout: .seconds(Int64(waitSeconds) + 15)
+        )
+        if status == 204 || data.isEmpty { return [] }
+        return try EarshotJSON.decoder().decode(ClaimedWorkBatch.self, from: data).claims
+    }
+
+    /// Delivers several transcripts in one request (`POST /api/v1/node/completions`); each is
+    /// judged on its own, and the results say which were stored (status 200) and which refused.
+    public func completeAll(_ reports: [CompletionReport]) async throws -> [CompletionResult] {
+        try await transport.send(
+            .POST, "api/v1/node/completions", json: CompletionBatch(completions: reports), timeout: .seconds(120), decoding: CompletionResults.self
+        ).results
+    }
+
     /// Renews the lease with the latest progress; replies with the renewed lease.
     public func progress(jobID: JobID, report: ProgressReport) async throws -> Lease {
         try await transport.send(.POST, "api/v1/node/jobs/\(jobID.rawValue)/progress", json: report, decoding: Lease.self)

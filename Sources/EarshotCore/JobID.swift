@@ -12,8 +12,8 @@ public struct JobID: RawRepresentable, Hashable, Sendable, Codable, CustomString
         self.rawValue = uuid.uuidString.lowercased()
     }
 
-    /// A new random identifier.
-    public static func generate() -> JobID { JobID(rawValue: UUID().uuidString.lowercased()) }
+    /// A new identifier, ordered by creation time (see `TimeOrderedID`).
+    public static func generate() -> JobID { JobID(rawValue: TimeOrderedID.make()) }
 
     public var description: String { rawValue }
 

@@ -15,16 +15,22 @@ public struct HTTPWorkSource: WorkSource {
     let signal: WorkSignal
     let state = ClaimState()
     let logger: Logger
+    /// With several slots, claims and deliveries made at the same time share requests.
+    let batching: BatchingNodeClient?
 
     /// - Parameters:
     ///   - models: the models this node runs; the server only hands out jobs for these (nil: any).
     ///   - canDiarize: whether the node has the speaker model; the server hands out diarization jobs only if so.
     ///   - scratchDirectory: where media is downloaded while its job runs.
     ///   - claimWaitSeconds: how long each claim long-polls the server.
+    ///   - slots: how many workers share this source; above one, their simultaneous claims and
+    ///     deliveries travel together (``BatchingNodeClient``).
     public init(
         client: NodeClient, models: [String]?, canDiarize: Bool = false, scratchDirectory: URL, claimWaitSeconds: Int = 25,
-        signal: WorkSignal = WorkSignal(), logger: Logger = Logger(label: "earshot.node")
+        slots: Int = 1, signal: WorkSignal = WorkSignal(), logger: Logger = Logger(label: "earshot.node")
     ) {
+        self.batching = slots > 1
+            ? BatchingNodeClient(client: client, models: models, diarization: canDiarize, waitSeconds: claimWaitSeconds) : nil
         self.client = client
         self.models = models
         self.canDiarize = canDiarize
@@ -35,6 +41,7 @@ public struct HTTPWorkSource: WorkSource {
     }
 
     public func claim(holder: String) async throws -> ClaimedJob? {
+        if let batching { return try await claimTogether(through: batching) }
         let started = ContinuousClock.now
         // Run as its own task so ``wake()`` can cancel a long poll that would hold up shutdown.
         let request = Task { try await client.claim(models: models, diarization: canDiarize, waitSeconds: claimWaitSeconds) }
@@ -46,21 +53,39 @@ public struct HTTPWorkSource: WorkSource {
             } onCancel: {
                 request.cancel()
             }
-            let early = ContinuousClock.now - started < .seconds(max(1, claimWaitSeconds - 1))
-            state.recordSuccess(emptyPoll: work == nil, returnedEarly: early)
-            return work.map { work in
-                // The media route checks the lease token; carry it on the job, which is all
-                // ``mediaFile(for:)`` is given.
-                var job = work.job
-                job.leaseToken = work.lease.token
-                return ClaimedJob(job: job, lease: work.lease)
-            }
+            return claimed(work, since: started)
         } catch where request.isCancelled {
             state.recordWoken()
             return nil
         } catch {
             state.recordFailure()
             throw error
+        }
+    }
+
+    /// A claim that shares its request with the other slots' (``wake()`` ends the shared wait).
+    private func claimTogether(through batching: BatchingNodeClient) async throws -> ClaimedJob? {
+        let started = ContinuousClock.now
+        do {
+            return claimed(try await batching.claim(), since: started)
+        } catch is CancellationError {
+            state.recordWoken()
+            return nil
+        } catch {
+            state.recordFailure()
+            throw error
+        }
+    }
+
+    private func claimed(_ work: ClaimedWork?, since started: ContinuousClock.Instant) -> ClaimedJob? {
+        let early = ContinuousClock.now - started < .seconds(max(1, claimWaitSeconds - 1))
+        state.recordSuccess(emptyPoll: work == nil, returnedEarly: early)
+        return work.map { work in
+            // The media route checks the lease token; carry it on the job, which is all
+            // ``mediaFile(for:)`` is given.
+            var job = work.job
+            job.leaseToken = work.lease.token
+            return ClaimedJob(job: job, lease: work.lease)
         }
     }
 
@@ -73,8 +98,13 @@ public struct HTTPWorkSource: WorkSource {
     }
 
     public func complete(_ lease: Lease, transcript: Transcript) async throws {
+        let report = CompletionReport(lease: LeaseReference(lease), transcript: transcript)
         try await mapLeaseLoss {
-            try await client.complete(jobID: lease.jobID, report: CompletionReport(lease: LeaseReference(lease), transcript: transcript))
+            if let batching {
+                try await batching.complete(report)
+            } else {
+                try await client.complete(jobID: lease.jobID, report: report)
+            }
         }
     }
 
@@ -124,6 +154,7 @@ public struct HTTPWorkSource: WorkSource {
 
     public func wake() async {
         state.cancelClaims()
+        batching?.wakeClaims()
         signal.notify()
     }
 

@@ -48,6 +48,7 @@ public struct APIError: HTTPResponseError, Sendable {
             case .invalidTransition: return APIError(.conflict, "invalid_state", error.description)
             case .invalidCursor: return APIError(.badRequest, "invalid_cursor", error.description)
             case .leaseLost: return APIError(.conflict, "lease_stale", error.description)
+            case .leaseHeldByAnother(let id): return APIError(.forbidden, "forbidden", "job \(id) is leased to another node")
             case .nodeNotFound(let id): return APIError(.notFound, "not_found", "node \(id) does not exist")
             case .duplicateNodeName: return APIError(.conflict, "duplicate_name", error.description)
             case .mediaRemoved: return APIError(.conflict, "media_removed", error.description)

@@ -17,6 +17,8 @@ struct NodeRoutes: Sendable {
 
     static let maxClaimWaitSeconds = 30.0
     static let maxTranscriptBytes = 64 << 20
+    /// The most jobs one `claims` or `completions` request may carry.
+    static let maxBatch = 64
     /// Progress reports carry only the segments recognized since the last one.
     static let maxProgressBytes = 8 << 20
     static let maxPartialSegments = 10_000
@@ -54,7 +56,15 @@ struct NodeRoutes: Sendable {
                 nodeId: node.id, name: node.name, state: state, heartbeatIntervalSeconds: configuration.nodeHeartbeatIntervalSeconds
             ))
         }
-        group.post("node/claim") { request, context in try await claim(request, context: context) }
+        group.post("node/claim") { request, context in
+            let claimed = try await claim(request, context: context, batch: false)
+            return try claimed.first.map { try jsonResponse($0) } ?? Response(status: .noContent)
+        }
+        group.post("node/claims") { request, context in
+            let claimed = try await claim(request, context: context, batch: true)
+            return claimed.isEmpty ? Response(status: .noContent) : try jsonResponse(ClaimedWorkBatch(claims: claimed))
+        }
+        group.post("node/completions") { request, context in try await completeAll(request, context: context) }
         group.get("node/jobs/{id}/media") { request, context in try await mediaDownload(request, context: context) }
         group.post("node/jobs/{id}/progress") { request, context in
             let (node, id) = (try await authenticate(request), try JobRoutes.jobID(context))
@@ -116,10 +126,18 @@ struct NodeRoutes: Sendable {
         return node
     }
 
-    /// Long-poll claim: answered as soon as a job this node can run is queued, else 204 after `wait`.
-    private func claim(_ request: Request, context: some RequestContext) async throws -> Response {
+    /// Long-poll claim: answered as soon as a job this node can run is queued (with up to the
+    /// body's `max` of them for a `batch`), else with nothing after `wait`.
+    private func claim(_ request: Request, context: some RequestContext, batch: Bool) async throws -> [ClaimedWork] {
         let node = try await authenticate(request)
         let body = try await decodeJSON(ClaimRequest.self, from: request, context: context)
+        var limit = 1
+        if batch, let max = body.max {
+            guard (1...Self.maxBatch).contains(max) else {
+                throw APIError.badRequest("invalid_max", "max must be a whole number in 1...\(Self.maxBatch)")
+            }
+            limit = max
+        }
         var wait = 25.0
         if let text = request.uri.queryParameters["wait"] {
             guard let value = Double(String(text)), value >= 0, value <= Self.maxClaimWaitSeconds else {
@@ -140,11 +158,15 @@ struct NodeRoutes: Sendable {
                 if deferral > .zero { try? await Task.sleep(for: deferral) }
             }
             let observed = signal.generation
-            if let claimed = try await store.claimNext(
-                holder: node.leaseHolder, leaseSeconds: configuration.leaseSeconds, models: body.models, canDiarize: body.diarization ?? false, now: Date()
-            ) {
-                context.logger.info("node claimed job", metadata: ["job_id": "\(claimed.job.id)", "node": "\(node.name)"])
-                return try jsonResponse(ClaimedWork(job: claimed.job, lease: claimed.lease))
+            let claimed = try await store.claimJobs(
+                holder: node.leaseHolder, leaseSeconds: configuration.leaseSeconds, models: body.models, canDiarize: body.diarization ?? false,
+                limit: limit, now: Date()
+            )
+            if !claimed.isEmpty {
+                for work in claimed {
+                    context.logger.info("node claimed job", metadata: ["job_id": "\(work.job.id)", "node": "\(node.name)"])
+                }
+                return claimed.map { ClaimedWork(job: $0.job, lease: $0.lease) }
             }
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { break }
@@ -155,8 +177,45 @@ struct NodeRoutes: Sendable {
             await signal.wait(timeout: pause, unlessNotifiedSince: observed)
             woken = true
         }
-        return Response(status: .noContent)
+        return []
     }
+
+    /// Several transcripts in one request, each checked and stored as the single-job route would,
+    /// in one store transaction; a result per completion, in order.
+    private func completeAll(_ request: Request, context: some RequestContext) async throws -> Response {
+        let node = try await authenticate(request)
+        let batch = try await decodeJSON(CompletionBatch.self, from: request, context: context, limit: Self.maxTranscriptBytes)
+        guard (1...Self.maxBatch).contains(batch.completions.count) else {
+            throw APIError.badRequest("invalid_batch", "completions must hold 1...\(Self.maxBatch) transcripts")
+        }
+        guard Set(batch.completions.map(\.transcript.jobID)).count == batch.completions.count else {
+            throw APIError.badRequest("duplicate_job", "each job may appear once in completions")
+        }
+        // The store checks each lease's token and holder inside its transaction, which is where
+        // the single-job route's separate read of the job would have to be repeated anyway.
+        var results: [JobResult] = []
+        for report in batch.completions {
+            let lease = Lease(
+                jobID: report.transcript.jobID, attempt: report.lease.attempt, token: report.lease.token, holder: node.leaseHolder, expiresAt: Date()
+            )
+            let transcript = try await SpeakerEnrollment.recognizing(report.transcript, store: store, threshold: configuration.speakerMatchThreshold)
+            results.append(JobResult(lease: lease, transcript: transcript))
+        }
+        let outcomes = try await store.completeAll(results, now: Date())
+        let answers = zip(results, outcomes).map { result, outcome in
+            let id = result.lease.jobID
+            switch outcome {
+            case .completed:
+                context.logger.info("node completed job", metadata: ["job_id": "\(id)", "node": "\(node.name)"])
+                return CompletionResult(jobId: id, status: 200)
+            case .rejected(let error):
+                let apiError = APIError.from(Self.leaseError(error))
+                return CompletionResult(jobId: id, status: Int(apiError.status.code), error: .init(code: apiError.code, message: apiError.message))
+            }
+        }
+        return try jsonResponse(CompletionResults(results: answers))
+    }
+
 
     /// Streams the job's media to the node holding its lease, honouring `Range: bytes=N-[M]`.
     private func mediaDownload(_ request: Request, context: some RequestContext) async throws -> Response {
@@ -190,10 +249,18 @@ struct NodeRoutes: Sendable {
     private func leaseCall<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch StoreError.leaseLost(let id, let loss) {
-            throw loss == .cancelled ? Self.cancelled(id) : Self.stale(id)
-        } catch StoreError.jobNotFound(let id) {
-            throw Self.cancelled(id)
+        } catch let error as StoreError {
+            throw Self.leaseError(error)
+        }
+    }
+
+    /// What a lease call's store error means to the node: its lease or job is gone (409).
+    private static func leaseError(_ error: StoreError) -> any Error {
+        switch error {
+        case .leaseLost(let id, let loss): loss == .cancelled ? cancelled(id) : stale(id)
+        case .jobNotFound(let id): cancelled(id)
+        case .leaseHeldByAnother(let id): foreign(id)
+        default: error
         }
     }
 

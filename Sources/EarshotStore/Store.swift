@@ -7,12 +7,13 @@ import Foundation
 /// Every call that acts on a lease checks its fencing token; a stale or cancelled lease throws
 /// ``StoreError/leaseLost(_:_:)`` and changes nothing.
 public protocol JobQueue: Sendable {
-    /// Atomically takes the best queued job (highest priority, then oldest) whose backoff has
-    /// elapsed and whose model is in `models` (`nil`: any model), first re-queueing any job whose
-    /// lease expired. `nil` when nothing is claimable.
+    /// Atomically takes up to `limit` of the best queued jobs (highest priority, then oldest) whose
+    /// backoff has elapsed and whose model is in `models` (`nil`: any model), first re-queueing any
+    /// job whose lease expired; empty when nothing is claimable. All are taken in one transaction,
+    /// each with its own lease, attempt and `job.claimed` event, exactly as if claimed one by one.
     /// A worker that cannot tell speakers apart (`canDiarize` false: no speaker model installed)
     /// is never handed a job that asks for diarization.
-    func claimNext(holder: String, leaseSeconds: Double, models: [String]?, canDiarize: Bool, now: Date) async throws -> ClaimedJob?
+    func claimJobs(holder: String, leaseSeconds: Double, models: [String]?, canDiarize: Bool, limit: Int, now: Date) async throws -> [ClaimedJob]
 
     /// Extends the lease and records progress and any newly recognized segments. Throws
     /// `leaseLost(.cancelled)` when the job was cancelled or deleted, so the worker stops its
@@ -21,6 +22,13 @@ public protocol JobQueue: Sendable {
 
     /// Stores the transcript and marks the job succeeded, in one transaction.
     func complete(_ lease: Lease, transcript: Transcript, now: Date) async throws -> Job
+
+    /// Completes each result as ``complete(_:transcript:now:)`` would, independently: a result
+    /// whose lease was lost is rejected with the error `complete` would throw, one whose lease
+    /// names another holder than the job's with ``StoreError/leaseHeldByAnother(_:)``, and the
+    /// others still succeed. Outcomes are in the order of `results`. A store may commit them
+    /// together.
+    func completeAll(_ results: [JobResult], now: Date) async throws -> [CompletionOutcome]
 
     /// Ends the attempt as failed. A retryable failure with attempts left re-queues the job after
     /// the retry policy's backoff; otherwise the job fails with `error`.
@@ -272,6 +280,8 @@ public struct DeletedJob: Sendable, Hashable {
 public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case jobNotFound(JobID)
     case leaseLost(JobID, LeaseLoss)
+    /// The lease's token is the job's current one, but another holder took it.
+    case leaseHeldByAnother(JobID)
     /// The action is not allowed in the job's current state (e.g. cancelling a finished job).
     case invalidTransition(JobID, from: JobState, action: String)
     case invalidCursor(String)
@@ -306,6 +316,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .jobNotFound(let id): "job \(id) not found"
         case .leaseLost(let id, let loss): "lease on job \(id) lost (\(loss.rawValue))"
+        case .leaseHeldByAnother(let id): "job \(id) is leased to another holder"
         case .invalidTransition(let id, let from, let action): "cannot \(action) job \(id): it is \(from.rawValue)"
         case .invalidCursor(let cursor): "invalid cursor \(cursor)"
         case .nodeNotFound(let id): "node \(id) not found"
@@ -340,7 +351,31 @@ extension DraftStore {
     }
 }
 
+/// A finished job's transcript, with the lease it was made under.
+public struct JobResult: Sendable {
+    public var lease: Lease
+    public var transcript: Transcript
+
+    public init(lease: Lease, transcript: Transcript) {
+        self.lease = lease
+        self.transcript = transcript
+    }
+}
+
+/// What became of one result of ``JobQueue/completeAll(_:now:)``.
+public enum CompletionOutcome: Sendable {
+    /// Stored; the job as it now is (succeeded).
+    case completed(Job)
+    /// Not stored, for the reason ``JobQueue/complete(_:transcript:now:)`` would have thrown.
+    case rejected(StoreError)
+}
+
 extension JobQueue {
+    /// Takes the best claimable job, if any: ``claimJobs(holder:leaseSeconds:models:canDiarize:limit:now:)`` with a limit of one.
+    public func claimNext(holder: String, leaseSeconds: Double, models: [String]?, canDiarize: Bool, now: Date) async throws -> ClaimedJob? {
+        try await claimJobs(holder: holder, leaseSeconds: leaseSeconds, models: models, canDiarize: canDiarize, limit: 1, now: now).first
+    }
+
     /// Claims any job, diarization included.
     public func claimNext(holder: String, leaseSeconds: Double, models: [String]?, now: Date) async throws -> ClaimedJob? {
         try await claimNext(holder: holder, leaseSeconds: leaseSeconds, models: models, canDiarize: true, now: now)

@@ -88,7 +88,9 @@ struct NodeStartCommand: AsyncParsableCommand {
         )
         let recognizers = (0..<slots).map { _ in factory.makeRecognizer(logger: logger) }
         let diarizer = ResemblyzerDiarizer.ifInstalled(logger: logger)
-        let source = HTTPWorkSource(client: client, models: modelList, canDiarize: diarizer != nil, scratchDirectory: scratch, logger: logger)
+        let source = HTTPWorkSource(
+            client: client, models: modelList, canDiarize: diarizer != nil, scratchDirectory: scratch, slots: slots, logger: logger
+        )
         let workers = recognizers.map { recognizer in
             TranscriptionWorker(
                 configuration: WorkerConfiguration(

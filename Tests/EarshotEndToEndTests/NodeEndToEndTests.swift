@@ -8,7 +8,7 @@ import Testing
 struct NodeEndToEndTests {
     static let adminToken = "e2e-admin-token"
 
-    @Test("two nodes share the LibriVox clips, each transcribed exactly once, and a diarization job", .takesTurns)
+    @Test("two nodes (one with two slots) share the LibriVox clips, each transcribed exactly once, and a diarization job", .takesTurns)
     func twoNodesShareWork() async throws {
         let directory = try TestEnvironment.temporaryDirectory("nodes")
         let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "0", "--admin-token", Self.adminToken])
@@ -17,7 +17,10 @@ struct NodeEndToEndTests {
             let config = try await NodeProcess.register(name: name, server: server, adminToken: Self.adminToken, directory: directory)
             let attributes = try FileManager.default.attributesOfItem(atPath: config)
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "the key file is private")
-            nodes.append(try await NodeProcess(name: name, configPath: config, directory: directory))
+            // beta runs two slots: its simultaneous claims and deliveries share requests.
+            nodes.append(try await NodeProcess(
+                name: name, configPath: config, directory: directory, extraArguments: name == "beta" ? ["--slots", "2"] : []
+            ))
         }
         let clips = try TestEnvironment.librivoxClips()
         var ids: [String] = []

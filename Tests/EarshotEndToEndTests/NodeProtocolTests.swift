@@ -1,3 +1,4 @@
+import EarshotClient
 import EarshotCore
 import Foundation
 #if canImport(FoundationNetworking)
@@ -54,6 +55,54 @@ struct NodeProtocolTests {
         }
         #expect(claimed.count == 16)
         #expect(Set(claimed).count == 16, "no job was handed to two nodes")
+    }
+
+    @Test("a node's slots share requests: simultaneous claims and deliveries travel together, each judged on its own")
+    func batchedSlots() async throws {
+        let server = try await startServer("batched")
+        let clip = try TestEnvironment.librivoxClips()[1].url
+        var submitted: Set<String> = []
+        for _ in 0..<6 { submitted.insert(try await server.submit(clip)) }
+        let node = try await register(server, "eight-slots")
+        let client = BatchingNodeClient(client: NodeClient(baseURL: server.baseURL, apiKey: node.key), models: nil, diarization: false, waitSeconds: 0)
+
+        let claimed = try await withThrowingTaskGroup(of: ClaimedWork?.self) { group in
+            for _ in 0..<8 { group.addTask { try await client.claim() } }
+            return try await group.reduce(into: [ClaimedWork]()) { if let work = $1 { $0.append(work) } }
+        }
+        #expect(claimed.count == 6 && Set(claimed.map(\.job.id.rawValue)) == submitted, "each job once, to this node's slots")
+
+        // Six slots deliver at once; one of them presents a token that is no longer current.
+        let stale = claimed[0]
+        let outcomes = await withTaskGroup(of: (String, Int).self) { group in
+            for (index, work) in claimed.enumerated() {
+                group.addTask {
+                    let token = index == 0 ? work.lease.token + 1 : work.lease.token
+                    let report = CompletionReport(
+                        lease: LeaseReference(token: token, attempt: work.lease.attempt),
+                        transcript: Transcript(
+                            jobID: work.job.id, title: "t", source: "t", language: "en", model: "tiny.en", durationSeconds: 1,
+                            processingSeconds: 0, createdAt: Date(), segments: [Segment(start: 0, end: 1, text: "delivered \(index)")]
+                        )
+                    )
+                    do {
+                        try await client.complete(report)
+                        return (work.job.id.rawValue, 200)
+                    } catch let error as EarshotAPIError {
+                        return (work.job.id.rawValue, error.status)
+                    } catch {
+                        return (work.job.id.rawValue, -1)
+                    }
+                }
+            }
+            return await group.reduce(into: [String: Int]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes[stale.job.id.rawValue] == 409)
+        #expect(outcomes.filter { $0.value == 200 }.count == 5)
+        for (id, status) in outcomes {
+            let job = try await server.request("GET", "/api/v1/jobs/\(id)").json()
+            #expect(job["state"] as? String == (status == 200 ? "succeeded" : "running"), "\(id)")
+        }
     }
 
     @Test("wrong keys get 401, a disabled node gets no work, model routing, foreign leases 403, stale results 409")

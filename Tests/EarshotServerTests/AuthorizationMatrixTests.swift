@@ -323,7 +323,7 @@ struct MatrixFixture {
         path = path.replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{node_id}", with: id)
             .replacingOccurrences(of: "{n}", with: "0").replacingOccurrences(of: "{file}", with: "common.js")
             .replacingOccurrences(of: "{username}", with: "viewer").replacingOccurrences(of: "{speaker}", with: "S1")
-        return path == "/api/v1/node/claim" ? path + "?wait=0" : path
+        return path == "/api/v1/node/claim" || path == "/api/v1/node/claims" ? path + "?wait=0" : path
     }
 
     func send(_ route: Endpoint, as caller: AuthorizationMatrixTests.Caller) async throws -> Int {

@@ -474,6 +474,49 @@ struct OpenAPIAgreementTests {
         let attempts = try await exchange(.get, "/api/v1/jobs/{id}/attempts", "/api/v1/jobs/\(id)/attempts", expect: 200)
         #expect(attempts.json?["attempts"]?.array?.compactMap { $0["outcome"]?.string } == ["released", "failed", "released", "succeeded"])
 
+        // Several at once: a node with free slots claims and delivers them in one request each.
+        let claimsPath = "/api/v1/node/claims"
+        let completionsPath = "/api/v1/node/completions"
+        _ = try await exchange(.post, claimsPath, "\(claimsPath)?wait=0", expect: 204, headers: keyed(key), body: try json(ClaimRequest(models: nil, max: 4)))
+        for _ in 0..<3 {
+            _ = try await exchange(.post, "/api/v1/jobs", "/api/v1/jobs?filename=talk.wav", expect: 201, headers: [.contentType: "audio/wav"], body: Self.silentWAV())
+        }
+        _ = try await exchange(.post, claimsPath, "\(claimsPath)?wait=0", expect: 400, code: "invalid_max", headers: keyed(key), body: try json(ClaimRequest(models: nil, max: 0)))
+        _ = try await exchange(.post, claimsPath, "\(claimsPath)?wait=0", expect: 400, code: "invalid_max", headers: keyed(key), body: try json(ClaimRequest(models: nil, max: 65)))
+        let pair = try await exchange(.post, claimsPath, "\(claimsPath)?wait=0", expect: 200, headers: keyed(key), body: try json(ClaimRequest(models: nil, max: 2)))
+        let first = try EarshotJSON.decoder().decode(ClaimedWorkBatch.self, from: Data(pair.body)).claims
+        let rest = try await exchange(.post, claimsPath, "\(claimsPath)?wait=0", expect: 200, headers: keyed(key), body: try json(ClaimRequest(models: nil, max: 5)))
+        let last = try EarshotJSON.decoder().decode(ClaimedWorkBatch.self, from: Data(rest.body)).claims
+        #expect(first.count == 2 && last.count == 1 && Set((first + last).map(\.job.id)).count == 3)
+        func delivery(_ work: ClaimedWork, token: Int64? = nil) -> CompletionReport {
+            CompletionReport(lease: LeaseReference(token: token ?? work.lease.token, attempt: work.lease.attempt), transcript: Self.transcript(work.job.id))
+        }
+        let mixed = try await exchange(
+            .post, completionsPath, completionsPath, expect: 200, headers: keyed(key),
+            body: try json(CompletionBatch(completions: [delivery(first[0]), delivery(first[1], token: first[1].lease.token + 1)]))
+        )
+        let mixedResults = try EarshotJSON.decoder().decode(CompletionResults.self, from: Data(mixed.body)).results
+        #expect(mixedResults.map(\.status) == [200, 409] && mixedResults[1].error?.code == "lease_stale")
+        let foreign = try await exchange(
+            .post, completionsPath, completionsPath, expect: 200, headers: keyed(otherKey), body: try json(CompletionBatch(completions: [delivery(last[0])]))
+        )
+        #expect(try EarshotJSON.decoder().decode(CompletionResults.self, from: Data(foreign.body)).results.map(\.status) == [403])
+        var unknownJob = last[0].job
+        unknownJob.id = .generate()
+        let unknown = ClaimedWork(job: unknownJob, lease: last[0].lease)
+        let rejected = try await exchange(
+            .post, completionsPath, completionsPath, expect: 200, headers: keyed(key),
+            body: try json(CompletionBatch(completions: [delivery(unknown), delivery(last[0]), delivery(first[1])]))
+        )
+        let rejectedResults = try EarshotJSON.decoder().decode(CompletionResults.self, from: Data(rejected.body)).results
+        #expect(rejectedResults.map(\.status) == [409, 200, 200] && rejectedResults[0].error?.code == "job_cancelled")
+        _ = try await exchange(
+            .post, completionsPath, completionsPath, expect: 400, code: "duplicate_job", headers: keyed(key),
+            body: try json(CompletionBatch(completions: [delivery(last[0]), delivery(last[0])]))
+        )
+        _ = try await exchange(.post, completionsPath, completionsPath, expect: 400, code: "invalid_batch", headers: keyed(key), body: try json(CompletionBatch(completions: [])))
+        _ = try await exchange(.post, completionsPath, completionsPath, expect: 400, code: "invalid_json", headers: keyed(key), body: Array("{}".utf8))
+
         // A cancelled job's lease.
         _ = try await exchange(.post, "/api/v1/jobs", "/api/v1/jobs?filename=talk.wav", expect: 201, headers: [.contentType: "audio/wav"], body: Self.silentWAV())
         (id, lease) = try await claim()

@@ -39,15 +39,21 @@ func makeStore(under parent: URL, label: String) throws -> (URL, any Store) {
 
 /// Baseline: N tasks calling the store directly, the way a built-in worker does through
 /// `LocalWorkSource` (claim; on nothing, wait for the work signal; complete).
+///
+/// With `slots` > 1 each task stands for a node running that many jobs at once: it claims up to
+/// `slots` jobs in one store transaction (`claimJobs`) and completes them together
+/// (`completeAll`), as the HTTP path's batched nodes do over the API.
 struct StorePath: CoordinatorPath {
     let store: any Store
     let signal = WorkSignal()
     let source: LocalWorkSource
     let waitSeconds: Int
+    let slots: Int
 
-    init(store: any Store, directory: URL, waitSeconds: Int) throws {
+    init(store: any Store, directory: URL, waitSeconds: Int, slots: Int) throws {
         self.store = store
         self.waitSeconds = waitSeconds
+        self.slots = slots
         let media = try MediaStore(root: directory.appendingPathComponent("media", isDirectory: true))
         source = LocalWorkSource(store: store, media: media, leaseSeconds: 120, signal: signal)
     }
@@ -56,6 +62,7 @@ struct StorePath: CoordinatorPath {
 
     func runNode(_ index: Int, tracker: PhaseTracker) async throws {
         let holder = "bench:\(index)"
+        if slots > 1 { return try await runBatchedNode(holder: holder, tracker: tracker) }
         while !Task.isCancelled {
             guard let claimed = try await source.claim(holder: holder) else {
                 await source.waitForWork(timeout: .seconds(waitSeconds))
@@ -67,7 +74,30 @@ struct StorePath: CoordinatorPath {
         }
     }
 
+    private func runBatchedNode(holder: String, tracker: PhaseTracker) async throws {
+        while !Task.isCancelled {
+            let claimed = try await store.claimJobs(holder: holder, leaseSeconds: 120, models: nil, canDiarize: false, limit: slots, now: Date())
+            guard !claimed.isEmpty else {
+                await source.waitForWork(timeout: .seconds(waitSeconds))
+                continue
+            }
+            for work in claimed { tracker.claimed(work.job.id) }
+            let outcomes = try await store.completeAll(
+                claimed.map { JobResult(lease: $0.lease, transcript: SyntheticEngine.transcript(for: $0.job)) }, now: Date()
+            )
+            for outcome in outcomes {
+                guard case .completed = outcome else { throw BenchError("a batched completion was refused: \(outcome)") }
+                tracker.completed()
+            }
+        }
+    }
+
     func shutdown() async {}
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// The full coordinator: the server's own router (`EarshotServer.makeRouter`, the one
@@ -96,8 +126,13 @@ final class HTTPPath: CoordinatorPath {
     private let clients: [NodeClient]
     private let turn = Atomic<Int>(0)
 
-    init(replicas: [any Store], directory: URL, nodes: Int, listeners requested: Int?, waitSeconds: Int, logger: Logger) async throws {
+    let slots: Int
+
+    init(
+        replicas: [any Store], directory: URL, nodes: Int, slots: Int = 1, listeners requested: Int?, waitSeconds: Int, logger: Logger
+    ) async throws {
         precondition(!replicas.isEmpty)
+        self.slots = slots
         stores = replicas
         signals = replicas.map { _ in WorkSignal() }
         self.waitSeconds = waitSeconds
@@ -179,12 +214,39 @@ final class HTTPPath: CoordinatorPath {
 
     func runNode(_ index: Int, tracker: PhaseTracker) async throws {
         let client = clients[index]
+        if slots > 1 { return try await runBatchedNode(client, tracker: tracker) }
         while !Task.isCancelled {
             guard let work = try await client.claim(models: nil, waitSeconds: waitSeconds) else { continue }
             tracker.claimed(work.job.id)
             let report = CompletionReport(lease: LeaseReference(work.lease), transcript: SyntheticEngine.transcript(for: work.job))
             try await client.complete(jobID: work.job.id, report: report)
             tracker.completed()
+        }
+    }
+
+    /// A node with `slots` slots, as `earshot node start --slots` runs one: each slot loops claim →
+    /// complete through the node's `BatchingNodeClient`, so claims and deliveries that coincide
+    /// share a request (`POST /api/v1/node/claims`, `/completions`) and a lone one goes alone.
+    private func runBatchedNode(_ client: NodeClient, tracker: PhaseTracker) async throws {
+        let batching = BatchingNodeClient(client: client, models: nil, diarization: false, waitSeconds: waitSeconds)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<slots {
+                group.addTask {
+                    while !Task.isCancelled {
+                        guard let work = try await batching.claim() else { continue }
+                        tracker.claimed(work.job.id)
+                        try await batching.complete(
+                            CompletionReport(lease: LeaseReference(work.lease), transcript: SyntheticEngine.transcript(for: work.job))
+                        )
+                        tracker.completed()
+                    }
+                }
+            }
+            try await withTaskCancellationHandler {
+                try await group.waitForAll()
+            } onCancel: {
+                batching.wakeClaims()
+            }
         }
     }
 

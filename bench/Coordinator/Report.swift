@@ -54,7 +54,15 @@ struct Report {
     let options: Options
     let machine: MachineInfo
     let build: String
-    let results: [(nodes: Int, baseline: Measurement, http: Measurement)]
+    let results: [Row]
+
+    /// One node count and slot count: the store alone and the HTTP coordinator.
+    struct Row {
+        var nodes: Int
+        var slots: Int
+        var baseline: Measurement
+        var http: Measurement
+    }
 
     private func ratio(_ a: Double, _ b: Double) -> String { b > 0 ? format(a / b, 2) : "n/a" }
 
@@ -62,15 +70,15 @@ struct Report {
 
     var rows: [String] {
         var lines = [
-            "| N | Path | Saturated cycles/s | Saturated latency p50 / p99 (ms) | Paced rate (jobs/s) | Paced latency p50 / p99 / max (ms) |",
-            "|---:|---|---:|---:|---:|---:|",
+            "| N | Slots | Path | Saturated cycles/s | Saturated latency p50 / p99 (ms) | Paced rate (jobs/s) | Paced latency p50 / p99 / max (ms) |",
+            "|---:|---:|---|---:|---:|---:|---:|",
         ]
         for result in results {
             for (name, m) in [("baseline: store alone", result.baseline), ("HTTP coordinator", result.http)] {
                 let pacedRate = Double(m.paced.jobs) / max(m.pacedArrivalSeconds, 1e-9)
                 let maxMs = (m.paced.latencies.last?.seconds ?? .nan) * 1000
                 lines.append(
-                    "| \(result.nodes) | \(name) | \(format(m.saturated.cyclesPerSecond, 0)) | "
+                    "| \(result.nodes) | \(result.slots) | \(name) | \(format(m.saturated.cyclesPerSecond, 0)) | "
                         + "\(format(m.saturated.percentileMs(50), 1)) / \(format(m.saturated.percentileMs(99), 1)) | "
                         + "\(format(pacedRate, 0)) | \(format(m.paced.percentileMs(50), 2)) / \(format(m.paced.percentileMs(99), 2)) / \(format(maxMs, 1)) |"
                 )
@@ -81,14 +89,14 @@ struct Report {
 
     var ratioRows: [String] {
         var lines = [
-            "| N | HTTP listeners | Idle GET / empty claim POST (ms) | Cycles/s HTTP / baseline | Paced p99 HTTP / baseline | HTTP cycles/s ≥ \(Int(Self.targetCycles)) | HTTP paced p99 < \(Int(Self.targetP99Ms)) ms |",
-            "|---:|---:|---:|---:|---:|---|---|",
+            "| N | Slots | HTTP listeners | Idle GET / empty claim POST (ms) | Cycles/s HTTP / baseline | Paced p99 HTTP / baseline | HTTP cycles/s ≥ \(Int(Self.targetCycles)) | HTTP paced p99 < \(Int(Self.targetP99Ms)) ms |",
+            "|---:|---:|---:|---:|---:|---:|---|---|",
         ]
         for result in results {
             let cycles = result.http.saturated.cyclesPerSecond
             let p99 = result.http.paced.percentileMs(99)
             lines.append(
-                "| \(result.nodes) | \(result.http.listeners) | \(format((result.http.roundTrip?.seconds ?? .nan) * 1000, 2)) / \(format((result.http.emptyClaim?.seconds ?? .nan) * 1000, 2)) | \(ratio(cycles, result.baseline.saturated.cyclesPerSecond)) | "
+                "| \(result.nodes) | \(result.slots) | \(result.http.listeners) | \(format((result.http.roundTrip?.seconds ?? .nan) * 1000, 2)) / \(format((result.http.emptyClaim?.seconds ?? .nan) * 1000, 2)) | \(ratio(cycles, result.baseline.saturated.cyclesPerSecond)) | "
                     + "\(ratio(p99, result.baseline.paced.percentileMs(99))) | "
                     + "\(format(cycles, 0)) (\(met(cycles >= Self.targetCycles))) | \(format(p99, 2)) ms (\(met(p99 < Self.targetP99Ms))) |"
             )

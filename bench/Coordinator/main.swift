@@ -16,6 +16,7 @@ import Logging
 
 struct Options {
     var nodeCounts = [1, 8, 64]
+    var slotCounts = [1, 8]
     var jobs = 2000
     var pacedJobs = 500
     var rate = 50.0
@@ -29,6 +30,8 @@ struct Options {
     static let usage = """
         usage: earshot-bench [options]
           --nodes LIST        simulated node counts, comma-separated (default 1,8,64)
+          --slots LIST        slots per node, comma-separated (default 1,8); above 1 a node claims
+                              and completes that many jobs per request
           --jobs N            jobs per saturated phase (default 2000; half pre-filled)
           --paced-jobs N      jobs per paced phase (default 500)
           --rate R            paced arrival rate, jobs/s (default 50; keep it below capacity)
@@ -59,6 +62,11 @@ struct Options {
                 let counts = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
                 guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else { throw UsageError("--nodes wants e.g. 1,8,64, got \(text)") }
                 options.nodeCounts = counts
+            case "--slots":
+                let text = try value(argument)
+                let counts = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard !counts.isEmpty, counts.allSatisfy({ (1...64).contains($0) }) else { throw UsageError("--slots wants e.g. 1,8 (each 1...64), got \(text)") }
+                options.slotCounts = counts
             case "--jobs": options.jobs = try number(argument, Int.self)
             case "--paced-jobs": options.pacedJobs = try number(argument, Int.self)
             case "--rate": options.rate = try number(argument, Double.self)
@@ -152,39 +160,42 @@ func run(_ options: Options) async throws {
     log("machine: \(machine.summary); load average at start: \(machine.loadAverage); build: \(buildConfiguration)")
     log("data: \(parent.path) (\(machine.filesystem))")
 
-    var results: [(nodes: Int, baseline: Measurement, http: Measurement)] = []
+    var results: [Report.Row] = []
     for nodes in options.nodeCounts {
-        log("N=\(nodes): baseline (store alone)…")
-        let (baseDirectory, baseStore) = try makeStore(under: parent, label: "store-n\(nodes)")
-        let storePath = try StorePath(store: baseStore, directory: baseDirectory, waitSeconds: options.waitSeconds)
-        let (bs, bp, ba) = try await measure(storePath, nodes: nodes, options: options)
-        let baseline = Measurement(saturated: bs, paced: bp, pacedArrivalSeconds: ba, listeners: 0)
-        log("  saturated \(format(bs.cyclesPerSecond, 0)) cycles/s; paced p50 \(format(bp.percentileMs(50), 2)) ms, p99 \(format(bp.percentileMs(99), 2)) ms")
+        for slots in options.slotCounts {
+            let label = "N=\(nodes)" + (slots > 1 ? " × \(slots) slots" : "")
+            log("\(label): baseline (store alone)…")
+            let (baseDirectory, baseStore) = try makeStore(under: parent, label: "store-n\(nodes)-s\(slots)")
+            let storePath = try StorePath(store: baseStore, directory: baseDirectory, waitSeconds: options.waitSeconds, slots: slots)
+            let (bs, bp, ba) = try await measure(storePath, nodes: nodes, options: options)
+            let baseline = Measurement(saturated: bs, paced: bp, pacedArrivalSeconds: ba, listeners: 0)
+            log("  saturated \(format(bs.cyclesPerSecond, 0)) cycles/s; paced p50 \(format(bp.percentileMs(50), 2)) ms, p99 \(format(bp.percentileMs(99), 2)) ms")
 
-        log("N=\(nodes): HTTP coordinator…")
-        let (httpDirectory, httpStore) = try makeStore(under: parent, label: "http-n\(nodes)")
-        let httpPath = try await HTTPPath(
-            replicas: [httpStore], directory: httpDirectory, nodes: nodes, listeners: options.listeners,
-            waitSeconds: options.waitSeconds, logger: serverLogger
-        )
-        let measured: (PhaseResult, PhaseResult, Double)
-        let roundTrip: Duration
-        let emptyClaim: Duration
-        do {
-            roundTrip = try await httpPath.medianRoundTrip()
-            emptyClaim = try await httpPath.medianEmptyClaim()
-            measured = try await measure(httpPath, nodes: nodes, options: options)
-        } catch {
+            log("\(label): HTTP coordinator…")
+            let (httpDirectory, httpStore) = try makeStore(under: parent, label: "http-n\(nodes)-s\(slots)")
+            let httpPath = try await HTTPPath(
+                replicas: [httpStore], directory: httpDirectory, nodes: nodes, slots: slots, listeners: options.listeners,
+                waitSeconds: options.waitSeconds, logger: serverLogger
+            )
+            let measured: (PhaseResult, PhaseResult, Double)
+            let roundTrip: Duration
+            let emptyClaim: Duration
+            do {
+                roundTrip = try await httpPath.medianRoundTrip()
+                emptyClaim = try await httpPath.medianEmptyClaim()
+                measured = try await measure(httpPath, nodes: nodes, options: options)
+            } catch {
+                await httpPath.shutdown()
+                throw error
+            }
+            let listeners = httpPath.listenerCount
             await httpPath.shutdown()
-            throw error
+            var http = Measurement(saturated: measured.0, paced: measured.1, pacedArrivalSeconds: measured.2, listeners: listeners)
+            http.roundTrip = roundTrip
+            http.emptyClaim = emptyClaim
+            log("  idle round trip GET \(format((roundTrip.seconds) * 1000, 2)) ms, empty claim POST \(format((emptyClaim.seconds) * 1000, 2)) ms; saturated \(format(http.saturated.cyclesPerSecond, 0)) cycles/s; paced p50 \(format(http.paced.percentileMs(50), 2)) ms, p99 \(format(http.paced.percentileMs(99), 2)) ms")
+            results.append(Report.Row(nodes: nodes, slots: slots, baseline: baseline, http: http))
         }
-        let listeners = httpPath.listenerCount
-        await httpPath.shutdown()
-        var http = Measurement(saturated: measured.0, paced: measured.1, pacedArrivalSeconds: measured.2, listeners: listeners)
-        http.roundTrip = roundTrip
-        http.emptyClaim = emptyClaim
-        log("  idle round trip GET \(format((roundTrip.seconds) * 1000, 2)) ms, empty claim POST \(format((emptyClaim.seconds) * 1000, 2)) ms; saturated \(format(http.saturated.cyclesPerSecond, 0)) cycles/s; paced p50 \(format(http.paced.percentileMs(50), 2)) ms, p99 \(format(http.paced.percentileMs(99), 2)) ms")
-        results.append((nodes, baseline, http))
     }
 
     let report = Report(options: options, machine: machine, build: buildConfiguration, results: results)
@@ -197,7 +208,9 @@ func run(_ options: Options) async throws {
 
 do {
     let arguments = Array(CommandLine.arguments.dropFirst())
-    if arguments.first == "events" {
+    if arguments.first == "micro" {
+        try await runMicro(Array(arguments.dropFirst()))
+    } else if arguments.first == "events" {
         try await runFanout(try FanoutOptions.parse(Array(arguments.dropFirst())))
     } else if arguments.first == "diarization" {
         try await runDiarizationBench(try DiarizationBenchOptions.parse(Array(arguments.dropFirst())))

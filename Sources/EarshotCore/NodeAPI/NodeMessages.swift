@@ -75,15 +75,72 @@ public struct NodeHeartbeatReply: Codable, Sendable, Hashable {
     }
 }
 
-/// `POST /api/v1/node/claim?wait=S`: the models this node can run (nil: any).
+/// `POST /api/v1/node/claim?wait=S` and `POST /api/v1/node/claims?wait=S`: the models this node
+/// can run (nil: any).
 public struct ClaimRequest: Codable, Sendable, Hashable {
     public var models: [String]?
     /// Whether the node can diarize (it has the speaker model); a node that does not say cannot.
     public var diarization: Bool?
+    /// `claims` only: the most jobs to take at once (1 when absent), e.g. the node's free slots.
+    public var max: Int?
 
-    public init(models: [String]?, diarization: Bool? = nil) {
+    public init(models: [String]?, diarization: Bool? = nil, max: Int? = nil) {
         self.models = models
         self.diarization = diarization
+        self.max = max
+    }
+}
+
+/// `POST /api/v1/node/claims`' answer (200): one to `max` claimed jobs, each with its own lease.
+public struct ClaimedWorkBatch: Codable, Sendable, Hashable {
+    public var claims: [ClaimedWork]
+
+    public init(claims: [ClaimedWork]) {
+        self.claims = claims
+    }
+}
+
+/// `POST /api/v1/node/completions`: several finished jobs' transcripts in one request, each
+/// judged on its own (the job is the transcript's `job_id`).
+public struct CompletionBatch: Codable, Sendable, Hashable {
+    public var completions: [CompletionReport]
+
+    public init(completions: [CompletionReport]) {
+        self.completions = completions
+    }
+}
+
+/// `POST /api/v1/node/completions`' answer (200), one result per completion, in order.
+public struct CompletionResults: Codable, Sendable, Hashable {
+    public var results: [CompletionResult]
+
+    public init(results: [CompletionResult]) {
+        self.results = results
+    }
+}
+
+/// What became of one completion: the status `POST /api/v1/node/jobs/{id}/complete` would have
+/// answered (200 stored; 403 another node's job; 409 lease stale or job cancelled), with its
+/// error when it was not stored.
+public struct CompletionResult: Codable, Sendable, Hashable {
+    public struct Problem: Codable, Sendable, Hashable {
+        public var code: String
+        public var message: String
+
+        public init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
+    }
+
+    public var jobId: JobID
+    public var status: Int
+    public var error: Problem?
+
+    public init(jobId: JobID, status: Int, error: Problem? = nil) {
+        self.jobId = jobId
+        self.status = status
+        self.error = error
     }
 }
 

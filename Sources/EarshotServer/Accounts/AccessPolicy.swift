@@ -51,7 +51,7 @@ enum AccessPolicy {
         "GET /api/v1/node": .node, "DELETE /api/v1/node": .node, "POST /api/v1/node/heartbeat": .node, "POST /api/v1/node/claim": .node,
         "GET /api/v1/node/jobs/{id}/media": .node, "POST /api/v1/node/jobs/{id}/progress": .node,
         "POST /api/v1/node/jobs/{id}/complete": .node, "POST /api/v1/node/jobs/{id}/fail": .node,
-        "POST /api/v1/node/jobs/{id}/release": .node,
+        "POST /api/v1/node/jobs/{id}/release": .node, "POST /api/v1/node/claims": .node, "POST /api/v1/node/completions": .node,
         // Web pages.
         "GET /login": .open, "GET /ui/static/{file}": .open,
         "GET /": .read, "GET /jobs": .read, "GET /jobs/{id}": .read, "GET /transcripts/{id}": .read, "GET /search": .read,

@@ -319,6 +319,12 @@ enum PostgresSchema {
             "ALTER TABLE streams ADD COLUMN diarize BOOLEAN NOT NULL DEFAULT FALSE",
             "ALTER TABLE drafts ADD COLUMN speaker TEXT",
         ]),
+        // Every new job clears `media_removed_at` on the earlier jobs of the same content; with
+        // the sha alone indexed, that visited every job of a file uploaded many times.
+        ("v5-media-removal-index", [
+            "DROP INDEX jobs_media",
+            "CREATE INDEX jobs_media ON jobs (media_sha256, media_removed_at)",
+        ]),
     ]
 
     /// Applies pending migrations. Replicas starting together serialize on a session advisory

@@ -3,9 +3,12 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore {
-    public func claimNext(holder: String, leaseSeconds: Double, models: [String]?, canDiarize: Bool, now: Date) async throws -> ClaimedJob? {
+    public func claimJobs(
+        holder: String, leaseSeconds: Double, models: [String]?, canDiarize: Bool, limit: Int, now: Date
+    ) async throws -> [ClaimedJob] {
         let policy = retryPolicy
-        if let models, models.isEmpty { return nil }
+        if let models, models.isEmpty { return [] }
+        guard limit > 0 else { return [] }
         let modelFilter = (models == nil ? "" : " AND model = ANY(?)") + (canDiarize ? "" : " AND diarization IS NULL")
         let nowSeconds = now.timeIntervalSince1970
         let claimable = "state = 'queued' AND (not_before IS NULL OR not_before <= ?)\(modelFilter)"
@@ -17,29 +20,62 @@ extension PostgresStore {
                     OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running' AND lease_expires_at < ?)
                 """, claimableArguments + [nowSeconds]) ?? false
         }
-        guard worthWriting else { return nil }
+        guard worthWriting else { return [] }
         return try await write { session in
             try await Self.expireLeases(session, whereSQL: "lease_expires_at < ?", arguments: [nowSeconds], policy: policy, now: now)
             let expires = nowSeconds + leaseSeconds
-            // Pick and take the job in one statement; a job another replica is taking right now is
-            // skipped, not waited for, so simultaneous claims each get a different job.
-            guard let row = try await session.row("""
-                UPDATE jobs SET state = 'running', lease_token = lease_token + 1, lease_holder = ?, lease_expires_at = ?,
-                    not_before = NULL, progress = 0, updated_at = ?, started_at = COALESCE(started_at, ?)
-                WHERE seq = (SELECT seq FROM jobs WHERE \(claimable) ORDER BY priority DESC, seq ASC LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING \(JobRow.columns)
-                """, [holder, expires, nowSeconds, nowSeconds] + claimableArguments)
-            else { return nil }
-            let job = try PostgresJobRow.job(from: row)
-            let token = job.leaseToken
-            let number = (try await session.scalar(Int.self, "SELECT COALESCE(MAX(number), 0) FROM attempts WHERE job_id = ?", [job.id.rawValue]) ?? 0) + 1
-            try await session.execute("""
-                INSERT INTO attempts (job_id, number, holder, token, started_at, outcome) VALUES (?, ?, ?, ?, ?, 'running')
-                """, [job.id.rawValue, number, holder, token, nowSeconds])
-            try session.appendJob(.jobClaimed, job, source: holder, attempt: number, now: now)
-            let lease = Lease(jobID: job.id, attempt: number, token: token, holder: holder, expiresAt: Date(timeIntervalSince1970: expires))
-            return ClaimedJob(job: job, lease: lease)
+            var claimed: [ClaimedJob] = []
+            while claimed.count < limit, let job = try await Self.claimOne(
+                session, holder: holder, expires: expires, claimable: claimable, arguments: claimableArguments, now: now
+            ) {
+                claimed.append(job)
+            }
+            return claimed
         }
+    }
+
+    /// Takes the first claimable job, if any, inside the caller's transaction.
+    private static func claimOne(
+        _ session: PostgresSession, holder: String, expires: Double, claimable: String, arguments claimableArguments: [SQLArgument], now: Date
+    ) async throws -> ClaimedJob? {
+        let nowSeconds = now.timeIntervalSince1970
+        // Pick and take the job in one statement; a job another replica is taking right now is
+        // skipped, not waited for, so simultaneous claims each get a different job.
+        guard let row = try await session.row("""
+            UPDATE jobs SET state = 'running', lease_token = lease_token + 1, lease_holder = ?, lease_expires_at = ?,
+                not_before = NULL, progress = 0, updated_at = ?, started_at = COALESCE(started_at, ?)
+            WHERE seq = (SELECT seq FROM jobs WHERE \(claimable) ORDER BY priority DESC, seq ASC LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING \(JobRow.columns)
+            """, [holder, expires, nowSeconds, nowSeconds] + claimableArguments)
+        else { return nil }
+        let job = try PostgresJobRow.job(from: row)
+        let token = job.leaseToken
+        let number = (try await session.scalar(Int.self, "SELECT COALESCE(MAX(number), 0) FROM attempts WHERE job_id = ?", [job.id.rawValue]) ?? 0) + 1
+        try await session.execute("""
+            INSERT INTO attempts (job_id, number, holder, token, started_at, outcome) VALUES (?, ?, ?, ?, ?, 'running')
+            """, [job.id.rawValue, number, holder, token, nowSeconds])
+        try session.appendJob(.jobClaimed, job, source: holder, attempt: number, now: now)
+        let lease = Lease(jobID: job.id, attempt: number, token: token, holder: holder, expiresAt: Date(timeIntervalSince1970: expires))
+        return ClaimedJob(job: job, lease: lease)
+    }
+
+    /// One transaction per result, in order: each checked and completed as `complete` is.
+    public func completeAll(_ results: [JobResult], now: Date) async throws -> [CompletionOutcome] {
+        var outcomes: [CompletionOutcome] = []
+        for result in results {
+            do {
+                let current = try await job(result.lease.jobID)
+                if current.state == .running, current.leaseToken == result.lease.token, current.leaseHolder != result.lease.holder {
+                    throw StoreError.leaseHeldByAnother(result.lease.jobID)
+                }
+                outcomes.append(.completed(try await complete(result.lease, transcript: result.transcript, now: now)))
+            } catch StoreError.jobNotFound(let id) {
+                outcomes.append(.rejected(.leaseLost(id, .cancelled)))
+            } catch let error as StoreError {
+                outcomes.append(.rejected(error))
+            }
+        }
+        return outcomes
     }
 
     public func heartbeat(_ lease: Lease, progress: Double?, partial: PartialSegments?, leaseSeconds: Double, now: Date) async throws -> Lease {

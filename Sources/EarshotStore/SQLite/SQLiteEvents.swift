@@ -8,8 +8,8 @@ enum SQLiteEvents {
     /// Stamps and appends `event`; returns it as stored.
     @discardableResult
     static func append(_ db: Database, _ event: NewEvent, now: Date) throws -> Event {
-        let id = UUID().uuidString.lowercased()
-        let data = try event.data.encoded(using: EarshotJSON.encoder())
+        let id = TimeOrderedID.make(now: now)
+        let data = try event.data.storedJSON()
         try db.executeCached(sql: """
             INSERT INTO events (id, time, type, correlation_id, causation_id, source, data) VALUES (?, ?, ?, ?, ?, ?, ?)
             """, arguments: [id, now.timeIntervalSince1970, event.type.rawValue, event.correlationId, event.causationId, event.source,

@@ -321,6 +321,14 @@ enum SQLiteSchema {
                 ALTER TABLE drafts ADD COLUMN speaker TEXT;
                 """)
         }
+        migrator.registerMigration("v21-media-removal-index") { db in
+            // Every new job clears `media_removed_at` on the earlier jobs of the same content; with
+            // the sha alone indexed, that visited every job of a file uploaded many times.
+            try db.execute(sql: """
+                DROP INDEX jobs_media;
+                CREATE INDEX jobs_media ON jobs(media_sha256, media_removed_at);
+                """)
+        }
         return migrator
     }
 

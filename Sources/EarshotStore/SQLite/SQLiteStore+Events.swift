@@ -11,21 +11,21 @@ extension SQLiteStore {
     }
 
     public func latestEvent(type: EventType, correlationId: String) async throws -> Event? {
-        try await pool.read { db in try SQLiteEvents.fetchLatest(db, type: type, correlationId: correlationId) }
+        try readNow { db in try SQLiteEvents.fetchLatest(db, type: type, correlationId: correlationId) }
     }
 
     public func appendEvent(_ event: NewEvent, now: Date) async throws -> Event {
-        try await pool.write { db in try SQLiteEvents.append(db, event, now: now) }
+        try writeNow { db in try SQLiteEvents.append(db, event, now: now) }
     }
 
     public func pluginCursor(_ plugin: String) async throws -> Int64? {
-        try await pool.read { db in
+        try readNow { db in
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM plugin_cursors WHERE plugin = ?"), arguments: [plugin])
         }
     }
 
     public func setPluginCursor(_ plugin: String, seq: Int64) async throws {
-        try await pool.write { db in
+        try writeNow { db in
             try db.executeCached(sql: """
                 INSERT INTO plugin_cursors (plugin, seq) VALUES (?, ?) ON CONFLICT (plugin) DO UPDATE SET seq = excluded.seq
                 """, arguments: [plugin, seq])
@@ -33,13 +33,13 @@ extension SQLiteStore {
     }
 
     public func latestEventSeq() async throws -> Int64 {
-        try await pool.read { db in
+        try readNow { db in
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) FROM events")) ?? 0
         }
     }
 
     public func oldestEventSeq() async throws -> Int64? {
-        try await pool.read { db in
+        try readNow { db in
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(seq) FROM events"))
         }
     }

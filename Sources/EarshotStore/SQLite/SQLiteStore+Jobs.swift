@@ -4,7 +4,7 @@ import GRDB
 
 extension SQLiteStore {
     public func createJob(_ newJob: NewJob, now: Date) async throws -> Job {
-        try await pool.write { db in
+        try writeNow { db in
             let seconds = now.timeIntervalSince1970
             try db.executeCached(sql: """
                 INSERT INTO jobs (id, state, priority, model, language, beam_size, word_timestamps, media_sha256,
@@ -35,7 +35,7 @@ extension SQLiteStore {
     }
 
     public func job(_ id: JobID) async throws -> Job {
-        try await pool.read { db in try JobRow.require(db, id: id) }
+        try readNow { db in try JobRow.require(db, id: id) }
     }
 
     public func jobs(_ query: JobQuery) async throws -> JobPage {
@@ -90,7 +90,7 @@ extension SQLiteStore {
     }
 
     public func cancel(_ id: JobID, now: Date) async throws -> Job {
-        try await pool.write { db in
+        try writeNow { db in
             guard let (job, token) = try JobRow.fetch(db, id: id) else { throw StoreError.jobNotFound(id) }
             guard !job.state.isTerminal else { throw StoreError.invalidTransition(id, from: job.state, action: "cancel") }
             let seconds = now.timeIntervalSince1970
@@ -110,7 +110,7 @@ extension SQLiteStore {
     }
 
     public func retry(_ id: JobID, now: Date) async throws -> Job {
-        try await pool.write { db in
+        try writeNow { db in
             let job = try JobRow.require(db, id: id)
             guard job.state == .failed || job.state == .cancelled else {
                 throw StoreError.invalidTransition(id, from: job.state, action: "retry")

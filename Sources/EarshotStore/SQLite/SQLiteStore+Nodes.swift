@@ -4,7 +4,7 @@ import GRDB
 
 extension SQLiteStore {
     public func createNode(_ node: Node, keyHash: String) async throws -> Node {
-        try await pool.write { db in
+        try writeNow { db in
             if try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM nodes WHERE name = ?)"), arguments: [node.name]) == true {
                 throw StoreError.duplicateNodeName(node.name)
             }
@@ -19,11 +19,11 @@ extension SQLiteStore {
     }
 
     public func node(id: String) async throws -> Node {
-        try await pool.read { db in try Self.requireNode(db, id: id) }
+        try readNow { db in try Self.requireNode(db, id: id) }
     }
 
     public func node(keyHash: String) async throws -> Node? {
-        try await pool.read { db in
+        try readNow { db in
             try db.fetchOneCached(sql: "SELECT * FROM nodes WHERE key_hash = ?", arguments: [keyHash]).map(Self.node(from:))
         }
     }
@@ -36,7 +36,7 @@ extension SQLiteStore {
 
     public func recordHeartbeat(nodeID: String, capabilities: NodeCapabilities, now: Date) async throws -> Node {
         let encoded = String(decoding: try JSONEncoder().encode(capabilities), as: UTF8.self)
-        return try await pool.write { db in
+        return try writeNow { db in
             try db.executeCached(sql: "UPDATE nodes SET last_heartbeat_at = ?, capabilities = ? WHERE id = ?",
                            arguments: [now.timeIntervalSince1970, encoded, nodeID])
             let node = try Self.requireNode(db, id: nodeID)
@@ -67,14 +67,14 @@ extension SQLiteStore {
     }
 
     public func setNodeDisabled(_ id: String, disabled: Bool) async throws -> Node {
-        try await pool.write { db in
+        try writeNow { db in
             try db.executeCached(sql: "UPDATE nodes SET disabled = ? WHERE id = ?", arguments: [disabled, id])
             return try Self.requireNode(db, id: id)
         }
     }
 
     public func deleteNode(_ id: String) async throws {
-        try await pool.write { db in
+        try writeNow { db in
             _ = try Self.requireNode(db, id: id)
             try db.executeCached(sql: "DELETE FROM nodes WHERE id = ?", arguments: [id])
         }

@@ -3,9 +3,12 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    public func claimNext(holder: String, leaseSeconds: Double, models: [String]?, canDiarize: Bool, now: Date) async throws -> ClaimedJob? {
+    public func claimJobs(
+        holder: String, leaseSeconds: Double, models: [String]?, canDiarize: Bool, limit: Int, now: Date
+    ) async throws -> [ClaimedJob] {
         let policy = retryPolicy
-        if let models, models.isEmpty { return nil }
+        if let models, models.isEmpty { return [] }
+        guard limit > 0 else { return [] }
         let modelFilter = (models.map { " AND model IN (\(Array(repeating: "?", count: $0.count).joined(separator: ", ")))" } ?? "")
             + (canDiarize ? "" : " AND diarization IS NULL")
         let nowSeconds = now.timeIntervalSince1970
@@ -13,7 +16,7 @@ extension SQLiteStore {
         let claimableArguments = StatementArguments([nowSeconds]) + StatementArguments(models ?? [])
         // Reads run beside the single writer (WAL). Most claims from idle nodes find nothing, and
         // they must not queue behind the writer, nor hold it, to learn that.
-        let worthWriting = try await pool.read { db in
+        let worthWriting = try readNow { db in
             try Bool.fetchOne(
                 db.cachedStatement(sql: """
                     SELECT EXISTS (SELECT 1 FROM jobs WHERE \(claimable))
@@ -22,35 +25,49 @@ extension SQLiteStore {
                 arguments: claimableArguments + [nowSeconds]
             ) ?? false
         }
-        guard worthWriting else { return nil }
-        return try await pool.write { db in
+        guard worthWriting else { return [] }
+        return try writeNow { db in
             try Self.expireLeases(db, whereSQL: "lease_expires_at < ?", arguments: [nowSeconds], policy: policy, now: now)
             let expires = nowSeconds + leaseSeconds
-            // Pick and take the job in one statement: the fencing token is bumped where it is read.
-            guard let row = try db.fetchOneCached(sql: """
-                UPDATE jobs SET state = 'running', lease_token = lease_token + 1, lease_holder = ?, lease_expires_at = ?,
-                    not_before = NULL, progress = 0, updated_at = ?, started_at = COALESCE(started_at, ?)
-                WHERE seq = (SELECT seq FROM jobs WHERE \(claimable) ORDER BY priority DESC, seq ASC LIMIT 1)
-                RETURNING \(JobRow.columns)
-                """, arguments: [holder, expires, nowSeconds, nowSeconds] + claimableArguments)
-            else { return nil }
-            let job = JobRow.job(from: row)
-            let token = job.leaseToken
-            let number = (try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT COALESCE(MAX(number), 0) FROM attempts WHERE job_id = ?"), arguments: [job.id.rawValue]
-            ) ?? 0) + 1
-            try db.executeCached(sql: """
-                INSERT INTO attempts (job_id, number, holder, token, started_at, outcome) VALUES (?, ?, ?, ?, ?, 'running')
-                """, arguments: [job.id.rawValue, number, holder, token, nowSeconds])
-            try SQLiteEvents.appendJob(db, .jobClaimed, job, source: holder, attempt: number, now: now)
-            let lease = Lease(jobID: job.id, attempt: number, token: token, holder: holder, expiresAt: Date(timeIntervalSince1970: expires))
-            return ClaimedJob(job: job, lease: lease)
+            var claimed: [ClaimedJob] = []
+            while claimed.count < limit, let job = try Self.claimOne(
+                db, holder: holder, expires: expires, claimable: claimable, arguments: claimableArguments, now: now
+            ) {
+                claimed.append(job)
+            }
+            return claimed
         }
+    }
+
+    /// Takes the first claimable job, if any, inside the caller's write transaction.
+    private static func claimOne(
+        _ db: Database, holder: String, expires: Double, claimable: String, arguments claimableArguments: StatementArguments, now: Date
+    ) throws -> ClaimedJob? {
+        let nowSeconds = now.timeIntervalSince1970
+        // Pick and take the job in one statement: the fencing token is bumped where it is read.
+        guard let row = try db.fetchOneCached(sql: """
+            UPDATE jobs SET state = 'running', lease_token = lease_token + 1, lease_holder = ?, lease_expires_at = ?,
+                not_before = NULL, progress = 0, updated_at = ?, started_at = COALESCE(started_at, ?)
+            WHERE seq = (SELECT seq FROM jobs WHERE \(claimable) ORDER BY priority DESC, seq ASC LIMIT 1)
+            RETURNING \(JobRow.columns)
+            """, arguments: [holder, expires, nowSeconds, nowSeconds] + claimableArguments)
+        else { return nil }
+        let job = JobRow.job(from: row)
+        let token = job.leaseToken
+        let number = (try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT COALESCE(MAX(number), 0) FROM attempts WHERE job_id = ?"), arguments: [job.id.rawValue]
+        ) ?? 0) + 1
+        try db.executeCached(sql: """
+            INSERT INTO attempts (job_id, number, holder, token, started_at, outcome) VALUES (?, ?, ?, ?, ?, 'running')
+            """, arguments: [job.id.rawValue, number, holder, token, nowSeconds])
+        try SQLiteEvents.appendJob(db, .jobClaimed, job, source: holder, attempt: number, now: now)
+        let lease = Lease(jobID: job.id, attempt: number, token: token, holder: holder, expiresAt: Date(timeIntervalSince1970: expires))
+        return ClaimedJob(job: job, lease: lease)
     }
 
     public func heartbeat(_ lease: Lease, progress: Double?, partial: PartialSegments?, leaseSeconds: Double, now: Date) async throws -> Lease {
         let policy = retryPolicy
-        return try await pool.write { db in
+        return try writeNow { db in
             let before = try Self.requireLease(db, lease, policy: policy, now: now)
             let expires = now.timeIntervalSince1970 + leaseSeconds
             if let progress {
@@ -77,42 +94,67 @@ extension SQLiteStore {
 
     public func complete(_ lease: Lease, transcript: Transcript, now: Date) async throws -> Job {
         let policy = retryPolicy
-        return try await pool.write { db in
-            try Self.requireLease(db, lease, policy: policy, now: now)
-            let nowSeconds = now.timeIntervalSince1970
-            try SQLiteTranscripts.insert(db, transcript)
-            if let draftId = try String.fetchOne(db, sql: "SELECT draft_id FROM jobs WHERE id = ?", arguments: [lease.jobID.rawValue]),
-               try Bool.fetchOne(db, sql: "SELECT 1 FROM drafts WHERE id = ?", arguments: [draftId]) != nil {
-                _ = try Self.insertDraftRevision(
-                    db, draftId, text: transcript.plainText, source: .whisperReprocess, author: transcript.model, now: now
-                )
+        return try writeNow { db in try Self.complete(db, lease, transcript: transcript, policy: policy, now: now) }
+    }
+
+    public func completeAll(_ results: [JobResult], now: Date) async throws -> [CompletionOutcome] {
+        let policy = retryPolicy
+        return try writeNow { db in
+            try results.map { result in
+                // Each in its own savepoint: a result whose lease was lost is undone alone.
+                var outcome = CompletionOutcome.rejected(.leaseLost(result.lease.jobID, .stale))
+                do {
+                    try db.inSavepoint {
+                        outcome = .completed(try Self.complete(
+                            db, result.lease, transcript: result.transcript, policy: policy, checkingHolder: true, now: now
+                        ))
+                        return .commit
+                    }
+                } catch let error as StoreError {
+                    outcome = .rejected(error)
+                }
+                return outcome
             }
-            try db.executeCached(sql: """
-                UPDATE jobs SET state = 'succeeded', progress = 1, lease_holder = NULL, lease_expires_at = NULL,
-                    finished_at = ?, updated_at = ?, error_code = NULL, error_message = NULL,
-                    media_duration = COALESCE(media_duration, ?)
-                WHERE id = ?
-                """, arguments: [nowSeconds, nowSeconds, transcript.durationSeconds, lease.jobID.rawValue])
-            try Self.endAttempt(db, lease, outcome: .succeeded, error: nil, now: now)
-            if lease.holder.hasPrefix("node:") {
-                try db.executeCached(sql: "UPDATE nodes SET jobs_done = jobs_done + 1, audio_seconds_done = audio_seconds_done + ? WHERE id = ?",
-                               arguments: [transcript.durationSeconds, String(lease.holder.dropFirst("node:".count))])
-            }
-            let job = try JobRow.require(db, id: lease.jobID)
-            let succeeded = try SQLiteEvents.appendJob(db, .jobSucceeded, job, source: lease.holder, attempt: lease.attempt, now: now)
-            try SQLiteEvents.append(db, NewEvent(
-                type: .transcriptCreated, correlationId: job.id.rawValue, causationId: succeeded.id, source: lease.holder,
-                data: .transcript(TranscriptEventData(
-                    jobId: job.id, language: transcript.language, durationSeconds: transcript.durationSeconds, segmentCount: transcript.segments.count
-                ))
-            ), now: now)
-            return job
         }
+    }
+
+    private static func complete(
+        _ db: Database, _ lease: Lease, transcript: Transcript, policy: RetryPolicy, checkingHolder: Bool = false, now: Date
+    ) throws -> Job {
+        let before = try Self.requireLease(db, lease, policy: policy, now: now)
+        if checkingHolder, before.leaseHolder != lease.holder { throw StoreError.leaseHeldByAnother(lease.jobID) }
+        let nowSeconds = now.timeIntervalSince1970
+        try SQLiteTranscripts.insert(db, transcript)
+        if let draftId = before.draftId, try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM drafts WHERE id = ?"), arguments: [draftId]) != nil {
+            _ = try Self.insertDraftRevision(
+                db, draftId, text: transcript.plainText, source: .whisperReprocess, author: transcript.model, now: now
+            )
+        }
+        try db.executeCached(sql: """
+            UPDATE jobs SET state = 'succeeded', progress = 1, lease_holder = NULL, lease_expires_at = NULL,
+                finished_at = ?, updated_at = ?, error_code = NULL, error_message = NULL,
+                media_duration = COALESCE(media_duration, ?)
+            WHERE id = ?
+            """, arguments: [nowSeconds, nowSeconds, transcript.durationSeconds, lease.jobID.rawValue])
+        try Self.endAttempt(db, lease, outcome: .succeeded, error: nil, now: now)
+        if lease.holder.hasPrefix("node:") {
+            try db.executeCached(sql: "UPDATE nodes SET jobs_done = jobs_done + 1, audio_seconds_done = audio_seconds_done + ? WHERE id = ?",
+                           arguments: [transcript.durationSeconds, String(lease.holder.dropFirst("node:".count))])
+        }
+        let job = try JobRow.require(db, id: lease.jobID)
+        let succeeded = try SQLiteEvents.appendJob(db, .jobSucceeded, job, source: lease.holder, attempt: lease.attempt, now: now)
+        try SQLiteEvents.append(db, NewEvent(
+            type: .transcriptCreated, correlationId: job.id.rawValue, causationId: succeeded.id, source: lease.holder,
+            data: .transcript(TranscriptEventData(
+                jobId: job.id, language: transcript.language, durationSeconds: transcript.durationSeconds, segmentCount: transcript.segments.count
+            ))
+        ), now: now)
+        return job
     }
 
     public func fail(_ lease: Lease, error: JobError, retryable: Bool, now: Date) async throws -> Job {
         let policy = retryPolicy
-        return try await pool.write { db in
+        return try writeNow { db in
             try Self.requireLease(db, lease, policy: policy, now: now)
             try Self.endAttempt(db, lease, outcome: .failed, error: error, now: now)
             try Self.requeueOrFail(
@@ -125,7 +167,7 @@ extension SQLiteStore {
 
     public func release(_ lease: Lease, now: Date) async throws -> Job {
         let policy = retryPolicy
-        return try await pool.write { db in
+        return try writeNow { db in
             try Self.requireLease(db, lease, policy: policy, now: now)
             try Self.endAttempt(db, lease, outcome: .released, error: nil, now: now)
             try db.executeCached(sql: """
@@ -141,7 +183,7 @@ extension SQLiteStore {
 
     public func reclaimExpiredLeases(now: Date) async throws -> [JobID] {
         let policy = retryPolicy
-        return try await pool.write { db in
+        return try writeNow { db in
             try Self.expireLeases(db, whereSQL: "lease_expires_at < ?", arguments: [now.timeIntervalSince1970], policy: policy, now: now)
         }
     }
@@ -150,7 +192,7 @@ extension SQLiteStore {
         guard !holders.isEmpty else { return [] }
         let policy = retryPolicy
         let placeholders = Array(repeating: "?", count: holders.count).joined(separator: ", ")
-        return try await pool.write { db in
+        return try writeNow { db in
             try Self.expireLeases(db, whereSQL: "lease_holder IN (\(placeholders))", arguments: StatementArguments(holders), policy: policy, now: now)
         }
     }
@@ -165,20 +207,20 @@ extension SQLiteStore {
                 SELECT 1 FROM attempts a WHERE a.job_id = jobs.id AND a.token = jobs.lease_token AND a.started_at < ?
             )\(keep)
             """
-        return try await pool.write { db in
+        return try writeNow { db in
             try Self.expireLeases(db, whereSQL: condition, arguments: arguments, error: .leaseAbandoned, policy: policy, now: now)
         }
     }
 
     public func nextClaimableTime() async throws -> Date? {
-        try await pool.read { db in
+        try readNow { db in
             try Double.fetchOne(db.cachedStatement(sql: "SELECT MIN(COALESCE(not_before, 0)) FROM jobs WHERE state = 'queued'"))
                 .map(Date.init(timeIntervalSince1970:))
         }
     }
 
     public func reset(_ id: JobID, now: Date) async throws -> Job {
-        try await pool.write { db in
+        try writeNow { db in
             guard let (job, token) = try JobRow.fetch(db, id: id) else { throw StoreError.jobNotFound(id) }
             switch job.state {
             case .running:
@@ -201,7 +243,7 @@ extension SQLiteStore {
     }
 
     public func runningJobs(heldBy holder: String) async throws -> [JobID] {
-        try await pool.read { db in
+        try readNow { db in
             try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM jobs WHERE state = 'running' AND lease_holder = ? ORDER BY seq"), arguments: [holder])
                 .map(JobID.init(rawValue:))
         }
