@@ -28,10 +28,11 @@ public enum TimeOrderedID {
 
     private static let state = Mutex(State())
 
-    /// A new id for `now`.
-    public static func make(now: Date = Date()) -> String {
+    /// A new id, stamped with the system clock. Always the real clock, never a caller's notion of
+    /// "now": ids stay increasing, so one stamped in the future would drag every later id there.
+    public static func make() -> String {
         let (millisecond, sequence, random) = state.withLock { state -> (UInt64, UInt64, UInt64) in
-            let clock = UInt64(max(0, now.timeIntervalSince1970 * 1000))
+            let clock = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
             if clock > state.millisecond {
                 state.millisecond = clock
                 state.sequence = state.random.next() & 0x1FF // room left for 3,583 more in this millisecond

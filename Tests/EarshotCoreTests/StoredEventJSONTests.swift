@@ -34,6 +34,26 @@ struct StoredEventJSONTests {
         }
     }
 
+    @Test("every shape of transcript event data reads back as the same value, and as Foundation's encoding does")
+    func transcriptEvents() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            let text = { Self.awkward.randomElement(using: &generator) }
+            let maybe = { Bool.random(using: &generator) }
+            let data = TranscriptEventData(
+                jobId: JobID.generate(), language: text() ?? "en", durationSeconds: [0, 1.5, 3600.25, Double.random(in: 0...10_000, using: &generator)].randomElement(using: &generator)!,
+                segmentCount: Int.random(in: 0...10_000, using: &generator), segment: maybe() ? Int.random(in: 0...500, using: &generator) : nil,
+                revision: maybe() ? Int.random(in: 1...50, using: &generator) : nil, source: maybe() ? RevisionSource.allCases.randomElement(using: &generator) : nil,
+                text: maybe() ? text() : nil, speaker: maybe() ? text() : nil
+            )
+            let stored = try EventData.transcript(data).storedJSON()
+            let decoded = try EventData.decode(.transcriptCreated, from: stored, using: EarshotJSON.decoder())
+            #expect(decoded == .transcript(data), "\(String(decoding: stored, as: UTF8.self))")
+            let foundation = try EarshotJSON.encoder().encode(data)
+            #expect(try JSONSerialization.jsonObject(with: stored) as? NSDictionary == JSONSerialization.jsonObject(with: foundation) as? NSDictionary)
+        }
+    }
+
     @Test("other event data is encoded by Foundation as before")
     func otherKinds() throws {
         let node = EventData.node(NodeEventData(nodeId: "n1", name: "gpu-1"))

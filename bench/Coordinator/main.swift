@@ -16,7 +16,7 @@ import Logging
 
 struct Options {
     var nodeCounts = [1, 8, 64]
-    var slotCounts = [1, 8]
+    var slotCounts = [1, 8, 32]
     var jobs = 2000
     var pacedJobs = 500
     var rate = 50.0
@@ -30,7 +30,7 @@ struct Options {
     static let usage = """
         usage: earshot-bench [options]
           --nodes LIST        simulated node counts, comma-separated (default 1,8,64)
-          --slots LIST        slots per node, comma-separated (default 1,8); above 1 a node claims
+          --slots LIST        slots per node, comma-separated (default 1,8,32); above 1 a node claims
                               and completes that many jobs per request
           --jobs N            jobs per saturated phase (default 2000; half pre-filled)
           --paced-jobs N      jobs per paced phase (default 500)

@@ -4,14 +4,35 @@ extension EventData {
     /// The data as the event log stores it: the JSON `EarshotJSON.encoder()` writes (snake_case
     /// keys, sorted), which `EventData.decode` reads back.
     ///
-    /// `job.*` events are written by hand: three or four of them go with every job (created,
-    /// claimed, succeeded, …), inside the store's single write transaction, and Foundation's
+    /// `job.*` and `transcript.*` events are written by hand: four of them go with every job
+    /// (created, claimed, succeeded, transcript created), inside the store's single write
+    /// transaction, and Foundation's
     /// encoder (a container per level, snake_case conversion and key sorting per call) was most
     /// of their cost in the coordinator benchmark's profile. Tests hold the two encodings to the
     /// same decoded value.
     public func storedJSON() throws -> Data {
-        guard case .job(let value) = self else { return try encoded(using: EarshotJSON.encoder()) }
-        return value.handWrittenJSON()
+        switch self {
+        case .job(let value): value.handWrittenJSON()
+        case .transcript(let value): value.handWrittenJSON()
+        default: try encoded(using: EarshotJSON.encoder())
+        }
+    }
+}
+
+extension TranscriptEventData {
+    /// As ``JobEventData/handWrittenJSON()``: `transcript.created` goes with every finished job.
+    func handWrittenJSON() -> Data {
+        var json = JSONObjectWriter()
+        json.member("duration_seconds", number: durationSeconds)
+        json.member("job_id", string: jobId.rawValue)
+        json.member("language", string: language)
+        if let revision { json.member("revision", raw: String(revision)) }
+        if let segment { json.member("segment", raw: String(segment)) }
+        json.member("segment_count", raw: String(segmentCount))
+        if let source { json.member("source", string: source.rawValue) }
+        if let speaker { json.member("speaker", string: speaker) }
+        if let text { json.member("text", string: text) }
+        return Data(json.finished().utf8)
     }
 }
 
@@ -29,7 +50,7 @@ extension JobEventData {
         }
         if let holder { json.member("holder", string: holder) }
         json.member("job_id", string: jobId.rawValue)
-        if let progress, progress.isFinite { json.member("progress", raw: progress.description) }
+        if let progress { json.member("progress", number: progress) }
         if let reason { json.member("reason", string: reason) }
         json.member("state", string: state.rawValue)
         return Data(json.finished().utf8)
@@ -43,6 +64,12 @@ private struct JSONObjectWriter {
 
     mutating func member(_ key: String, string value: String) {
         member(key, raw: Self.quoted(value))
+    }
+
+    /// A finite number as Swift prints it (the shortest text that reads back the same); JSON has
+    /// no infinities or NaN, which Foundation's encoder would refuse, so they are written as null.
+    mutating func member(_ key: String, number value: Double) {
+        member(key, raw: value.isFinite ? value.description : "null")
     }
 
     mutating func member(_ key: String, raw value: String) {

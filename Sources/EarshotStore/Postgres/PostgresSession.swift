@@ -83,7 +83,7 @@ final class PostgresSession: @unchecked Sendable {
     /// time (its `seq` is known only then).
     @discardableResult
     func append(_ event: NewEvent, now: Date) throws -> Event {
-        let id = TimeOrderedID.make(now: now)
+        let id = TimeOrderedID.make()
         let data = try event.data.storedJSON()
         let time = Date(timeIntervalSince1970: now.timeIntervalSince1970)
         pendingEvents.append(PendingEvent(id: id, event: event, time: time, data: String(decoding: data, as: UTF8.self)))

@@ -8,7 +8,7 @@ enum SQLiteEvents {
     /// Stamps and appends `event`; returns it as stored.
     @discardableResult
     static func append(_ db: Database, _ event: NewEvent, now: Date) throws -> Event {
-        let id = TimeOrderedID.make(now: now)
+        let id = TimeOrderedID.make()
         let data = try event.data.storedJSON()
         try db.executeCached(sql: """
             INSERT INTO events (id, time, type, correlation_id, causation_id, source, data) VALUES (?, ?, ?, ?, ?, ?, ?)
