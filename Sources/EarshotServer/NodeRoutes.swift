@@ -216,7 +216,6 @@ struct NodeRoutes: Sendable {
         return try jsonResponse(CompletionResults(results: answers))
     }
 
-
     /// Streams the job's media to the node holding its lease, honouring `Range: bytes=N-[M]`.
     private func mediaDownload(_ request: Request, context: some RequestContext) async throws -> Response {
         let (node, id) = (try await authenticate(request), try JobRoutes.jobID(context))
@@ -254,7 +253,8 @@ struct NodeRoutes: Sendable {
         }
     }
 
-    /// What a lease call's store error means to the node: its lease or job is gone (409).
+    /// What a lease call's store error means to the node: its lease or job is gone (409), or the
+    /// job is another node's (403).
     private static func leaseError(_ error: StoreError) -> any Error {
         switch error {
         case .leaseLost(let id, let loss): loss == .cancelled ? cancelled(id) : stale(id)
