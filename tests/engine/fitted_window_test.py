@@ -43,6 +43,12 @@ class LoopDetection(unittest.TestCase):
         self.assertIsNone(worker.loop_start("no no no"))
         self.assertIsNotNone(worker.loop_start("the the the the end"))
 
+    def test_a_word_that_stutters_is_a_loop(self):
+        # Read on an AMD Zen 4 CPU from a fitted window: the decoder repeated one letter.
+        self.assertEqual(worker.loop_start("He was not an old-s-y-y-y-y-"), 4)
+        self.assertEqual(worker.loop_start("y-y-y"), 0)
+        self.assertIsNone(worker.loop_start("a bye-bye from my mother-in-law, well-to-do and self-made"))
+
     def test_ordinary_sentences_are_not_loops(self):
         for text in ["", "And Mr. John Dashwood had then leisure to consider how much there might be",
                      "Unless to be rather cold-hearted and rather selfish is to be ill-disposed.",

@@ -407,12 +407,16 @@ def fitted_token_cap(duration):
 def loop_start(text):
     """Where the decoder began repeating itself, as a count of the text's words, or None.
 
-    A loop is a phrase of two or more words said twice in a row, or one word four times. Short
-    windows make Whisper loop ("he was not he was not ..."); a person rarely repeats a phrase back
-    to back, and when they do, a final costs time (it is decoded again), a partial a few words."""
-    words = ["".join(c for c in w.lower() if c.isalnum()) for w in text.split()]
+    A loop is a phrase of two or more words said twice in a row, one word four times, or a word
+    that stutters: one piece of it three times over, hyphenated ("old-s-y-y-y-y-"). Short windows
+    make Whisper loop ("he was not he was not ..."); a person rarely repeats a phrase back to back,
+    and when they do, a final costs time (it is decoded again), a partial a few words."""
+    raw = text.split()
+    words = ["".join(c for c in w.lower() if c.isalnum()) for w in raw]
     count = len(words)
     for end in range(count):
+        if stutters(raw[end]):
+            return end
         for length in range(2, (end + 1) // 2 + 1):
             first = words[end + 1 - 2 * length:end + 1 - length]
             if all(first) and first == words[end + 1 - length:end + 1]:
@@ -420,6 +424,12 @@ def loop_start(text):
         if end >= 3 and words[end] and len(set(words[end - 3:end + 1])) == 1:
             return end - 2
     return None
+
+
+def stutters(word):
+    """Whether a word ends in one hyphenated piece said three or more times ("s-y-y-y-")."""
+    pieces = [piece for piece in word.lower().strip(".,!?;:").split("-") if piece]
+    return len(pieces) >= 3 and len(set(pieces[-3:])) == 1
 
 
 def cut_loop(segment):
