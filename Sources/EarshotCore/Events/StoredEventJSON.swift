@@ -6,10 +6,9 @@ extension EventData {
     ///
     /// `job.*` and `transcript.*` events are written by hand: four of them go with every job
     /// (created, claimed, succeeded, transcript created), inside the store's single write
-    /// transaction, and Foundation's
-    /// encoder (a container per level, snake_case conversion and key sorting per call) was most
-    /// of their cost in the coordinator benchmark's profile. Tests hold the two encodings to the
-    /// same decoded value.
+    /// transaction, and Foundation's encoder (a container per level, snake_case conversion and
+    /// key sorting per call) was most of their cost in the coordinator benchmark's profile. Tests
+    /// hold the two encodings to the same decoded value.
     public func storedJSON() throws -> Data {
         switch self {
         case .job(let value): value.handWrittenJSON()

@@ -59,18 +59,15 @@ extension PostgresStore {
         return ClaimedJob(job: job, lease: lease)
     }
 
-    /// One transaction per result, in order: each checked and completed as `complete` is.
+    /// One transaction per result, in order, each checked as `complete` is plus the lease's holder.
     public func completeAll(_ results: [JobResult], now: Date) async throws -> [CompletionOutcome] {
+        let policy = retryPolicy
         var outcomes: [CompletionOutcome] = []
         for result in results {
             do {
-                let current = try await job(result.lease.jobID)
-                if current.state == .running, current.leaseToken == result.lease.token, current.leaseHolder != result.lease.holder {
-                    throw StoreError.leaseHeldByAnother(result.lease.jobID)
-                }
-                outcomes.append(.completed(try await complete(result.lease, transcript: result.transcript, now: now)))
-            } catch StoreError.jobNotFound(let id) {
-                outcomes.append(.rejected(.leaseLost(id, .cancelled)))
+                outcomes.append(.completed(try await write { session in
+                    try await Self.complete(session, result.lease, transcript: result.transcript, policy: policy, checkingHolder: true, now: now)
+                }))
             } catch let error as StoreError {
                 outcomes.append(.rejected(error))
             }
@@ -108,37 +105,42 @@ extension PostgresStore {
 
     public func complete(_ lease: Lease, transcript: Transcript, now: Date) async throws -> Job {
         let policy = retryPolicy
-        return try await write { session in
-            let before = try await Self.requireLease(session, lease, policy: policy, now: now)
-            let nowSeconds = now.timeIntervalSince1970
-            try await PostgresTranscripts.insert(session, transcript)
-            if let draftId = before.draftId,
-               try await session.scalar(Bool.self, "SELECT true FROM drafts WHERE id = ? FOR UPDATE", [draftId]) != nil {
-                _ = try await Self.insertDraftRevision(
-                    session, draftId, text: transcript.plainText, source: .whisperReprocess, author: transcript.model, now: now
-                )
-            }
-            try await session.execute("""
-                UPDATE jobs SET state = 'succeeded', progress = 1, lease_holder = NULL, lease_expires_at = NULL,
-                    finished_at = ?, updated_at = ?, error_code = NULL, error_message = NULL,
-                    media_duration = COALESCE(media_duration, ?)
-                WHERE id = ?
-                """, [nowSeconds, nowSeconds, transcript.durationSeconds, lease.jobID.rawValue])
-            try await Self.endAttempt(session, lease, outcome: .succeeded, error: nil, now: now)
-            if lease.holder.hasPrefix("node:") {
-                try await session.execute("UPDATE nodes SET jobs_done = jobs_done + 1, audio_seconds_done = audio_seconds_done + ? WHERE id = ?",
-                                          [transcript.durationSeconds, String(lease.holder.dropFirst("node:".count))])
-            }
-            let job = try await PostgresJobRow.require(session, id: lease.jobID)
-            let succeeded = try session.appendJob(.jobSucceeded, job, source: lease.holder, attempt: lease.attempt, now: now)
-            try session.append(NewEvent(
-                type: .transcriptCreated, correlationId: job.id.rawValue, causationId: succeeded.id, source: lease.holder,
-                data: .transcript(TranscriptEventData(
-                    jobId: job.id, language: transcript.language, durationSeconds: transcript.durationSeconds, segmentCount: transcript.segments.count
-                ))
-            ), now: now)
-            return job
+        return try await write { session in try await Self.complete(session, lease, transcript: transcript, policy: policy, now: now) }
+    }
+
+    private static func complete(
+        _ session: PostgresSession, _ lease: Lease, transcript: Transcript, policy: RetryPolicy, checkingHolder: Bool = false, now: Date
+    ) async throws -> Job {
+        let before = try await Self.requireLease(session, lease, policy: policy, now: now)
+        if checkingHolder, before.leaseHolder != lease.holder { throw StoreError.leaseHeldByAnother(lease.jobID) }
+        let nowSeconds = now.timeIntervalSince1970
+        try await PostgresTranscripts.insert(session, transcript)
+        if let draftId = before.draftId,
+           try await session.scalar(Bool.self, "SELECT true FROM drafts WHERE id = ? FOR UPDATE", [draftId]) != nil {
+            _ = try await Self.insertDraftRevision(
+                session, draftId, text: transcript.plainText, source: .whisperReprocess, author: transcript.model, now: now
+            )
         }
+        try await session.execute("""
+            UPDATE jobs SET state = 'succeeded', progress = 1, lease_holder = NULL, lease_expires_at = NULL,
+                finished_at = ?, updated_at = ?, error_code = NULL, error_message = NULL,
+                media_duration = COALESCE(media_duration, ?)
+            WHERE id = ?
+            """, [nowSeconds, nowSeconds, transcript.durationSeconds, lease.jobID.rawValue])
+        try await Self.endAttempt(session, lease, outcome: .succeeded, error: nil, now: now)
+        if lease.holder.hasPrefix("node:") {
+            try await session.execute("UPDATE nodes SET jobs_done = jobs_done + 1, audio_seconds_done = audio_seconds_done + ? WHERE id = ?",
+                                      [transcript.durationSeconds, String(lease.holder.dropFirst("node:".count))])
+        }
+        let job = try await PostgresJobRow.require(session, id: lease.jobID)
+        let succeeded = try session.appendJob(.jobSucceeded, job, source: lease.holder, attempt: lease.attempt, now: now)
+        try session.append(NewEvent(
+            type: .transcriptCreated, correlationId: job.id.rawValue, causationId: succeeded.id, source: lease.holder,
+            data: .transcript(TranscriptEventData(
+                jobId: job.id, language: transcript.language, durationSeconds: transcript.durationSeconds, segmentCount: transcript.segments.count
+            ))
+        ), now: now)
+        return job
     }
 
     public func fail(_ lease: Lease, error: JobError, retryable: Bool, now: Date) async throws -> Job {

@@ -102,18 +102,16 @@ extension SQLiteStore {
         return try writeNow { db in
             try results.map { result in
                 // Each in its own savepoint: a result whose lease was lost is undone alone.
-                var outcome = CompletionOutcome.rejected(.leaseLost(result.lease.jobID, .stale))
+                var completed: Job?
                 do {
                     try db.inSavepoint {
-                        outcome = .completed(try Self.complete(
-                            db, result.lease, transcript: result.transcript, policy: policy, checkingHolder: true, now: now
-                        ))
+                        completed = try Self.complete(db, result.lease, transcript: result.transcript, policy: policy, checkingHolder: true, now: now)
                         return .commit
                     }
                 } catch let error as StoreError {
-                    outcome = .rejected(error)
+                    return .rejected(error)
                 }
-                return outcome
+                return completed.map(CompletionOutcome.completed) ?? .rejected(.leaseLost(result.lease.jobID, .stale))
             }
         }
     }
