@@ -6,7 +6,7 @@ import Testing
 /// whole, and moved to `done/`.
 @Suite("Folder watch end to end", .serialized)
 struct FolderWatchEndToEndTests {
-    @Test("a file copied in slowly is queued once it stops growing, whole; it is transcribed and moved to done/; a restart queues nothing again; other files are left alone", .takesTurns)
+    @Test("a file copied in slowly, stalling with it open, is queued once it stops growing and is closed, whole; it is transcribed and moved to done/; a restart queues nothing again; other files are left alone", .takesTurns)
     func watchedFolder() async throws {
         let directory = try TestEnvironment.temporaryDirectory("watch")
         let inbox = directory.appendingPathComponent("inbox", isDirectory: true)
@@ -19,8 +19,9 @@ struct FolderWatchEndToEndTests {
         try Data("notes".utf8).write(to: inbox.appendingPathComponent("notes.txt"))
 
         // A slow copy: four pieces 0.4 s apart while the folder is scanned every 0.2 s (so scans
-        // see it unchanged between pieces). Taken any earlier than its last piece, the job's file
-        // would be short.
+        // see it unchanged between pieces), and once a stall longer than the settle time with the
+        // file still open for writing. Taken any earlier than its last piece, the job's file would
+        // be short.
         let clip = try TestEnvironment.librivoxClips()[0]
         let audio = try Data(contentsOf: clip.url)
         let target = inbox.appendingPathComponent("lecture.wav")
@@ -31,7 +32,7 @@ struct FolderWatchEndToEndTests {
             try handle.write(contentsOf: audio[start..<min(start + piece, audio.count)])
             try handle.synchronize()
             // Pacing the copy, as a slow disk or network share would; not waiting on the server.
-            try await Task.sleep(for: .milliseconds(400))
+            try await Task.sleep(for: .milliseconds(start == piece ? 2_000 : 400))
         }
         try handle.close()
 

@@ -8,10 +8,11 @@ import Synchronization
 
 /// `earshot serve --watch DIR`: audio and video files dropped into a folder are queued once.
 ///
-/// A file is taken only when two scans in a row see the same size and modification time and it
-/// has not changed for `watch_settle_seconds` (a copy in progress keeps changing, but may pause
-/// longer than one scan interval), then ingested, queued with the server's default options, and moved
-/// to `DIR/done/`. Each queued file is also recorded in the store, so a file that cannot be moved
+/// A file is taken only when two scans in a row see the same size and modification time, it has
+/// not changed for `watch_settle_seconds` (a copy in progress keeps changing, but may pause longer
+/// than one scan interval) and no process still has it open for writing (where `/proc` shows it:
+/// a stalled copy can pause longer than any settle time); it is then ingested, queued with the
+/// server's default options, and moved to `DIR/done/`. Each queued file is also recorded in the store, so a file that cannot be moved
 /// (a read-only share) is not queued again, after a restart either. Hidden files and the usual
 /// partial-download names are ignored.
 final class FolderWatcher: Sendable {
@@ -57,6 +58,10 @@ final class FolderWatcher: Sendable {
         }
         let settled = Date().addingTimeInterval(-configuration.watchSettleSeconds)
         for (path, state) in now.sorted(by: { $0.key < $1.key }) where state.size > 0 && previous[path] == state && state.modified <= settled {
+            if OpenFileWriters.isOpenForWriting(path) {
+                logger.debug("a watched file is still open for writing; waiting", metadata: ["file": "\(path)"])
+                continue
+            }
             do {
                 try await queue(URL(fileURLWithPath: path), state: state)
             } catch {
