@@ -89,11 +89,22 @@ struct NodeRoutes: Sendable {
             guard report.transcript.jobID == id else {
                 throw APIError.badRequest("job_mismatch", "the transcript belongs to job \(report.transcript.jobID), not \(id)")
             }
-            let lease = try await authorizedLease(node: node, jobID: id, reference: report.lease)
+            // The store checks the lease's token and holder inside the completion's transaction
+            // (`completeAll`), so the job is not read once more beside it.
+            let lease = Lease(jobID: id, attempt: report.lease.attempt, token: report.lease.token, holder: node.leaseHolder, expiresAt: Date())
             let transcript = try await SpeakerEnrollment.recognizing(report.transcript, store: store, threshold: configuration.speakerMatchThreshold)
-            let job = try await leaseCall { try await store.complete(lease, transcript: transcript, now: Date()) }
-            context.logger.info("node completed job", metadata: ["job_id": "\(id)", "node": "\(node.name)"])
-            return try jsonResponse(JobResponse(job))
+            let outcomes = try await store.completeAll([JobResult(lease: lease, transcript: transcript)], now: Date())
+            switch outcomes.first {
+            case .completed(let job):
+                context.logger.info("node completed job", metadata: ["job_id": "\(id)", "node": "\(node.name)"])
+                return try jsonResponse(JobResponse(job))
+            case .rejected(.jobNotFound(let missing)):
+                throw APIError.from(StoreError.jobNotFound(missing))
+            case .rejected(let error):
+                throw Self.leaseError(error)
+            case nil:
+                throw APIError(.internalServerError, "internal", "the store answered no outcome for the completion")
+            }
         }
         group.post("node/jobs/{id}/fail") { request, context in
             let (node, id) = (try await authenticate(request), try JobRoutes.jobID(context))
@@ -146,12 +157,15 @@ struct NodeRoutes: Sendable {
             wait = value
         }
         let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
-        let ticket = await waitRoom.enter(priority: node.priority)
-        defer { Task { await waitRoom.leave(ticket) } }
+        // A node enters the wait room only once it has to wait: a claim answered at once (a busy
+        // queue) costs no more than the store's claim.
+        var ticket: Int?
+        defer {
+            if let ticket { Task { await waitRoom.leave(ticket) } }
+        }
+        var current = node
         var woken = false
         while true {
-            // Re-read each round: a node disabled while it waits gets no more work.
-            let current = try await store.node(id: node.id)
             guard !current.disabled else { break }
             if woken {
                 let deferral = await waitRoom.deferral(for: current.priority)
@@ -174,8 +188,11 @@ struct NodeRoutes: Sendable {
             if let next = try await store.nextClaimableTime(), next > Date() {
                 pause = min(pause, .milliseconds(Int64(next.timeIntervalSinceNow * 1000) + 1))
             }
+            if ticket == nil { ticket = await waitRoom.enter(priority: current.priority) }
             await signal.wait(timeout: pause, unlessNotifiedSince: observed)
             woken = true
+            // Re-read after each wait: a node disabled while it waits gets no more work.
+            current = try await store.node(id: node.id)
         }
         return []
     }
