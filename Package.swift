@@ -204,7 +204,7 @@ let package = Package(
         .testTarget(
             name: "EarshotEndToEndTests",
             dependencies: [
-                "EarshotCore", "EarshotServer", "EarshotStore", "EarshotClient", "EarshotEngine", "EarshotAudio",
+                "EarshotCore", "EarshotServer", "EarshotStore", "EarshotClient", "EarshotNode", "EarshotEngine", "EarshotAudio",
                 "EarshotWhisperCpp", "EarshotDiarizationEvaluation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -55,9 +55,18 @@ public struct NodeClient: Sendable {
     /// Delivers several transcripts in one request (`POST /api/v1/node/completions`); each is
     /// judged on its own, and the results say which were stored (status 200) and which refused.
     public func completeAll(_ reports: [CompletionReport]) async throws -> [CompletionResult] {
+        try await completeAll(reports, thenClaim: nil).results
+    }
+
+    /// Delivers transcripts and, with `claim`, takes up to `claim.max` jobs queued right now in
+    /// the same request (`POST /api/v1/node/completions` with a `claim`): a node that goes on
+    /// working saves the claim request after each delivery. `claims` is empty when nothing was
+    /// queued; the node then long-polls as usual.
+    public func completeAll(_ reports: [CompletionReport], thenClaim claim: ClaimRequest?) async throws -> CompletionResults {
         try await transport.send(
-            .POST, "api/v1/node/completions", json: CompletionBatch(completions: reports), timeout: .seconds(120), decoding: CompletionResults.self
-        ).results
+            .POST, "api/v1/node/completions", json: CompletionBatch(completions: reports, claim: claim), timeout: .seconds(120),
+            decoding: CompletionResults.self
+        )
     }
 
     /// Renews the lease with the latest progress; replies with the renewed lease.

@@ -80,13 +80,15 @@ public struct HTTPWorkSource: WorkSource {
     private func claimed(_ work: ClaimedWork?, since started: ContinuousClock.Instant) -> ClaimedJob? {
         let early = ContinuousClock.now - started < .seconds(max(1, claimWaitSeconds - 1))
         state.recordSuccess(emptyPoll: work == nil, returnedEarly: early)
-        return work.map { work in
-            // The media route checks the lease token; carry it on the job, which is all
-            // ``mediaFile(for:)`` is given.
-            var job = work.job
-            job.leaseToken = work.lease.token
-            return ClaimedJob(job: job, lease: work.lease)
-        }
+        return work.map { taken(ClaimedJob(job: $0.job, lease: $0.lease)) }
+    }
+
+    private func taken(_ claimed: ClaimedJob) -> ClaimedJob {
+        // The media route checks the lease token; carry it on the job, which is all
+        // ``mediaFile(for:)`` is given.
+        var job = claimed.job
+        job.leaseToken = claimed.lease.token
+        return ClaimedJob(job: job, lease: claimed.lease)
     }
 
     public func heartbeat(_ lease: Lease, progress: Double?, partial: PartialSegments?) async throws -> Lease {
@@ -106,6 +108,30 @@ public struct HTTPWorkSource: WorkSource {
                 try await client.complete(jobID: lease.jobID, report: report)
             }
         }
+    }
+
+    /// One request delivers the transcript and takes the next job queued right now, if any
+    /// (`POST /api/v1/node/completions` with a `claim`; with several slots, shared with the other
+    /// slots' deliveries). A job taken while the delivery itself was refused is released at once.
+    public func complete(_ lease: Lease, transcript: Transcript, thenClaimFor holder: String) async throws -> ClaimedJob? {
+        let report = CompletionReport(lease: LeaseReference(lease), transcript: transcript)
+        let delivered: BatchingNodeClient.Delivered
+        if let batching {
+            delivered = try await batching.complete(report, claimingNext: true)
+        } else {
+            let answer = try await client.completeAll([report], thenClaim: ClaimRequest(models: models, diarization: canDiarize, max: 1))
+            guard let result = answer.results.first else {
+                throw EarshotAPIError(status: 502, code: "bad_reply", message: "no result for the completion")
+            }
+            delivered = BatchingNodeClient.Delivered(result: result, next: answer.claims?.first)
+        }
+        guard delivered.result.status == 200 else {
+            if let next = delivered.next {
+                try? await client.release(jobID: next.job.id, report: ReleaseReport(lease: LeaseReference(next.lease)))
+            }
+            return try await mapLeaseLoss { () -> ClaimedJob? in throw BatchingNodeClient.refusal(delivered.result) }
+        }
+        return delivered.next.map { taken(ClaimedJob(job: $0.job, lease: $0.lease)) }
     }
 
     public func fail(_ lease: Lease, error: JobError, retryable: Bool) async throws {

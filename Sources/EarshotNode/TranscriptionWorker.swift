@@ -73,20 +73,36 @@ public final class TranscriptionWorker: Service, Sendable {
 
     private func loop() async {
         logger.info("worker started")
+        // A job taken along with the last delivery (``WorkSource/complete(_:transcript:thenClaimFor:)``).
+        var next: ClaimedJob?
         while !shutdown.isTriggered {
             let claimed: ClaimedJob?
-            do {
-                claimed = try await source.claim(holder: configuration.holder)
-            } catch {
-                logger.error("claim failed", metadata: ["error": "\(error)"])
-                await source.waitForWork(timeout: configuration.idleCheckInterval)
-                continue
+            if let taken = next {
+                claimed = taken
+                next = nil
+            } else {
+                do {
+                    claimed = try await source.claim(holder: configuration.holder)
+                } catch {
+                    logger.error("claim failed", metadata: ["error": "\(error)"])
+                    await source.waitForWork(timeout: configuration.idleCheckInterval)
+                    continue
+                }
             }
             guard let claimed else {
                 await source.waitForWork(timeout: configuration.idleCheckInterval)
                 continue
             }
-            await process(claimed)
+            next = await process(claimed)
+        }
+        if let next {
+            // Taken with the last delivery as shutdown began: back to the queue at once.
+            do {
+                try await source.release(next.lease)
+                logger.info("job taken with the last delivery released for shutdown", metadata: ["job_id": "\(next.job.id)"])
+            } catch {
+                logger.warning("could not release the lease; it will expire", metadata: ["job_id": "\(next.job.id)", "error": "\(error)"])
+            }
         }
         logger.info("worker stopped")
     }
@@ -107,8 +123,9 @@ public final class TranscriptionWorker: Service, Sendable {
         case stop(StopReason)
     }
 
-    /// Runs one job with its lease kept alive; returns once the job's outcome is reported.
-    func process(_ claimed: ClaimedJob) async {
+    /// Runs one job with its lease kept alive; returns once the job's outcome is reported, with
+    /// the next job when the source took one along with the delivery.
+    func process(_ claimed: ClaimedJob) async -> ClaimedJob? {
         var logger = logger
         logger[metadataKey: "job_id"] = "\(claimed.job.id)"
         logger.info("job claimed", metadata: ["attempt": "\(claimed.lease.attempt)"])
@@ -142,10 +159,18 @@ public final class TranscriptionWorker: Service, Sendable {
         switch outcome {
         case .finished(.success(let transcript)):
             do {
-                try await source.complete(lease, transcript: transcript)
+                let next: ClaimedJob?
+                if shutdown.isTriggered {
+                    // Stopping: deliver only, so no job is taken just to be handed back.
+                    try await source.complete(lease, transcript: transcript)
+                    next = nil
+                } else {
+                    next = try await source.complete(lease, transcript: transcript, thenClaimFor: configuration.holder)
+                }
                 audioSeconds.increment(by: transcript.durationSeconds)
                 jobDuration.record(duration: ContinuousClock.now - started)
                 logger.info("job succeeded", metadata: ["segments": "\(transcript.segments.count)", "audio_seconds": "\(transcript.durationSeconds)"])
+                return next
             } catch {
                 logger.warning("could not report success", metadata: ["error": "\(error)"])
             }
@@ -165,6 +190,7 @@ public final class TranscriptionWorker: Service, Sendable {
                 logger.warning("could not release the lease; it will expire", metadata: ["error": "\(error)"])
             }
         }
+        return nil
     }
 
     private func reportFailure(_ error: any Error, lease: Lease, logger: Logger) async {

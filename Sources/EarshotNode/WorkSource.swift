@@ -10,6 +10,10 @@ public protocol WorkSource: Sendable {
     /// lease is lost (cancelled or stale).
     func heartbeat(_ lease: Lease, progress: Double?, partial: PartialSegments?) async throws -> Lease
     func complete(_ lease: Lease, transcript: Transcript) async throws
+    /// Delivers the transcript and may take the worker's next job along the way (a remote source
+    /// does both in one request); nil when it took none, and the worker claims as usual. A job
+    /// returned here is the caller's: it runs it or releases it.
+    func complete(_ lease: Lease, transcript: Transcript, thenClaimFor holder: String) async throws -> ClaimedJob?
     func fail(_ lease: Lease, error: JobError, retryable: Bool) async throws
     /// Hands the job back without counting the attempt (shutdown).
     func release(_ lease: Lease) async throws
@@ -22,6 +26,14 @@ public protocol WorkSource: Sendable {
     func waitForWork(timeout: Duration) async
     /// Wakes every worker blocked in ``waitForWork(timeout:)`` (new work, or shutdown).
     func wake() async
+}
+
+extension WorkSource {
+    /// Delivers only; the worker's next ``claim(holder:)`` finds the next job.
+    public func complete(_ lease: Lease, transcript: Transcript, thenClaimFor holder: String) async throws -> ClaimedJob? {
+        try await complete(lease, transcript: transcript)
+        return nil
+    }
 }
 
 /// Thrown by a work source when the lease is no longer the worker's to act on.

@@ -142,13 +142,7 @@ struct NodeRoutes: Sendable {
     private func claim(_ request: Request, context: some RequestContext, batch: Bool) async throws -> [ClaimedWork] {
         let node = try await authenticate(request)
         let body = try await decodeJSON(ClaimRequest.self, from: request, context: context)
-        var limit = 1
-        if batch, let max = body.max {
-            guard (1...Self.maxBatch).contains(max) else {
-                throw APIError.badRequest("invalid_max", "max must be a whole number in 1...\(Self.maxBatch)")
-            }
-            limit = max
-        }
+        let limit = batch ? try Self.claimLimit(body) : 1
         var wait = 25.0
         if let text = request.uri.queryParameters["wait"] {
             guard let value = Double(String(text)), value >= 0, value <= Self.maxClaimWaitSeconds else {
@@ -198,7 +192,8 @@ struct NodeRoutes: Sendable {
     }
 
     /// Several transcripts in one request, each checked and stored as the single-job route would,
-    /// in one store transaction; a result per completion, in order.
+    /// in one store transaction; a result per completion, in order. With a `claim`, the jobs
+    /// queued right now for this node come back in the same answer.
     private func completeAll(_ request: Request, context: some RequestContext) async throws -> Response {
         let node = try await authenticate(request)
         let batch = try await decodeJSON(CompletionBatch.self, from: request, context: context, limit: Self.maxTranscriptBytes)
@@ -208,6 +203,7 @@ struct NodeRoutes: Sendable {
         guard Set(batch.completions.map(\.transcript.jobID)).count == batch.completions.count else {
             throw APIError.badRequest("duplicate_job", "each job may appear once in completions")
         }
+        let claimLimit = try batch.claim.map { try Self.claimLimit($0) }
         // The store checks each lease's token and holder inside its transaction, which is where
         // the single-job route's separate read of the job would have to be repeated anyway.
         var results: [JobResult] = []
@@ -230,7 +226,33 @@ struct NodeRoutes: Sendable {
                 return CompletionResult(jobId: id, status: Int(apiError.status.code), error: .init(code: apiError.code, message: apiError.message))
             }
         }
-        return try jsonResponse(CompletionResults(results: answers))
+        guard let claim = batch.claim, let claimLimit else { return try jsonResponse(CompletionResults(results: answers)) }
+        var claimed: [ClaimedWork] = []
+        // The transcripts are stored whatever happens here: a claim the store refuses, or one for a
+        // node disabled meanwhile, answers no work, and the node claims as usual.
+        if !node.disabled {
+            do {
+                claimed = try await store.claimJobs(
+                    holder: node.leaseHolder, leaseSeconds: configuration.leaseSeconds, models: claim.models,
+                    canDiarize: claim.diarization ?? false, limit: claimLimit, now: Date()
+                ).map { ClaimedWork(job: $0.job, lease: $0.lease) }
+            } catch {
+                context.logger.warning("claim after completions failed", metadata: ["node": "\(node.name)", "error": "\(error)"])
+            }
+        }
+        for work in claimed {
+            context.logger.info("node claimed job", metadata: ["job_id": "\(work.job.id)", "node": "\(node.name)"])
+        }
+        return try jsonResponse(CompletionResults(results: answers, claims: claimed))
+    }
+
+    /// A claim body's `max` (1 when absent); 400 outside 1...64.
+    private static func claimLimit(_ body: ClaimRequest) throws -> Int {
+        guard let max = body.max else { return 1 }
+        guard (1...Self.maxBatch).contains(max) else {
+            throw APIError.badRequest("invalid_max", "max must be a whole number in 1...\(Self.maxBatch)")
+        }
+        return max
     }
 
     /// Streams the job's media to the node holding its lease, honouring `Range: bytes=N-[M]`.

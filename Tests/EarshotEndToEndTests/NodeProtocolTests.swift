@@ -1,5 +1,6 @@
 import EarshotClient
 import EarshotCore
+import EarshotNode
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -103,6 +104,104 @@ struct NodeProtocolTests {
             let job = try await server.request("GET", "/api/v1/jobs/\(id)").json()
             #expect(job["state"] as? String == (status == 200 ? "succeeded" : "running"), "\(id)")
         }
+    }
+
+    static func report(for work: ClaimedWork, token: Int64? = nil, text: String = "delivered") -> CompletionReport {
+        CompletionReport(
+            lease: LeaseReference(token: token ?? work.lease.token, attempt: work.lease.attempt),
+            transcript: Transcript(
+                jobID: work.job.id, title: "t", source: "t", language: "en", model: "tiny.en", durationSeconds: 1,
+                processingSeconds: 0, createdAt: Date(), segments: [Segment(start: 0, end: 1, text: text)]
+            )
+        )
+    }
+
+    @Test("a delivery takes the next work in the same request: only jobs this node may run, none for a disabled node, none when not asked; a bad claim stores nothing")
+    func deliveryTakesNextWork() async throws {
+        let server = try await startServer("deliver-and-claim")
+        let node = try await register(server, "deliverer")
+        let client = NodeClient(baseURL: server.baseURL, apiKey: node.key)
+        let clip = try TestEnvironment.librivoxClips()[1].url
+        let first = try await server.submit(clip, fields: ["model": "tiny.en"])
+        let second = try await server.submit(clip, fields: ["model": "tiny.en"])
+        let baseJob = try await server.submit(clip, fields: ["model": "base"])
+
+        let work = try #require(try await client.claim(models: ["tiny.en"], waitSeconds: 0))
+        #expect(work.job.id.rawValue == first)
+
+        // A claim outside 1...64 is refused before anything is stored.
+        let refused = try await server.request(
+            "POST", "/api/v1/node/completions",
+            body: try EarshotJSON.encoder().encode(CompletionBatch(completions: [Self.report(for: work)], claim: ClaimRequest(models: nil, max: 0))),
+            contentType: "application/json", bearer: node.key
+        )
+        #expect(refused.status == 400)
+        #expect(try refused.errorCode() == "invalid_max")
+        #expect(try await server.request("GET", "/api/v1/jobs/\(first)").json()["state"] as? String == "running")
+
+        // Delivered, and the next tiny.en job comes back in the answer; the base job stays queued.
+        let answer = try await client.completeAll([Self.report(for: work)], thenClaim: ClaimRequest(models: ["tiny.en"], max: 5))
+        #expect(answer.results.map(\.status) == [200])
+        #expect(answer.claims?.map(\.job.id.rawValue) == [second])
+        #expect(try await server.request("GET", "/api/v1/jobs/\(first)").json()["state"] as? String == "succeeded")
+        let next = try #require(answer.claims?.first)
+        let running = try await server.request("GET", "/api/v1/jobs/\(second)").json()
+        #expect(running["state"] as? String == "running" && (running["lease"] as? [String: Any])?["holder"] as? String == "node:\(node.id)", "\(running)")
+        #expect(try await server.request("GET", "/api/v1/jobs/\(baseJob)").json()["state"] as? String == "queued")
+
+        // A stale delivery is refused on its own, and the claim is still answered (here: nothing
+        // for tiny.en is left); without a claim, `claims` is absent.
+        let stale = try await client.completeAll([Self.report(for: next, token: next.lease.token + 1)], thenClaim: ClaimRequest(models: ["tiny.en"]))
+        #expect(stale.results.map(\.status) == [409] && stale.claims == [])
+        let plain = try await server.request(
+            "POST", "/api/v1/node/completions", body: try EarshotJSON.encoder().encode(CompletionBatch(completions: [Self.report(for: next)])),
+            contentType: "application/json", bearer: node.key
+        )
+        #expect(plain.status == 200)
+        #expect(try plain.json()["claims"] == nil, "no claim asked, none answered")
+        #expect(try await server.request("GET", "/api/v1/jobs/\(second)").json()["state"] as? String == "succeeded")
+
+        // A disabled node's delivery is stored, but it takes no new work.
+        let reclaimed = try #require(try await client.claim(models: ["base"], waitSeconds: 0))
+        #expect(reclaimed.job.id.rawValue == baseJob)
+        let fourth = try await server.submit(clip, fields: ["model": "base"])
+        #expect(try await server.request("POST", "/api/v1/nodes/\(node.id)/disable", bearer: Self.adminToken).status == 200)
+        let disabled = try await client.completeAll([Self.report(for: reclaimed)], thenClaim: ClaimRequest(models: ["base"]))
+        #expect(disabled.results.map(\.status) == [200] && disabled.claims == [])
+        #expect(try await server.request("GET", "/api/v1/jobs/\(baseJob)").json()["state"] as? String == "succeeded")
+        #expect(try await server.request("GET", "/api/v1/jobs/\(fourth)").json()["state"] as? String == "queued")
+    }
+
+    @Test("a node's work source delivers and takes the next job in one request; a job taken with a refused delivery is handed back at once")
+    func workSourceTakesNextWork() async throws {
+        let server = try await startServer("source-next")
+        let node = try await register(server, "source")
+        let source = HTTPWorkSource(
+            client: NodeClient(baseURL: server.baseURL, apiKey: node.key), models: nil,
+            scratchDirectory: try TestEnvironment.temporaryDirectory("source-next-scratch"), claimWaitSeconds: 0
+        )
+        let clip = try TestEnvironment.librivoxClips()[1].url
+        let first = try await server.submit(clip)
+        let second = try await server.submit(clip)
+        let claimed = try #require(try await source.claim(holder: "ignored"))
+        #expect(claimed.job.id.rawValue == first)
+        let transcript = Self.report(for: ClaimedWork(job: claimed.job, lease: claimed.lease)).transcript
+        let next = try #require(try await source.complete(claimed.lease, transcript: transcript, thenClaimFor: "ignored"))
+        #expect(next.job.id.rawValue == second)
+        #expect(next.job.leaseToken == next.lease.token, "the media download needs the token on the job")
+
+        // The job is reset under the node (its lease is now stale) while a third is queued: the
+        // delivery is refused as a lost lease, and the third job, taken along, goes back to the queue.
+        _ = try await server.request("POST", "/api/v1/jobs/\(second)/reset")
+        let third = try await server.submit(clip)
+        let nextTranscript = Self.report(for: ClaimedWork(job: next.job, lease: next.lease)).transcript
+        await #expect(throws: LeaseLostError.self) {
+            _ = try await source.complete(next.lease, transcript: nextTranscript, thenClaimFor: "ignored")
+        }
+        for id in [second, third] {
+            #expect(try await server.request("GET", "/api/v1/jobs/\(id)").json()["state"] as? String == "queued", "reset, or handed back: \(id)")
+        }
+        #expect(try await server.request("GET", "/api/v1/jobs/\(second)/transcript").errorCode() == "transcript_not_ready", "the refused delivery stored nothing")
     }
 
     @Test("wrong keys get 401, a disabled node gets no work, model routing, foreign leases 403, stale results 409")

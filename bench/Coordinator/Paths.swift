@@ -127,12 +127,16 @@ final class HTTPPath: CoordinatorPath {
     private let turn = Atomic<Int>(0)
 
     let slots: Int
+    /// Whether a node takes its next job in the request that delivers the last one.
+    let claimWithDelivery: Bool
 
     init(
-        replicas: [any Store], directory: URL, nodes: Int, slots: Int = 1, listeners requested: Int?, waitSeconds: Int, logger: Logger
+        replicas: [any Store], directory: URL, nodes: Int, slots: Int = 1, listeners requested: Int?, waitSeconds: Int,
+        claimWithDelivery: Bool = true, logger: Logger
     ) async throws {
         precondition(!replicas.isEmpty)
         self.slots = slots
+        self.claimWithDelivery = claimWithDelivery
         stores = replicas
         signals = replicas.map { _ in WorkSignal() }
         self.waitSeconds = waitSeconds
@@ -212,32 +216,59 @@ final class HTTPPath: CoordinatorPath {
         return times.sorted()[count / 2]
     }
 
+    /// A one-slot node as `HTTPWorkSource` runs one: a long-poll claim when it has no job, and each
+    /// delivery (`POST /api/v1/node/completions` with a `claim`) taking the next job queued.
     func runNode(_ index: Int, tracker: PhaseTracker) async throws {
         let client = clients[index]
         if slots > 1 { return try await runBatchedNode(client, tracker: tracker) }
+        var next: ClaimedWork?
         while !Task.isCancelled {
-            guard let work = try await client.claim(models: nil, waitSeconds: waitSeconds) else { continue }
+            let work: ClaimedWork
+            if let taken = next {
+                work = taken
+                next = nil
+            } else {
+                guard let claimed = try await client.claim(models: nil, waitSeconds: waitSeconds) else { continue }
+                work = claimed
+            }
             tracker.claimed(work.job.id)
             let report = CompletionReport(lease: LeaseReference(work.lease), transcript: SyntheticEngine.transcript(for: work.job))
-            try await client.complete(jobID: work.job.id, report: report)
+            if claimWithDelivery {
+                let answer = try await client.completeAll([report], thenClaim: ClaimRequest(models: nil, max: 1))
+                guard answer.results.first?.status == 200 else { throw BenchError("a completion was refused: \(answer.results)") }
+                next = answer.claims?.first
+            } else {
+                try await client.complete(jobID: work.job.id, report: report)
+            }
             tracker.completed()
         }
     }
 
     /// A node with `slots` slots, as `earshot node start --slots` runs one: each slot loops claim →
     /// complete through the node's `BatchingNodeClient`, so claims and deliveries that coincide
-    /// share a request (`POST /api/v1/node/claims`, `/completions`) and a lone one goes alone.
+    /// share a request (`POST /api/v1/node/claims`, `/completions`), a lone one goes alone, and
+    /// each delivery takes its slot's next job when one is queued.
     private func runBatchedNode(_ client: NodeClient, tracker: PhaseTracker) async throws {
         let batching = BatchingNodeClient(client: client, models: nil, diarization: false, waitSeconds: waitSeconds)
+        let claimWithDelivery = self.claimWithDelivery
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<slots {
                 group.addTask {
+                    var next: ClaimedWork?
                     while !Task.isCancelled {
-                        guard let work = try await batching.claim() else { continue }
+                        let work: ClaimedWork
+                        if let taken = next {
+                            work = taken
+                            next = nil
+                        } else {
+                            guard let claimed = try await batching.claim() else { continue }
+                            work = claimed
+                        }
                         tracker.claimed(work.job.id)
-                        try await batching.complete(
-                            CompletionReport(lease: LeaseReference(work.lease), transcript: SyntheticEngine.transcript(for: work.job))
-                        )
+                        let report = CompletionReport(lease: LeaseReference(work.lease), transcript: SyntheticEngine.transcript(for: work.job))
+                        let delivered = try await batching.complete(report, claimingNext: claimWithDelivery)
+                        guard delivered.result.status == 200 else { throw BenchError("a completion was refused: \(delivered.result)") }
+                        next = delivered.next
                         tracker.completed()
                     }
                 }

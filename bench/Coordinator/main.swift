@@ -26,6 +26,8 @@ struct Options {
     var writeDocs = true
     var keepData = false
     var docsPath = "docs/benchmarks.md"
+    /// Whether HTTP nodes take their next job with each delivery (as `earshot node start` does).
+    var claimWithDelivery = true
 
     static let usage = """
         usage: earshot-bench [options]
@@ -41,6 +43,8 @@ struct Options {
           --docs PATH         results section to update (default docs/benchmarks.md)
           --no-docs           print results only
           --keep-data         keep the stores
+          --deliver-only      HTTP nodes deliver without taking the next job in the same request
+                              (the protocol before 2026-12-07's change), for comparison; implies --no-docs
         """
 
     static func parse(_ arguments: [String]) throws -> Options {
@@ -76,6 +80,9 @@ struct Options {
             case "--docs": options.docsPath = try value(argument)
             case "--no-docs": options.writeDocs = false
             case "--keep-data": options.keepData = true
+            case "--deliver-only":
+                options.claimWithDelivery = false
+                options.writeDocs = false
             case "-h", "--help":
                 print(usage)
                 exit(0)
@@ -175,7 +182,7 @@ func run(_ options: Options) async throws {
             let (httpDirectory, httpStore) = try makeStore(under: parent, label: "http-n\(nodes)-s\(slots)")
             let httpPath = try await HTTPPath(
                 replicas: [httpStore], directory: httpDirectory, nodes: nodes, slots: slots, listeners: options.listeners,
-                waitSeconds: options.waitSeconds, logger: serverLogger
+                waitSeconds: options.waitSeconds, claimWithDelivery: options.claimWithDelivery, logger: serverLogger
             )
             let measured: (PhaseResult, PhaseResult, Double)
             let roundTrip: Duration

@@ -104,18 +104,26 @@ public struct ClaimedWorkBatch: Codable, Sendable, Hashable {
 /// judged on its own (the job is the transcript's `job_id`).
 public struct CompletionBatch: Codable, Sendable, Hashable {
     public var completions: [CompletionReport]
+    /// The next work, in the same request: up to `claim.max` (1 when absent) jobs queued right
+    /// now, as `POST /api/v1/node/claims?wait=0` would take them. Saves a node the claim request
+    /// that follows every delivery.
+    public var claim: ClaimRequest?
 
-    public init(completions: [CompletionReport]) {
+    public init(completions: [CompletionReport], claim: ClaimRequest? = nil) {
         self.completions = completions
+        self.claim = claim
     }
 }
 
 /// `POST /api/v1/node/completions`' answer (200), one result per completion, in order.
 public struct CompletionResults: Codable, Sendable, Hashable {
     public var results: [CompletionResult]
+    /// The jobs claimed for the request's `claim` (possibly none); absent when it asked for none.
+    public var claims: [ClaimedWork]?
 
-    public init(results: [CompletionResult]) {
+    public init(results: [CompletionResult], claims: [ClaimedWork]? = nil) {
         self.results = results
+        self.claims = claims
     }
 }
 
