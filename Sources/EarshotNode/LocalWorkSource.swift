@@ -41,6 +41,28 @@ public struct LocalWorkSource: WorkSource {
         _ = try await mapLeaseLoss { try await store.complete(lease, transcript: recognized, now: Date()) }
     }
 
+    /// Stores the transcript and claims the worker's next job in one store call (one transaction
+    /// on SQLite). A job taken while the delivery itself was refused is released at once.
+    public func complete(_ lease: Lease, transcript: Transcript, thenClaimFor holder: String) async throws -> ClaimedJob? {
+        let recognized = try await SpeakerEnrollment.recognizing(transcript, store: store, threshold: speakerMatchThreshold)
+        let done = try await store.completeAll(
+            [JobResult(lease: lease, transcript: recognized)],
+            thenClaim: ClaimCriteria(holder: holder, leaseSeconds: leaseSeconds, models: nil, canDiarize: canDiarize, limit: 1),
+            now: Date()
+        )
+        let next = done.claimed.first
+        switch done.outcomes.first {
+        case .completed:
+            return next
+        case .rejected(let error):
+            if let next { _ = try? await store.release(next.lease, now: Date()) }
+            return try await mapLeaseLoss { () -> ClaimedJob? in throw error }
+        case nil:
+            if let next { _ = try? await store.release(next.lease, now: Date()) }
+            throw LeaseLostError(.stale)
+        }
+    }
+
     public func fail(_ lease: Lease, error: JobError, retryable: Bool) async throws {
         _ = try await mapLeaseLoss { try await store.fail(lease, error: error, retryable: retryable, now: Date()) }
         // A retry may already be claimable once its backoff passes; idle workers re-check then.

@@ -214,8 +214,20 @@ struct NodeRoutes: Sendable {
             let transcript = try await SpeakerEnrollment.recognizing(report.transcript, store: store, threshold: configuration.speakerMatchThreshold)
             results.append(JobResult(lease: lease, transcript: transcript))
         }
-        let outcomes = try await store.completeAll(results, now: Date())
-        let answers = zip(results, outcomes).map { result, outcome in
+        // A disabled node's transcripts are stored, but it takes no new work.
+        let criteria = batch.claim.flatMap { claim in
+            node.disabled ? nil : ClaimCriteria(
+                holder: node.leaseHolder, leaseSeconds: configuration.leaseSeconds, models: claim.models,
+                canDiarize: claim.diarization ?? false, limit: claimLimit ?? 1
+            )
+        }
+        let done: CompletionsAndClaims
+        if let criteria {
+            done = try await store.completeAll(results, thenClaim: criteria, now: Date())
+        } else {
+            done = CompletionsAndClaims(outcomes: try await store.completeAll(results, now: Date()), claimed: [])
+        }
+        let answers = zip(results, done.outcomes).map { result, outcome in
             let id = result.lease.jobID
             switch outcome {
             case .completed:
@@ -226,24 +238,11 @@ struct NodeRoutes: Sendable {
                 return CompletionResult(jobId: id, status: Int(apiError.status.code), error: .init(code: apiError.code, message: apiError.message))
             }
         }
-        guard let claim = batch.claim, let claimLimit else { return try jsonResponse(CompletionResults(results: answers)) }
-        var claimed: [ClaimedWork] = []
-        // The transcripts are stored whatever happens here: a claim the store refuses, or one for a
-        // node disabled meanwhile, answers no work, and the node claims as usual.
-        if !node.disabled {
-            do {
-                claimed = try await store.claimJobs(
-                    holder: node.leaseHolder, leaseSeconds: configuration.leaseSeconds, models: claim.models,
-                    canDiarize: claim.diarization ?? false, limit: claimLimit, now: Date()
-                ).map { ClaimedWork(job: $0.job, lease: $0.lease) }
-            } catch {
-                context.logger.warning("claim after completions failed", metadata: ["node": "\(node.name)", "error": "\(error)"])
-            }
-        }
-        for work in claimed {
+        for work in done.claimed {
             context.logger.info("node claimed job", metadata: ["job_id": "\(work.job.id)", "node": "\(node.name)"])
         }
-        return try jsonResponse(CompletionResults(results: answers, claims: claimed))
+        let claims = batch.claim == nil ? nil : done.claimed.map { ClaimedWork(job: $0.job, lease: $0.lease) }
+        return try jsonResponse(CompletionResults(results: answers, claims: claims))
     }
 
     /// A claim body's `max` (1 when absent); 400 outside 1...64.

@@ -30,6 +30,12 @@ public protocol JobQueue: Sendable {
     /// together.
     func completeAll(_ results: [JobResult], now: Date) async throws -> [CompletionOutcome]
 
+    /// ``completeAll(_:now:)``, then a claim as ``claimJobs(holder:leaseSeconds:models:canDiarize:limit:now:)``
+    /// would make it with `claim`, whatever the outcomes: a worker delivering its results and
+    /// taking its next work. A store may do both in one transaction (SQLite does); the default
+    /// makes the two calls.
+    func completeAll(_ results: [JobResult], thenClaim claim: ClaimCriteria, now: Date) async throws -> CompletionsAndClaims
+
     /// Ends the attempt as failed. A retryable failure with attempts left re-queues the job after
     /// the retry policy's backoff; otherwise the job fails with `error`.
     func fail(_ lease: Lease, error: JobError, retryable: Bool, now: Date) async throws -> Job
@@ -370,7 +376,46 @@ public enum CompletionOutcome: Sendable {
     case rejected(StoreError)
 }
 
+/// Who claims, and which jobs it may take: the arguments of
+/// ``JobQueue/claimJobs(holder:leaseSeconds:models:canDiarize:limit:now:)``.
+public struct ClaimCriteria: Sendable, Hashable {
+    public var holder: String
+    public var leaseSeconds: Double
+    /// Only jobs for these models (nil: any).
+    public var models: [String]?
+    public var canDiarize: Bool
+    public var limit: Int
+
+    public init(holder: String, leaseSeconds: Double, models: [String]?, canDiarize: Bool, limit: Int) {
+        self.holder = holder
+        self.leaseSeconds = leaseSeconds
+        self.models = models
+        self.canDiarize = canDiarize
+        self.limit = limit
+    }
+}
+
+/// What ``JobQueue/completeAll(_:thenClaim:now:)`` did: an outcome per result, in order, and the
+/// jobs claimed after them.
+public struct CompletionsAndClaims: Sendable {
+    public var outcomes: [CompletionOutcome]
+    public var claimed: [ClaimedJob]
+
+    public init(outcomes: [CompletionOutcome], claimed: [ClaimedJob]) {
+        self.outcomes = outcomes
+        self.claimed = claimed
+    }
+}
+
 extension JobQueue {
+    public func completeAll(_ results: [JobResult], thenClaim claim: ClaimCriteria, now: Date) async throws -> CompletionsAndClaims {
+        let outcomes = try await completeAll(results, now: now)
+        let claimed = try await claimJobs(
+            holder: claim.holder, leaseSeconds: claim.leaseSeconds, models: claim.models, canDiarize: claim.canDiarize, limit: claim.limit, now: now
+        )
+        return CompletionsAndClaims(outcomes: outcomes, claimed: claimed)
+    }
+
     /// Takes the best claimable job, if any: ``claimJobs(holder:leaseSeconds:models:canDiarize:limit:now:)`` with a limit of one.
     public func claimNext(holder: String, leaseSeconds: Double, models: [String]?, canDiarize: Bool, now: Date) async throws -> ClaimedJob? {
         try await claimJobs(holder: holder, leaseSeconds: leaseSeconds, models: models, canDiarize: canDiarize, limit: 1, now: now).first

@@ -95,4 +95,44 @@ struct BatchQueueConformanceTests {
         let succeeded = try await store.events(after: 0, filter: EventTypeFilter(types: [.jobSucceeded]), correlationId: nil, limit: 10)
         #expect(succeeded.map(\.correlationId) == [jobs[0].id.rawValue, jobs[1].id.rawValue])
     }
+
+    @Test("completeAll then claim: the results fare as completeAll's, then the claim takes what claimJobs would, whatever the outcomes", arguments: StoreKind.allCases)
+    func completesThenClaims(kind: StoreKind) async throws {
+        let store = try await kind.makeFixture().open()
+        var base = newJob()
+        base.options.model = "base"
+        let first = try await store.createJob(newJob(priority: 9), now: at(0))
+        let second = try await store.createJob(newJob(priority: 8), now: at(0))
+        let baseJob = try await store.createJob(base, now: at(0))
+        let fourth = try await store.createJob(newJob(), now: at(0))
+        let fifth = try await store.createJob(newJob(), now: at(0))
+        let claimed = try await store.claimJobs(holder: "node:a", leaseSeconds: 30, models: ["tiny.en"], canDiarize: false, limit: 2, now: at(1))
+        #expect(claimed.map(\.job.id) == [first.id, second.id])
+        var stale = claimed[1].lease
+        stale.token += 1
+
+        let criteria = ClaimCriteria(holder: "node:a", leaseSeconds: 30, models: ["tiny.en"], canDiarize: false, limit: 1)
+        let done = try await store.completeAll([
+            JobResult(lease: claimed[0].lease, transcript: sampleTranscript(for: first.id)),
+            JobResult(lease: stale, transcript: sampleTranscript(for: second.id)),
+        ], thenClaim: criteria, now: at(2))
+        guard case .completed(let stored) = done.outcomes.first, done.outcomes.count == 2 else { Issue.record("\(done.outcomes)"); return }
+        #expect(stored.id == first.id && stored.state == .succeeded)
+        guard case .rejected(.leaseLost(_, .stale)) = done.outcomes[1] else { Issue.record("a stale token was accepted: \(done.outcomes[1])"); return }
+        #expect(done.claimed.map(\.job.id) == [fourth.id], "the limit, in order, tiny.en only")
+        #expect(done.claimed.allSatisfy { $0.lease.holder == "node:a" && $0.lease.attempt == 1 && $0.job.state == .running })
+        #expect(try await store.job(second.id).state == .running, "the refused one keeps its real lease")
+        #expect(try await store.job(baseJob.id).state == .queued)
+
+        // Nothing claimable for the criteria: the results are still stored.
+        let none = try await store.completeAll(
+            [JobResult(lease: claimed[1].lease, transcript: sampleTranscript(for: second.id))],
+            thenClaim: ClaimCriteria(holder: "node:a", leaseSeconds: 30, models: ["large"], canDiarize: false, limit: 4), now: at(3)
+        )
+        guard case .completed = none.outcomes.first else { Issue.record("\(none.outcomes)"); return }
+        #expect(none.claimed.isEmpty)
+        #expect(try await store.job(fifth.id).state == .queued)
+        let claimedEvents = try await store.events(after: 0, filter: EventTypeFilter(types: [.jobClaimed]), correlationId: nil, limit: 10)
+        #expect(claimedEvents.map(\.correlationId) == [first.id.rawValue, second.id.rawValue, fourth.id.rawValue])
+    }
 }

@@ -38,11 +38,13 @@ func makeStore(under parent: URL, label: String) throws -> (URL, any Store) {
 }
 
 /// Baseline: N tasks calling the store directly, the way a built-in worker does through
-/// `LocalWorkSource` (claim; on nothing, wait for the work signal; complete).
+/// `LocalWorkSource` (claim; on nothing, wait for the work signal; complete, taking the next job
+/// in the same transaction).
 ///
 /// With `slots` > 1 each task stands for a node running that many jobs at once: it claims up to
-/// `slots` jobs in one store transaction (`claimJobs`) and completes them together
-/// (`completeAll`), as the HTTP path's batched nodes do over the API.
+/// `slots` jobs in one store transaction (`claimJobs`) and completes them together, taking the
+/// next ones in the same transaction (`completeAll(_:thenClaim:now:)`), as the HTTP path's
+/// batched nodes do over the API.
 struct StorePath: CoordinatorPath {
     let store: any Store
     let signal = WorkSignal()
@@ -63,32 +65,45 @@ struct StorePath: CoordinatorPath {
     func runNode(_ index: Int, tracker: PhaseTracker) async throws {
         let holder = "bench:\(index)"
         if slots > 1 { return try await runBatchedNode(holder: holder, tracker: tracker) }
+        var next: ClaimedJob?
         while !Task.isCancelled {
-            guard let claimed = try await source.claim(holder: holder) else {
+            let taken: ClaimedJob?
+            if let prefetched = next {
+                taken = prefetched
+                next = nil
+            } else {
+                taken = try await source.claim(holder: holder)
+            }
+            guard let claimed = taken else {
                 await source.waitForWork(timeout: .seconds(waitSeconds))
                 continue
             }
             tracker.claimed(claimed.job.id)
-            try await source.complete(claimed.lease, transcript: SyntheticEngine.transcript(for: claimed.job))
+            next = try await source.complete(claimed.lease, transcript: SyntheticEngine.transcript(for: claimed.job), thenClaimFor: holder)
             tracker.completed()
         }
     }
 
     private func runBatchedNode(holder: String, tracker: PhaseTracker) async throws {
+        let criteria = ClaimCriteria(holder: holder, leaseSeconds: 120, models: nil, canDiarize: false, limit: slots)
+        var claimed: [ClaimedJob] = []
         while !Task.isCancelled {
-            let claimed = try await store.claimJobs(holder: holder, leaseSeconds: 120, models: nil, canDiarize: false, limit: slots, now: Date())
+            if claimed.isEmpty {
+                claimed = try await store.claimJobs(holder: holder, leaseSeconds: 120, models: nil, canDiarize: false, limit: slots, now: Date())
+            }
             guard !claimed.isEmpty else {
                 await source.waitForWork(timeout: .seconds(waitSeconds))
                 continue
             }
             for work in claimed { tracker.claimed(work.job.id) }
-            let outcomes = try await store.completeAll(
-                claimed.map { JobResult(lease: $0.lease, transcript: SyntheticEngine.transcript(for: $0.job)) }, now: Date()
+            let done = try await store.completeAll(
+                claimed.map { JobResult(lease: $0.lease, transcript: SyntheticEngine.transcript(for: $0.job)) }, thenClaim: criteria, now: Date()
             )
-            for outcome in outcomes {
+            for outcome in done.outcomes {
                 guard case .completed = outcome else { throw BenchError("a batched completion was refused: \(outcome)") }
                 tracker.completed()
             }
+            claimed = done.claimed
         }
     }
 

@@ -7,36 +7,66 @@ extension SQLiteStore {
         holder: String, leaseSeconds: Double, models: [String]?, canDiarize: Bool, limit: Int, now: Date
     ) async throws -> [ClaimedJob] {
         let policy = retryPolicy
-        if let models, models.isEmpty { return [] }
-        guard limit > 0 else { return [] }
-        let modelFilter = (models.map { " AND model IN (\(Array(repeating: "?", count: $0.count).joined(separator: ", ")))" } ?? "")
-            + (canDiarize ? "" : " AND diarization IS NULL")
-        let nowSeconds = now.timeIntervalSince1970
-        let claimable = "state = 'queued' AND (not_before IS NULL OR not_before <= ?)\(modelFilter)"
-        let claimableArguments = StatementArguments([nowSeconds]) + StatementArguments(models ?? [])
+        let criteria = ClaimCriteria(holder: holder, leaseSeconds: leaseSeconds, models: models, canDiarize: canDiarize, limit: limit)
+        guard let query = ClaimQuery(criteria, now: now) else { return [] }
         // Reads run beside the single writer (WAL). Most claims from idle nodes find nothing, and
         // they must not queue behind the writer, nor hold it, to learn that.
         let worthWriting = try readNow { db in
             try Bool.fetchOne(
                 db.cachedStatement(sql: """
-                    SELECT EXISTS (SELECT 1 FROM jobs WHERE \(claimable))
+                    SELECT EXISTS (SELECT 1 FROM jobs WHERE \(query.claimable))
                         OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running' AND lease_expires_at < ?)
                     """),
-                arguments: claimableArguments + [nowSeconds]
+                arguments: query.arguments + [now.timeIntervalSince1970]
             ) ?? false
         }
         guard worthWriting else { return [] }
+        return try writeNow { db in try Self.claim(db, query, policy: policy, now: now) }
+    }
+
+    /// One transaction: the results as ``completeAll(_:now:)`` stores them, then the claim. A
+    /// worker that delivers and takes its next job commits once instead of twice.
+    public func completeAll(_ results: [JobResult], thenClaim claim: ClaimCriteria, now: Date) async throws -> CompletionsAndClaims {
+        let policy = retryPolicy
+        let query = ClaimQuery(claim, now: now)
         return try writeNow { db in
-            try Self.expireLeases(db, whereSQL: "lease_expires_at < ?", arguments: [nowSeconds], policy: policy, now: now)
-            let expires = nowSeconds + leaseSeconds
-            var claimed: [ClaimedJob] = []
-            while claimed.count < limit, let job = try Self.claimOne(
-                db, holder: holder, expires: expires, claimable: claimable, arguments: claimableArguments, now: now
-            ) {
-                claimed.append(job)
-            }
-            return claimed
+            let outcomes = try Self.completeAll(db, results, policy: policy, now: now)
+            let claimed = try query.map { try Self.claim(db, $0, policy: policy, now: now) } ?? []
+            return CompletionsAndClaims(outcomes: outcomes, claimed: claimed)
         }
+    }
+
+    /// The `WHERE` clause that picks claimable jobs for a claim, with its arguments; nil when the
+    /// claim can take nothing (no models, or a limit of zero).
+    struct ClaimQuery {
+        let criteria: ClaimCriteria
+        let claimable: String
+        let arguments: StatementArguments
+
+        init?(_ criteria: ClaimCriteria, now: Date) {
+            if let models = criteria.models, models.isEmpty { return nil }
+            guard criteria.limit > 0 else { return nil }
+            self.criteria = criteria
+            let modelFilter = (criteria.models.map { " AND model IN (\(Array(repeating: "?", count: $0.count).joined(separator: ", ")))" } ?? "")
+                + (criteria.canDiarize ? "" : " AND diarization IS NULL")
+            claimable = "state = 'queued' AND (not_before IS NULL OR not_before <= ?)\(modelFilter)"
+            arguments = StatementArguments([now.timeIntervalSince1970]) + StatementArguments(criteria.models ?? [])
+        }
+    }
+
+    /// Expired leases first (their jobs may be the ones to take), then up to the limit, inside the
+    /// caller's write transaction.
+    private static func claim(_ db: Database, _ query: ClaimQuery, policy: RetryPolicy, now: Date) throws -> [ClaimedJob] {
+        let nowSeconds = now.timeIntervalSince1970
+        try Self.expireLeases(db, whereSQL: "lease_expires_at < ?", arguments: [nowSeconds], policy: policy, now: now)
+        let expires = nowSeconds + query.criteria.leaseSeconds
+        var claimed: [ClaimedJob] = []
+        while claimed.count < query.criteria.limit, let job = try Self.claimOne(
+            db, holder: query.criteria.holder, expires: expires, claimable: query.claimable, arguments: query.arguments, now: now
+        ) {
+            claimed.append(job)
+        }
+        return claimed
     }
 
     /// Takes the first claimable job, if any, inside the caller's write transaction.
@@ -99,20 +129,22 @@ extension SQLiteStore {
 
     public func completeAll(_ results: [JobResult], now: Date) async throws -> [CompletionOutcome] {
         let policy = retryPolicy
-        return try writeNow { db in
-            try results.map { result in
-                // Each in its own savepoint: a result whose lease was lost is undone alone.
-                var completed: Job?
-                do {
-                    try db.inSavepoint {
-                        completed = try Self.complete(db, result.lease, transcript: result.transcript, policy: policy, checkingHolder: true, now: now)
-                        return .commit
-                    }
-                } catch let error as StoreError {
-                    return .rejected(error)
+        return try writeNow { db in try Self.completeAll(db, results, policy: policy, now: now) }
+    }
+
+    private static func completeAll(_ db: Database, _ results: [JobResult], policy: RetryPolicy, now: Date) throws -> [CompletionOutcome] {
+        try results.map { result in
+            // Each in its own savepoint: a result whose lease was lost is undone alone.
+            var completed: Job?
+            do {
+                try db.inSavepoint {
+                    completed = try Self.complete(db, result.lease, transcript: result.transcript, policy: policy, checkingHolder: true, now: now)
+                    return .commit
                 }
-                return completed.map(CompletionOutcome.completed) ?? .rejected(.leaseLost(result.lease.jobID, .stale))
+            } catch let error as StoreError {
+                return .rejected(error)
             }
+            return completed.map(CompletionOutcome.completed) ?? .rejected(.leaseLost(result.lease.jobID, .stale))
         }
     }
 
