@@ -26,12 +26,15 @@ final class RadioStation: Sendable {
     struct Dropped: Error {}
 
     /// `leadIn`: how long a listener waits, connected, before the first byte (a camera's slow handshake).
-    init(port: Int = 0, samples: [Int16], ending: Ending, leadIn: Duration = .zero) async throws {
+    /// `plays`: how many broadcasts it gives before refusing listeners (503), however long the test
+    /// takes to shut it down; nil for no limit.
+    init(port: Int = 0, samples: [Int16], ending: Ending, leadIn: Duration = .zero, plays: Int? = nil) async throws {
         let (played, playedContinuation) = AsyncStream<Void>.makeStream()
         let (released, release) = AsyncStream<Void>.makeStream()
         self.played = played
         self.release = release
         let onAir = Mutex(false)
+        let started = Mutex(0)
         let router = Router()
         router.get("radio.wav") { _, _ -> Response in
             let free = onAir.withLock { busy in
@@ -39,6 +42,14 @@ final class RadioStation: Sendable {
                 return !busy
             }
             guard free else { return Response(status: .serviceUnavailable) }
+            let allowed = started.withLock { count in
+                defer { count += 1 }
+                return plays.map { count < $0 } ?? true
+            }
+            guard allowed else {
+                onAir.withLock { $0 = false }
+                return Response(status: .serviceUnavailable)
+            }
             return Response(status: .ok, headers: [.contentType: "audio/wav"], body: ResponseBody { writer in
                 defer { onAir.withLock { $0 = false } }
                 try await Task.sleep(for: leadIn)

@@ -39,7 +39,8 @@ struct StreamSourceEndToEndTests {
             #expect(answer.status == 400 && answered == code, "\(body)")
         }
 
-        var radio = try await RadioStation(samples: first.samples, ending: .drop)
+        // One broadcast only: a reconnect before the test takes the station down must not hear it again.
+        var radio = try await RadioStation(samples: first.samples, ending: .drop, plays: 1)
         let port = radio.port
         let created = try await create(#"{"name":"radio","url":"http://listener:s3cret-pw@127.0.0.1:\#(port)/radio.wav","stall_timeout_seconds":5,"language":"en"}"#)
         #expect(created.status == 201)
