@@ -91,9 +91,7 @@ struct NodeRoutes: Sendable {
             }
             // The store checks the lease's token and holder inside the completion's transaction
             // (`completeAll`), so the job is not read once more beside it.
-            let lease = Lease(jobID: id, attempt: report.lease.attempt, token: report.lease.token, holder: node.leaseHolder, expiresAt: Date())
-            let transcript = try await SpeakerEnrollment.recognizing(report.transcript, store: store, threshold: configuration.speakerMatchThreshold)
-            let outcomes = try await store.completeAll([JobResult(lease: lease, transcript: transcript)], now: Date())
+            let outcomes = try await store.completeAll([try await jobResult(report, node: node)], now: Date())
             switch outcomes.first {
             case .completed(let job):
                 context.logger.info("node completed job", metadata: ["job_id": "\(id)", "node": "\(node.name)"])
@@ -208,11 +206,7 @@ struct NodeRoutes: Sendable {
         // the single-job route's separate read of the job would have to be repeated anyway.
         var results: [JobResult] = []
         for report in batch.completions {
-            let lease = Lease(
-                jobID: report.transcript.jobID, attempt: report.lease.attempt, token: report.lease.token, holder: node.leaseHolder, expiresAt: Date()
-            )
-            let transcript = try await SpeakerEnrollment.recognizing(report.transcript, store: store, threshold: configuration.speakerMatchThreshold)
-            results.append(JobResult(lease: lease, transcript: transcript))
+            results.append(try await jobResult(report, node: node))
         }
         // A disabled node's transcripts are stored, but it takes no new work.
         let criteria = batch.claim.flatMap { claim in
@@ -272,7 +266,19 @@ struct NodeRoutes: Sendable {
     private func authorizedLease(node: Node, jobID: JobID, reference: LeaseReference) async throws -> Lease {
         let job = try await store.job(jobID)
         try checkHolder(job: job, node: node, token: reference.token)
-        return Lease(jobID: jobID, attempt: reference.attempt, token: reference.token, holder: node.leaseHolder, expiresAt: Date())
+        return Self.lease(jobID: jobID, reference: reference, node: node)
+    }
+
+    /// The lease a node's report names, held by that node; the store judges whether it is current.
+    private static func lease(jobID: JobID, reference: LeaseReference, node: Node) -> Lease {
+        Lease(jobID: jobID, attempt: reference.attempt, token: reference.token, holder: node.leaseHolder, expiresAt: Date())
+    }
+
+    /// A delivered transcript as the store takes it: the node's lease on the transcript's job, and
+    /// enrolled speakers recognised.
+    private func jobResult(_ report: CompletionReport, node: Node) async throws -> JobResult {
+        let transcript = try await SpeakerEnrollment.recognizing(report.transcript, store: store, threshold: configuration.speakerMatchThreshold)
+        return JobResult(lease: Self.lease(jobID: report.transcript.jobID, reference: report.lease, node: node), transcript: transcript)
     }
 
     /// 409 when the job moved on (cancelled, finished, re-claimed: the token is stale), 403 when
