@@ -94,6 +94,11 @@ public protocol DraftStore: Sendable {
     func endDraft(_ id: String, result: DraftResult, now: Date) async throws -> Draft
     /// Records a revision and shows the winner (``Revision/winner(of:)``); appends `draft.revised`.
     func reviseDraft(_ id: String, text: String, source: RevisionSource, author: String?, now: Date) async throws -> Draft
+    /// Renames a speaker on one session's drafts: each draft labelled `from`, and its segments,
+    /// take `to`, and each appends `draft.speaker_changed`. A stream voice recognised as an
+    /// enrolled speaker after some of its utterances were stored calls this. Returns the drafts
+    /// changed, oldest first.
+    func renameDraftSpeaker(sessionId: String, from: String, to: String, now: Date) async throws -> [Draft]
     func draft(_ id: String) async throws -> Draft
     /// Newest first, optionally of one session and/or one owner; `cursor` is a previous page's `nextCursor`.
     func drafts(sessionId: String?, ownedBy ownerId: String?, limit: Int, cursor: String?) async throws -> DraftPage

@@ -74,4 +74,27 @@ struct StreamSpeakerTrackerRulesTests {
         #expect(tracker.voices.map(\.label) == ["Ann", "Speaker 1"])
         #expect(tracker.voices.filter { $0.enrolledId == ann.id }.count == 1)
     }
+
+    @Test("a voice linked to an enrolled speaker after its first utterances says which label it renamed, and its number goes to the next new voice")
+    func renameOnLink() {
+        let ann = EnrolledSpeaker(name: "Ann", embedding: Self.voice(0), source: nil, createdAt: Date())
+        var tracker = StreamSpeakerTracker()
+        #expect(tracker.label(of: Self.voice(30), seconds: 2, enrolled: [ann]) == .init(speaker: "Speaker 1"))  // 0.87 < 0.90
+        #expect(tracker.label(of: Self.voice(120), seconds: 2, enrolled: [ann]) == .init(speaker: "Speaker 2"))
+        #expect(tracker.label(of: Self.voice(10), seconds: 2, enrolled: [ann]) == .init(speaker: "Ann", renamedFrom: "Speaker 1"))
+        #expect(tracker.label(of: Self.voice(12), seconds: 2, enrolled: [ann]) == .init(speaker: "Ann"), "renamed once only")
+        // A new voice takes the lowest free number: "Speaker 1" is no one's now.
+        #expect(tracker.label(of: Self.voice(-90), seconds: 2, enrolled: [ann]) == .init(speaker: "Speaker 1"))
+        #expect(tracker.voices.map(\.label) == ["Ann", "Speaker 2", "Speaker 1"])
+
+        // Linked by the centroid (see linkedLater): the rename is reported too.
+        let angle = 26 * Double.pi / 180
+        var byCentroid = StreamSpeakerTracker()
+        _ = byCentroid.label(of: [Float(cos(angle)), Float(sin(angle)), 0, 0], seconds: 2, enrolled: [ann])
+        #expect(byCentroid.label(of: [Float(cos(angle)), 0, Float(sin(angle)), 0], seconds: 2, enrolled: [ann]) == .init(speaker: "Ann", renamedFrom: "Speaker 1"))
+
+        // A voice named from its first utterance renames nothing.
+        var named = StreamSpeakerTracker()
+        #expect(named.label(of: Self.voice(2), seconds: 2, enrolled: [ann]) == .init(speaker: "Ann"))
+    }
 }

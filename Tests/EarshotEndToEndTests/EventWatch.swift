@@ -18,12 +18,13 @@ final class EventWatch: Sendable {
     private let received = Received()
     private let reader: Task<Void, any Error>
 
-    /// Starts reading `url` (an `/api/v1/events?…` address) from its beginning.
-    init(_ url: String) {
+    /// Starts reading `url` (an `/api/v1/events?…` address) from its beginning, as `bearer` when given.
+    init(_ url: String, bearer: String? = nil) {
         let shared = received
         reader = Task {
             var request = HTTPClientRequest(url: url)
             request.headers.add(name: "Accept", value: "text/event-stream")
+            if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
             var parser = ServerSentEventParser()
             for try await chunk in response.body {

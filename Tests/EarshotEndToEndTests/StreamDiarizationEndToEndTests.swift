@@ -1,4 +1,5 @@
 import EarshotDiarizationEvaluation
+import EarshotCore
 import Foundation
 import Testing
 
@@ -15,11 +16,11 @@ struct StreamDiarizationEndToEndTests {
     }
 
     /// The voices' clips in turn (librivox, cards, numbers, librivox, …), 1.5 s of silence apart
-    /// so each is an utterance of its own.
-    static func broadcast() throws -> (samples: [Int16], clips: [Clip]) {
+    /// so each is an utterance of its own; the first `count` of them, or all.
+    static func broadcast(clips count: Int = .max) throws -> (samples: [Int16], clips: [Clip]) {
         var samples = [Float](repeating: 0, count: 8_000)
         var clips: [Clip] = []
-        for (voice, audio) in try PocketsphinxConversation.clipsInTurn() {
+        for (voice, audio) in try PocketsphinxConversation.clipsInTurn().prefix(count) {
             clips.append(Clip(voice: voice, start: Double(samples.count) / 16_000, end: Double(samples.count + audio.count) / 16_000))
             samples += audio + [Float](repeating: 0, count: 24_000)
         }
@@ -85,6 +86,72 @@ struct StreamDiarizationEndToEndTests {
         #expect(page.contains("<td data-speaker>Marianne</td>") && page.contains("<td data-speaker>Speaker 2</td>"))
         let first = try #require(drafts.first?["id"] as? String)
         #expect(try await server.request("GET", "/drafts/\(first)", bearer: "admin").text.contains("<span data-speaker>Marianne</span>"))
+        #expect(await server.terminate() == 0)
+    }
+
+    @Test("a voice heard before it is enrolled: once recognised, its earlier drafts are renamed (draft.speaker_changed) and the pages show the name", .takesTurns)
+    func renamedWhenRecognised() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("stream-speakers-rename")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try await ServerProcess(dataDirectory: directory, extraArguments: ["--workers", "1", "--admin-token", "admin"])
+        defer { Task { await server.kill() } }
+
+        // The reader's voice is found from a job first, but enrolled only after the stream has
+        // labelled her first utterance.
+        let heldOut = directory.appendingPathComponent("reader.wav")
+        try AudioFile.wavData(try PocketsphinxConversation.audio(PocketsphinxConversation.heldOut[0])).write(to: heldOut)
+        let job = try await server.submit(heldOut, fields: ["diarize": "true", "max_speakers": "1"])
+        #expect(try await server.waitForJob(job)["state"] as? String == "succeeded")
+
+        // librivox, cards, numbers, librivox: two other voices between her first and second utterance.
+        let (samples, clips) = try Self.broadcast(clips: 4)
+        let radio = try await RadioStation(samples: samples, ending: .hang)
+        let watch = EventWatch("\(server.baseURL.absoluteString)/api/v1/events?types=draft.*&after=0", bearer: "admin")
+        let created = try await server.request(
+            "POST", "/api/v1/streams", body: Data(#"{"name":"panel","url":"http://127.0.0.1:\#(radio.port)/radio.wav","language":"en","diarize":true}"#.utf8),
+            contentType: "application/json", bearer: "admin"
+        )
+        #expect(created.status == 201, "\(created.text)")
+        let id = try #require(try created.json()["id"] as? String)
+        try await watch.wait("the first utterance's draft") { events in events.contains { $0.type == .draftEnded } }
+        let first = try #require(watch.all.compactMap { event -> DraftEventData? in
+            guard event.type == .draftEnded, case .draft(let data) = event.data else { return nil }
+            return data
+        }.first)
+        #expect(first.speaker == "Speaker 1", "not enrolled yet: \(first)")
+        let enrolled = try await server.request(
+            "POST", "/api/v1/jobs/\(job)/speakers/S1/enroll", body: Data(#"{"name":"Marianne"}"#.utf8), contentType: "application/json",
+            bearer: "admin"
+        )
+        #expect(enrolled.status == 201, "\(enrolled.text)")
+
+        var played = radio.played.makeAsyncIterator()
+        _ = await played.next()
+        #expect(try await server.request("POST", "/api/v1/streams/\(id)/stop", bearer: "admin").status == 200)
+        await radio.shutDown()
+
+        let listed = try await server.request("GET", "/api/v1/drafts?session_id=stream-\(id)&limit=100", bearer: "admin").json()
+        let drafts = try #require(listed["drafts"] as? [[String: Any]]).reversed().filter { !($0["text"] as? String ?? "").isEmpty }
+        var labels: [(voice: String, speaker: String?)] = []
+        for draft in drafts {
+            let middle = (draft["offset_seconds"] as? Double ?? 0) + (draft["duration_seconds"] as? Double ?? 0) / 2
+            let clip = try #require(clips.min { abs(($0.start + $0.end) / 2 - middle) < abs(($1.start + $1.end) / 2 - middle) })
+            labels.append((clip.voice, draft["speaker"] as? String))
+            let segments = draft["segments"] as? [[String: Any]] ?? []
+            #expect(segments.allSatisfy { $0["speaker"] as? String == draft["speaker"] as? String }, "a draft's segments carry its speaker: \(draft)")
+        }
+        #expect(labels.map(\.voice) == ["librivox", "cards", "numbers", "librivox"], "\(labels)")
+        #expect(labels.filter { $0.voice == "librivox" }.allSatisfy { $0.speaker == "Marianne" }, "her first draft was renamed: \(labels)")
+        let others = labels.filter { $0.voice != "librivox" }.compactMap(\.speaker)
+        #expect(others.count == 2 && Set(others).count == 2 && others.allSatisfy { $0.hasPrefix("Speaker ") }, "\(labels)")
+
+        try await watch.wait("the rename's event") { events in events.contains { $0.type == .draftSpeakerChanged } }
+        let renamed = watch.all.compactMap { event -> DraftEventData? in
+            guard event.type == .draftSpeakerChanged, case .draft(let data) = event.data else { return nil }
+            return data
+        }
+        #expect(renamed.map(\.draftId) == [first.draftId] && renamed.allSatisfy { $0.speaker == "Marianne" }, "\(renamed)")
+        #expect(try await server.request("GET", "/drafts/\(first.draftId)", bearer: "admin").text.contains("<span data-speaker>Marianne</span>"))
         #expect(await server.terminate() == 0)
     }
 }

@@ -44,6 +44,40 @@ struct DraftConformanceTests {
         #expect(data.speaker == "Marianne")
     }
 
+    @Test("renaming a speaker on a session's drafts changes those drafts and their segments only, each with an event", arguments: StoreKind.allCases)
+    func renameSpeaker(kind: StoreKind) async throws {
+        let store = try await kind.makeFixture().open()
+        func spoken(_ session: String, _ speaker: String, at second: Double) async throws -> Draft {
+            let open = try await store.startDraft(NewDraft(sessionId: session, offsetSeconds: second, model: "tiny.en", language: "en"), now: at(second))
+            var result = Self.result("words")
+            result.speaker = speaker
+            result.segments[0].speaker = speaker
+            return try await store.endDraft(open.id, result: result, now: at(second + 1))
+        }
+        let first = try await spoken("stream-1", "Speaker 1", at: 1)
+        let other = try await spoken("stream-1", "Speaker 2", at: 3)
+        let second = try await spoken("stream-1", "Speaker 1", at: 5)
+        let elsewhere = try await spoken("stream-2", "Speaker 1", at: 7)
+        let before = try await store.latestEventSeq()
+
+        let renamed = try await store.renameDraftSpeaker(sessionId: "stream-1", from: "Speaker 1", to: "Marianne", now: at(9))
+        #expect(renamed.map(\.id) == [first.id, second.id])
+        for id in [first.id, second.id] {
+            let draft = try await store.draft(id)
+            #expect(draft.speaker == "Marianne" && draft.segments.map(\.speaker) == ["Marianne"] && draft.text == "words")
+        }
+        #expect(try await store.draft(other.id).speaker == "Speaker 2")
+        #expect(try await store.draft(elsewhere.id).speaker == "Speaker 1", "another session's Speaker 1 is another voice")
+        let events = try await store.events(after: before, filter: EventTypeFilter(parsing: "draft.*"), correlationId: nil, limit: 10)
+        #expect(events.map(\.type) == [.draftSpeakerChanged, .draftSpeakerChanged])
+        let data = events.compactMap { event -> DraftEventData? in
+            guard case .draft(let data) = event.data else { return nil }
+            return data
+        }
+        #expect(data.map(\.draftId) == [first.id, second.id] && data.allSatisfy { $0.speaker == "Marianne" && $0.sessionId == "stream-1" })
+        #expect(try await store.renameDraftSpeaker(sessionId: "stream-1", from: "Speaker 1", to: "Marianne", now: at(10)).isEmpty)
+    }
+
     @Test("revisions rank HUMAN > LLM > WHISPER_REPROCESS > UNKNOWN; a human edit made before the reprocess stays on top", arguments: StoreKind.allCases)
     func rankedRevisions(kind: StoreKind) async throws {
         let store = try await kind.makeFixture().open()

@@ -100,7 +100,7 @@ public struct DraftEventData: Codable, Sendable, Hashable {
     public var text: String?
     public var revision: Int?
     public var source: RevisionSource?
-    /// Who spoke it (`draft.ended` on a stream that labels speakers).
+    /// Who spoke it (`draft.ended` on a stream that labels speakers, `draft.speaker_changed`).
     public var speaker: String?
 
     public init(

@@ -30,6 +30,9 @@ public enum EventType: String, Codable, Sendable, CaseIterable, Hashable {
     case draftRevised = "draft.revised"
     /// An LLM proposed a correction (`data.text`), waiting for a person to approve or dismiss it.
     case draftSuggested = "draft.suggested"
+    /// A draft's speaker was renamed (`data.speaker`): a stream voice first labelled "Speaker N"
+    /// was recognised as an enrolled speaker, and its earlier drafts take the name.
+    case draftSpeakerChanged = "draft.speaker_changed"
     case pluginFailed = "plugin.failed"
     /// A stream source's ingest changed state (`data.state`; `retrying` carries the backoff).
     case streamStateChanged = "stream.state_changed"

@@ -2,7 +2,9 @@
 /// a stream has no end to wait for, so speakers cannot be clustered after the fact as a recording's
 /// are. Each utterance joins the stream voice it is most alike (and that voice's centroid moves
 /// towards it), or, when none is alike enough, becomes a new voice "Speaker N". An utterance that
-/// is an enrolled speaker's voice takes the enrolled name.
+/// is an enrolled speaker's voice takes the enrolled name. A voice first heard unnamed and linked
+/// to an enrolled speaker later takes the name from then on, and the caller is told to rename its
+/// earlier utterances (``Labelled/renamedFrom``), so a speaker never appears under two names.
 ///
 /// Utterances shorter than ``minimumNewVoiceSeconds`` are too short for a reliable embedding: they
 /// join a voice they match but never start one, so a cough does not become "Speaker 7".
@@ -31,7 +33,20 @@ public struct StreamSpeakerTracker: Sendable {
     public private(set) var voices: [Voice] = []
     let sameVoiceThreshold: Double
     let enrolledThreshold: Double
-    private var unnamedCount = 0
+
+    /// An utterance's label, and the rename it caused.
+    public struct Labelled: Sendable, Hashable {
+        /// Who spoke the utterance: an enrolled name or "Speaker N".
+        public var speaker: String
+        /// Set when this utterance linked a voice heard before to an enrolled speaker: that
+        /// voice's earlier utterances were labelled with this ("Speaker N") and are now `speaker`'s.
+        public var renamedFrom: String?
+
+        public init(speaker: String, renamedFrom: String? = nil) {
+            self.speaker = speaker
+            self.renamedFrom = renamedFrom
+        }
+    }
 
     /// - Parameters:
     ///   - sameVoiceThreshold: how alike an utterance and a stream voice must be to be one person.
@@ -42,13 +57,21 @@ public struct StreamSpeakerTracker: Sendable {
     }
 
     /// The label of an utterance `seconds` long with voice `embedding`; nil for a short utterance
+    /// that matches no voice. ``label(of:seconds:enrolled:)`` also says which earlier label it renamed.
+    public mutating func speaker(of embedding: [Float], seconds: Double, enrolled: [EnrolledSpeaker]) -> String? {
+        label(of: embedding, seconds: seconds, enrolled: enrolled)?.speaker
+    }
+
+    /// The label of an utterance `seconds` long with voice `embedding`; nil for a short utterance
     /// that matches no voice.
     ///
     /// An utterance alike an enrolled voice joins the stream voice already linked to it, or links
     /// the stream voice it is most alike. A stream voice whose centroid, grown over several
     /// utterances, becomes alike an enrolled voice is linked then: one utterance's embedding may
-    /// fall short of the threshold that a few together reach.
-    public mutating func speaker(of embedding: [Float], seconds: Double, enrolled: [EnrolledSpeaker]) -> String? {
+    /// fall short of the threshold that a few together reach. Either link renames the voice.
+    /// A new unnamed voice takes the lowest "Speaker N" no voice holds now: a number a renamed voice
+    /// left is used again, and no other voice is renumbered (a label changes only to become a name).
+    public mutating func label(of embedding: [Float], seconds: Double, enrolled: [EnrolledSpeaker]) -> Labelled? {
         let closest = closestVoice(to: embedding)
         if let known = SpeakerRecognition.match(embedding, among: enrolled, threshold: enrolledThreshold) {
             let index: Int
@@ -59,23 +82,25 @@ public struct StreamSpeakerTracker: Sendable {
             } else {
                 index = appendVoice(label: known.speaker.name, embedding: embedding, seconds: 0)
             }
-            link(index, to: known.speaker)
+            let renamed = link(index, to: known.speaker)
             absorb(embedding, seconds: seconds, into: index)
-            return voices[index].label
+            return Labelled(speaker: voices[index].label, renamedFrom: renamed)
         }
         if let closest {
             absorb(embedding, seconds: seconds, into: closest)
+            var renamed: String?
             if voices[closest].enrolledId == nil,
                let known = SpeakerRecognition.match(voices[closest].centroid, among: enrolled, threshold: enrolledThreshold),
                !voices.contains(where: { $0.enrolledId == known.speaker.id }) {
-                link(closest, to: known.speaker)
+                renamed = link(closest, to: known.speaker)
             }
-            return voices[closest].label
+            return Labelled(speaker: voices[closest].label, renamedFrom: renamed)
         }
         guard seconds >= Self.minimumNewVoiceSeconds else { return nil }
-        unnamedCount += 1
-        let index = appendVoice(label: "Speaker \(unnamedCount)", embedding: embedding, seconds: seconds)
-        return voices[index].label
+        let taken = Set(voices.map(\.label))
+        let number = (1...).first { !taken.contains("Speaker \($0)") } ?? voices.count + 1
+        let index = appendVoice(label: "Speaker \(number)", embedding: embedding, seconds: seconds)
+        return Labelled(speaker: voices[index].label)
     }
 
     /// The voice most alike `embedding`, if alike enough to be the same person.
@@ -87,9 +112,12 @@ public struct StreamSpeakerTracker: Sendable {
         return best.0
     }
 
-    private mutating func link(_ index: Int, to speaker: EnrolledSpeaker) {
+    /// Links a voice to an enrolled speaker; the label it had before, if it changed.
+    private mutating func link(_ index: Int, to speaker: EnrolledSpeaker) -> String? {
+        let before = voices[index]
         voices[index].enrolledId = speaker.id
         voices[index].label = speaker.name
+        return before.seconds > 0 && before.label != speaker.name ? before.label : nil
     }
 
     /// A new voice, not yet linked to an enrolled speaker (``link(_:to:)`` does that).

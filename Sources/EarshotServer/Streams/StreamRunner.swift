@@ -156,7 +156,11 @@ final class StreamRunner: Sendable {
                     async let speaker = speakers?.label(work.samples)
                     let recognized = try await finisher.transcribe(work, sessionId: source.sessionId, options: prompted)
                     context.append(recognized.map(\.text).joined(separator: " "))
-                    _ = try await finisher.keep(work, segments: recognized, options: options, speaker: await speaker, logger: logger)
+                    let labelled = await speaker
+                    if let labelled, let earlier = labelled.renamedFrom {
+                        await Self.rename(earlier, to: labelled.speaker, sessionId: source.sessionId, store: finisher.store, logger: logger)
+                    }
+                    _ = try await finisher.keep(work, segments: recognized, options: options, speaker: labelled?.speaker, logger: logger)
                     self.shared.withLock { $0.status.drafts += 1 }
                 } catch {
                     logger.error("stream utterance failed", metadata: ["draft_id": "\(work.draftId)", "error": "\(error)"])
@@ -200,6 +204,20 @@ final class StreamRunner: Sendable {
         }
         let lastLine = errors.withLock { $0.last }
         return Outcome(audioSeconds: audioSeconds, reason: lastLine ?? (code == 0 ? "the stream ended" : "ffmpeg exited with code \(code)"))
+    }
+
+    /// The session's drafts stored under a voice's earlier label take the enrolled name it was
+    /// recognised as. Utterances are labelled and stored one at a time, so every earlier draft of
+    /// the voice is stored by now. A failure leaves those drafts as they were, logged.
+    private static func rename(_ earlier: String, to name: String, sessionId: String, store: any Store, logger: Logger) async {
+        do {
+            let renamed = try await store.renameDraftSpeaker(sessionId: sessionId, from: earlier, to: name, now: Date())
+            logger.info("a stream voice was recognised as an enrolled speaker", metadata: [
+                "from": "\(earlier)", "to": "\(name)", "drafts_renamed": "\(renamed.count)",
+            ])
+        } catch {
+            logger.error("could not rename a speaker's earlier drafts", metadata: ["from": "\(earlier)", "to": "\(name)", "error": "\(error)"])
+        }
     }
 
     private func act(_ step: UtteranceTracker.Step, openDraft: inout String?, enqueueFinal: AsyncStream<LiveRoute.UtteranceAudio>.Continuation) async {

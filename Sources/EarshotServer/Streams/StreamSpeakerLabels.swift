@@ -23,12 +23,13 @@ actor StreamSpeakerLabels {
         tracker = StreamSpeakerTracker(enrolledThreshold: enrolledThreshold)
     }
 
-    /// The label of an utterance (16 kHz mono samples), or nil.
-    func label(_ samples: [Float]) async -> String? {
+    /// The label of an utterance (16 kHz mono samples), or nil; with the earlier label it renamed,
+    /// when this utterance showed a voice heard before to be an enrolled speaker's.
+    func label(_ samples: [Float]) async -> StreamSpeakerTracker.Labelled? {
         do {
             let embedding = try await model.embedding(samples: samples)
             let enrolled = try await store.enrolledSpeakers()
-            return tracker.speaker(of: embedding, seconds: Double(samples.count) / 16_000, enrolled: enrolled)
+            return tracker.label(of: embedding, seconds: Double(samples.count) / 16_000, enrolled: enrolled)
         } catch {
             logger.warning("could not label an utterance's speaker", metadata: ["error": "\(error)"])
             return nil

@@ -74,6 +74,25 @@ extension PostgresStore {
         return try await Self.requireDraft(session, id)
     }
 
+    public func renameDraftSpeaker(sessionId: String, from: String, to: String, now: Date) async throws -> [Draft] {
+        try await write { session in
+            let ids = try await session.rows(
+                "SELECT id FROM drafts WHERE session_id = ? AND speaker = ? ORDER BY seq FOR UPDATE", [sessionId, from]
+            ).map { try $0.get(0, as: String.self) }
+            var renamed: [Draft] = []
+            for id in ids {
+                let current = try await Self.requireDraft(session, id)
+                let segments = DraftSpeakerRename.segments(current.segments, from: from, to: to)
+                try await session.execute("UPDATE drafts SET speaker = ?, segments = ? WHERE id = ?", [
+                    to, String(decoding: try JSONEncoder().encode(segments), as: UTF8.self), id,
+                ])
+                try session.append(DraftSpeakerRename.event(current, to: to), now: now)
+                renamed.append(try await Self.requireDraft(session, id))
+            }
+            return renamed
+        }
+    }
+
     public func draft(_ id: String) async throws -> Draft {
         try await read { session in try await Self.requireDraft(session, id) }
     }

@@ -65,6 +65,21 @@ extension SQLiteStore {
         return try Self.requireDraft(db, id)
     }
 
+    public func renameDraftSpeaker(sessionId: String, from: String, to: String, now: Date) async throws -> [Draft] {
+        try await pool.write { db in
+            let ids = try String.fetchAll(db, sql: "SELECT id FROM drafts WHERE session_id = ? AND speaker = ? ORDER BY rowid", arguments: [sessionId, from])
+            return try ids.map { id in
+                let current = try Self.requireDraft(db, id)
+                let segments = DraftSpeakerRename.segments(current.segments, from: from, to: to)
+                try db.executeCached(sql: "UPDATE drafts SET speaker = ?, segments = ? WHERE id = ?", arguments: [
+                    to, String(decoding: try JSONEncoder().encode(segments), as: UTF8.self), id,
+                ])
+                try SQLiteEvents.append(db, DraftSpeakerRename.event(current, to: to), now: now)
+                return try Self.requireDraft(db, id)
+            }
+        }
+    }
+
     public func draft(_ id: String) async throws -> Draft {
         try await pool.read { db in try Self.requireDraft(db, id) }
     }

@@ -129,7 +129,7 @@ const knownTypes = [
   'job.created', 'job.claimed', 'job.progress', 'job.segment', 'job.succeeded', 'job.failed', 'job.cancelled',
   'job.retried', 'job.deleted', 'job.media_removed', 'node.registered', 'node.online', 'node.offline',
   'transcript.created', 'transcript.revised', 'draft.started', 'draft.ended', 'draft.revised', 'draft.suggested',
-  'stream.state_changed',
+  'draft.speaker_changed', 'stream.state_changed',
 ];
 
 function typeList(patterns) {

@@ -39,7 +39,7 @@ for (const section of document.querySelectorAll('[data-suggestion]')) {
 // A new suggestion or revision of this draft: show it (unless a correction is being typed).
 const editing = () => document.activeElement?.id === 'edit-text';
 followEvents(box.dataset.latestSeq, 'draft.*', (type, data) => {
-  if (data.draft_id === id && (type === 'draft.suggested' || type === 'draft.revised' || type === 'draft.ended') && !editing()) {
+  if (data.draft_id === id && (type === 'draft.suggested' || type === 'draft.revised' || type === 'draft.ended' || type === 'draft.speaker_changed') && !editing()) {
     window.location.reload();
   }
 });

@@ -84,6 +84,7 @@ followEvents(streams.dataset.latestSeq, 'draft.*,stream.*', (type, data) => {
     badge.textContent = 'ended';
     badge.className = 'badge state-ended';
   }
+  if (type === 'draft.speaker_changed') row.querySelector('[data-speaker]').textContent = data.speaker || '';
   if (type === 'draft.suggested' && !row.querySelector('[data-suggested]')) {
     row.lastElementChild.insertAdjacentHTML('beforeend', ' <span class="badge state-queued" data-suggested>suggestion</span>');
   }
