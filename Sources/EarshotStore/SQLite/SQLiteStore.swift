@@ -19,12 +19,13 @@ public final class SQLiteStore: Store {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            // WAL already gives durability against process crashes; FULL also survives power loss,
-            // which is what "accepted jobs are never lost" asks for.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        self.pool = try DatabasePool(path: path, configuration: configuration)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // WAL already gives durability against process crashes; FULL also survives power loss,
+        // which is what "accepted jobs are never lost" asks for. Set on the writer once the pool
+        // exists: GRDB sets `synchronous = NORMAL` when it turns WAL on, after `prepareDatabase`
+        // has run, so the pragma there was silently undone (until 2026-12-07).
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        self.pool = pool
         self.retryPolicy = retryPolicy
         self.path = path
         try SQLiteSchema.migrator.migrate(pool)
@@ -47,6 +48,11 @@ public final class SQLiteStore: Store {
     /// Runs a short write transaction on the calling thread; see `readNow`.
     func writeNow<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.write(body)
+    }
+
+    /// The writer's `PRAGMA synchronous` level (2 = FULL: a commit returns once it is on disk).
+    public func writerSynchronousLevel() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// A SQLite file serves one server: this process always leads.
