@@ -300,4 +300,30 @@ struct NodeProtocolTests {
         #expect(fast.status == 200, "the preferred node got the job")
         #expect(slow.status == 204)
     }
+
+    @Test("a preferred node that cannot run a waiting job passes its turn: the node that can gets it at once, not at the end of its wait")
+    func turnPassedOn() async throws {
+        let server = try await startServer("turns")
+        func registerWith(_ name: String, priority: Int) async throws -> String {
+            let body = try EarshotJSON.encoder().encode(NodeRegistrationRequest(name: name, priority: priority))
+            let reply = try await server.request("POST", "/api/v1/nodes", body: body, contentType: "application/json", bearer: Self.adminToken)
+            return try EarshotJSON.decoder().decode(NodeRegistration.self, from: reply.body).apiKey
+        }
+        let preferred = try await registerWith("base-only", priority: 0)
+        let other = try await registerWith("tiny-only", priority: 5)
+        async let preferredClaim = claim(server, key: preferred, models: ["base"], wait: 8)
+        async let otherClaim = claim(server, key: other, models: ["tiny.en"], wait: 20)
+        let deadline = Date().addingTimeInterval(10)
+        while try await server.request("GET", "/api/v1/queue/stats").json()["waiting_nodes"] as? Int != 2 {
+            guard Date() < deadline else { throw TestFailure("the two claims never reached the server") }
+            await Task.yield()
+        }
+        let submitted = Date()
+        let job = try await server.submit(try TestEnvironment.librivoxClips()[1].url, fields: ["model": "tiny.en"])
+        let taken = try await otherClaim
+        #expect(taken.status == 200)
+        #expect(try EarshotJSON.decoder().decode(ClaimedWork.self, from: taken.body).job.id.rawValue == job)
+        #expect(Date().timeIntervalSince(submitted) < 5, "woken by the preferred node's passed turn, not by its own 20 s wait")
+        #expect(try await preferredClaim.status == 204)
+    }
 }
