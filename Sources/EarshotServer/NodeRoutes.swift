@@ -169,17 +169,18 @@ struct NodeRoutes: Sendable {
                 for work in claimed {
                     context.logger.info("node claimed job", metadata: ["job_id": "\(work.job.id)", "node": "\(node.name)"])
                 }
-                // More may be queued than were notified (a reset, reclaimed leases): the next node looks.
+                // A turn held now passes on as this returns: more may be queued than were notified
+                // (a reset, reclaimed leases), so the next node looks.
                 return claimed.map { ClaimedWork(job: $0.job, lease: $0.lease) }
             }
-            let next = try await store.nextClaimableTime()
+            let remaining = deadline - ContinuousClock.now
+            let next = holdsTurn || remaining > .zero ? try await store.nextClaimableTime() : nil
             let now = Date()
             if holdsTurn {
                 holdsTurn = false
                 // Work this node cannot take (another model, diarization) is someone else's.
                 if let next, next <= now { signal.passTurn() }
             }
-            let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { break }
             var pause = remaining
             if let next, next > now {
