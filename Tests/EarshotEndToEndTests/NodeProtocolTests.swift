@@ -20,12 +20,21 @@ struct NodeProtocolTests {
         )
     }
 
-    func register(_ server: ServerProcess, _ name: String) async throws -> (id: String, key: String) {
-        let body = try EarshotJSON.encoder().encode(NodeRegistrationRequest(name: name))
+    func register(_ server: ServerProcess, _ name: String, priority: Int? = nil) async throws -> (id: String, key: String) {
+        let body = try EarshotJSON.encoder().encode(NodeRegistrationRequest(name: name, priority: priority))
         let reply = try await server.request("POST", "/api/v1/nodes", body: body, contentType: "application/json", bearer: Self.adminToken)
         guard reply.status == 201 else { throw TestFailure("register \(name): \(reply.status) \(reply.text)") }
         let registration = try EarshotJSON.decoder().decode(NodeRegistration.self, from: reply.body)
         return (registration.nodeId, registration.apiKey)
+    }
+
+    /// Returns once `count` nodes are long-polling on the server (the queue stats count them).
+    func waitForWaitingNodes(_ server: ServerProcess, _ count: Int) async throws {
+        let deadline = Date().addingTimeInterval(10)
+        while try await server.request("GET", "/api/v1/queue/stats").json()["waiting_nodes"] as? Int != count {
+            guard Date() < deadline else { throw TestFailure("\(count) claims never reached the server") }
+            await Task.yield()
+        }
     }
 
     func claim(_ server: ServerProcess, key: String, models: [String]? = nil, wait: Double = 0) async throws -> ServerProcess.HTTPResult {
@@ -280,21 +289,12 @@ struct NodeProtocolTests {
     @Test("when several nodes wait, the preferred (lower priority value) node gets the job")
     func priorityTieBreak() async throws {
         let server = try await startServer("priority")
-        func registerWith(_ name: String, priority: Int) async throws -> String {
-            let body = try EarshotJSON.encoder().encode(NodeRegistrationRequest(name: name, priority: priority))
-            let reply = try await server.request("POST", "/api/v1/nodes", body: body, contentType: "application/json", bearer: Self.adminToken)
-            return try EarshotJSON.decoder().decode(NodeRegistration.self, from: reply.body).apiKey
-        }
-        let fallback = try await registerWith("fallback", priority: 5)
-        let preferred = try await registerWith("preferred", priority: 0)
+        let fallback = try await register(server, "fallback", priority: 5).key
+        let preferred = try await register(server, "preferred", priority: 0).key
         async let fallbackClaim = claim(server, key: fallback, wait: 4)
         async let preferredClaim = claim(server, key: preferred, wait: 4)
-        // Submit only once both are waiting on the server (the stats count long-polling nodes).
-        let deadline = Date().addingTimeInterval(10)
-        while try await server.request("GET", "/api/v1/queue/stats").json()["waiting_nodes"] as? Int != 2 {
-            guard Date() < deadline else { throw TestFailure("the two claims never reached the server") }
-            await Task.yield()
-        }
+        // Submit only once both are waiting on the server.
+        try await waitForWaitingNodes(server, 2)
         _ = try await server.submit(try TestEnvironment.librivoxClips()[1].url)
         let (slow, fast) = try await (fallbackClaim, preferredClaim)
         #expect(fast.status == 200, "the preferred node got the job")
@@ -304,20 +304,11 @@ struct NodeProtocolTests {
     @Test("a preferred node that cannot run a waiting job passes its turn: the node that can gets it at once, not at the end of its wait")
     func turnPassedOn() async throws {
         let server = try await startServer("turns")
-        func registerWith(_ name: String, priority: Int) async throws -> String {
-            let body = try EarshotJSON.encoder().encode(NodeRegistrationRequest(name: name, priority: priority))
-            let reply = try await server.request("POST", "/api/v1/nodes", body: body, contentType: "application/json", bearer: Self.adminToken)
-            return try EarshotJSON.decoder().decode(NodeRegistration.self, from: reply.body).apiKey
-        }
-        let preferred = try await registerWith("base-only", priority: 0)
-        let other = try await registerWith("tiny-only", priority: 5)
+        let preferred = try await register(server, "base-only", priority: 0).key
+        let other = try await register(server, "tiny-only", priority: 5).key
         async let preferredClaim = claim(server, key: preferred, models: ["base"], wait: 8)
         async let otherClaim = claim(server, key: other, models: ["tiny.en"], wait: 20)
-        let deadline = Date().addingTimeInterval(10)
-        while try await server.request("GET", "/api/v1/queue/stats").json()["waiting_nodes"] as? Int != 2 {
-            guard Date() < deadline else { throw TestFailure("the two claims never reached the server") }
-            await Task.yield()
-        }
+        try await waitForWaitingNodes(server, 2)
         let submitted = Date()
         let job = try await server.submit(try TestEnvironment.librivoxClips()[1].url, fields: ["model": "tiny.en"])
         let taken = try await otherClaim
