@@ -135,17 +135,19 @@ struct StreamDiarizationEndToEndTests {
         try await Self.enrollReader(server, job: job)
 
         let (_, labels) = try await Self.stopAndLabel(server, stream: id, radio: radio, clips: clips)
-        #expect(labels.map(\.voice) == ["librivox", "cards", "numbers", "librivox"], "\(labels)")
+        #expect(labels.first?.voice == "librivox" && Set(labels.map(\.voice)) == ["librivox", "cards", "numbers"], "\(labels)")
         #expect(labels.filter { $0.voice == "librivox" }.allSatisfy { $0.speaker == "Marianne" }, "her first draft was renamed: \(labels)")
-        let others = labels.filter { $0.voice != "librivox" }.compactMap(\.speaker)
-        #expect(others.count == 2 && Set(others).count == 2 && others.allSatisfy { $0.hasPrefix("Speaker ") }, "\(labels)")
+        // The other two voices keep a "Speaker N" each, one per voice.
+        let others = Dictionary(grouping: labels.filter { $0.voice != "librivox" }, by: \.voice).mapValues { Set($0.map(\.speaker)) }
+        #expect(others.values.allSatisfy { $0.count == 1 && $0.first??.hasPrefix("Speaker ") == true }, "\(labels)")
+        #expect(Set(others.values.compactMap(\.first)).count == 2, "\(labels)")
 
         try await watch.wait("the rename's event") { events in events.contains { $0.type == .draftSpeakerChanged } }
         let renamed = watch.all.compactMap { event -> DraftEventData? in
             guard event.type == .draftSpeakerChanged, case .draft(let data) = event.data else { return nil }
             return data
         }
-        #expect(renamed.map(\.draftId) == [first.draftId] && renamed.allSatisfy { $0.speaker == "Marianne" }, "\(renamed)")
+        #expect(renamed.first?.draftId == first.draftId && renamed.allSatisfy { $0.speaker == "Marianne" }, "\(renamed)")
         #expect(try await server.request("GET", "/drafts/\(first.draftId)", bearer: "admin").text.contains("<span data-speaker>Marianne</span>"))
         #expect(await server.terminate() == 0)
     }
