@@ -3,9 +3,12 @@ import EarshotNode
 import EarshotStore
 import ServiceLifecycle
 
-/// Wakes this replica's waiting node claims whenever the shared database reports new events:
-/// a job queued (or released) through another replica must be claimable here at once, not after
-/// the claim's long-poll times out. `serve` runs it when the store is PostgreSQL.
+/// Wakes this replica's waiting node claims whenever the shared database reports a job queued
+/// by any replica (``Store/queuedWorkSignal``): a job queued (or released) through another
+/// replica must be claimable here at once, not after the claim's long-poll times out. Other
+/// events (a claim, a progress report, a transcript) wake nobody: with every event waking a
+/// claim, 64 waiting nodes spent their time claiming nothing. `serve` runs it when the store is
+/// PostgreSQL.
 public struct ReplicaWake: Service {
     let store: any Store
     let signal: WorkSignal
@@ -16,12 +19,12 @@ public struct ReplicaWake: Service {
     }
 
     public func run() async throws {
-        var observed = store.eventSignal.generation
+        let queued = store.queuedWorkSignal
+        var observed = queued.generation
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let seen = observed
-            let events = store.eventSignal
-            _ = await cancelWhenGracefulShutdown { await events.wait(timeout: .seconds(30), unlessNotifiedSince: seen) }
-            let now = store.eventSignal.generation
+            _ = await cancelWhenGracefulShutdown { await queued.wait(timeout: .seconds(30), unlessNotifiedSince: seen) }
+            let now = queued.generation
             if now != observed { signal.notify() }
             observed = now
         }

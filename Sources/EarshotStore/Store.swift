@@ -231,6 +231,10 @@ public protocol Store: JobQueue, NodeRegistry, DraftStore, StreamStore, WatchedF
     func setPluginCursor(_ plugin: String, seq: Int64) async throws
     /// Notified after every commit that appended events, for readers waiting for new ones.
     var eventSignal: ChangeSignal { get }
+    /// Notified after every commit that queued a job (created, retried, released, reset), by any
+    /// process sharing the store: what wakes waiting claims on a replica other than the one that
+    /// queued it. A store that cannot tell returns ``eventSignal``.
+    var queuedWorkSignal: ChangeSignal { get }
     /// Proves the store accepts writes (readiness probe).
     func checkWritable() async throws
     /// Runs `body` only while this process holds `role` among all processes sharing the store,
@@ -353,6 +357,10 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .lastAdmin: "the server must keep at least one admin"
         }
     }
+}
+
+extension Store {
+    public var queuedWorkSignal: ChangeSignal { eventSignal }
 }
 
 extension DraftStore {

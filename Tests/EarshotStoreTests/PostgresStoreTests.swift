@@ -27,6 +27,32 @@ struct PostgresStoreTests {
         #expect(events.first?.correlationId == job.id.rawValue)
     }
 
+    @Test("a job queued through one store (created, released) wakes the other's queued-work signal; a claim wakes only its event readers")
+    func queuedWorkCrossesStores() async throws {
+        let fixture = try await StoreKind.postgres.makeFixture()
+        let a = try await fixture.open()
+        let b = try await fixture.open()
+        try await waitForChange(of: b.queuedWorkSignal, from: 0)  // the listener's first wake-up
+
+        var queued = b.queuedWorkSignal.generation
+        let job = try await a.createJob(newJob(), now: at(0))
+        try await waitForChange(of: b.queuedWorkSignal, from: queued)
+
+        // Notifications arrive in commit order: once the claim's has reached b's event readers,
+        // a queued-work wake-up for it would have come too.
+        queued = b.queuedWorkSignal.generation
+        var events = b.eventSignal.generation
+        let claimed = try #require(try await a.claimNext(holder: "node:x", leaseSeconds: 60, models: nil, canDiarize: false, now: at(1)))
+        #expect(claimed.job.id == job.id)
+        try await waitForChange(of: b.eventSignal, from: events)
+        #expect(b.queuedWorkSignal.generation == queued, "a claim queues nothing")
+
+        events = b.eventSignal.generation
+        _ = try await a.release(claimed.lease, now: at(2))
+        try await waitForChange(of: b.queuedWorkSignal, from: queued)
+        try await waitForChange(of: b.eventSignal, from: events)
+    }
+
     @Test("the listener comes back after the database ends its connection: notifications still cross stores")
     func listenerReconnects() async throws {
         let fixture = try await StoreKind.postgres.makeFixture()

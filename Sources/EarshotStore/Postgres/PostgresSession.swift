@@ -105,6 +105,14 @@ final class PostgresSession: @unchecked Sendable {
         return try append(.job(type, data, source: source), now: now)
     }
 
+    /// Whether the collected events put a job in the queue (its state after the change is `queued`).
+    private var queuesWork: Bool {
+        pendingEvents.contains { pending in
+            if case .job(let data) = pending.event.data { return data.state == .queued }
+            return false
+        }
+    }
+
     /// Inserts the collected events in order and wakes listeners on every replica at commit.
     /// Returns their sequence numbers.
     @discardableResult
@@ -119,7 +127,7 @@ final class PostgresSession: @unchecked Sendable {
                       pending.event.causationId, pending.event.source, pending.data])
             seqs.append(seq ?? 0)
         }
-        try await execute("SELECT pg_notify(?, '')", [PostgresStore.eventChannel])
+        try await execute("SELECT pg_notify(?, ?)", [PostgresStore.eventChannel, queuesWork ? PostgresStore.queuedWorkPayload : ""])
         pendingEvents.removeAll()
         insertedEvents = true
         return seqs

@@ -17,6 +17,8 @@ import PostgresNIO
 public final class PostgresStore: Store {
     static let eventOrderLock = "earshot:event-order"
     static let eventChannel = "earshot_events"
+    /// The notification's payload when the commit queued a job (``queuedWorkSignal``).
+    static let queuedWorkPayload = "queued"
 
     let client: PostgresClient
     let retryPolicy: RetryPolicy
@@ -24,6 +26,7 @@ public final class PostgresStore: Store {
     /// Where the store is, password masked.
     public let location: String
     public let eventSignal = ChangeSignal()
+    public let queuedWorkSignal = ChangeSignal()
     private let tasks: [Task<Void, Never>]
 
     /// Connects, runs pending migrations and starts listening for other replicas' events. A
@@ -54,7 +57,7 @@ public final class PostgresStore: Store {
             running.cancel()
             throw error
         }
-        tasks = [running, Self.listen(client: client, signal: eventSignal, logger: logger)]
+        tasks = [running, Self.listen(client: client, signals: (eventSignal, queuedWorkSignal), logger: logger)]
     }
 
     /// Connects once before the pool takes over: the pool retries a failing connection forever,
@@ -104,7 +107,9 @@ public final class PostgresStore: Store {
 
     /// Holds one connection listening for event notifications, re-established with backoff when
     /// it drops. Every (re)start notifies too: events appended while nobody listened are in the log.
-    private static func listen(client: PostgresClient, signal: ChangeSignal, logger: Logger) -> Task<Void, Never> {
+    private static func listen(
+        client: PostgresClient, signals: (events: ChangeSignal, queuedWork: ChangeSignal), logger: Logger
+    ) -> Task<Void, Never> {
         Task {
             var backoff = ReconnectBackoff()
             while !Task.isCancelled {
@@ -112,8 +117,13 @@ public final class PostgresStore: Store {
                 do {
                     try await client.withConnection { connection in
                         try await connection.listen(on: eventChannel) { notifications in
-                            signal.notify()
-                            for try await _ in notifications { signal.notify() }
+                            // Listening (again): whatever was sent while not listening is unknown.
+                            signals.events.notify()
+                            signals.queuedWork.notify()
+                            for try await notification in notifications {
+                                if notification.payload == queuedWorkPayload { signals.queuedWork.notify() }
+                                signals.events.notify()
+                            }
                         }
                     }
                 } catch {
