@@ -99,6 +99,10 @@ struct FeedParserTests {
         #expect(FeedParser.date("Mon, 02 Nov 2026 09:00:00 +0100") == Date(timeIntervalSince1970: 1_793_606_400))
         #expect(FeedParser.date("2026-11-02T08:00:00Z") == Date(timeIntervalSince1970: 1_793_606_400))
         #expect(FeedParser.date("yesterday") == nil)
+        // The fuzzer's find: DateFormatter trapped on this (a letter, a combining mark, bad bytes).
+        let hostile = String(decoding: Data(base64Encoded: "Ztubm5ubm5ubmzxuAAAAay8=")!, as: UTF8.self)
+        #expect(FeedParser.date(hostile) == nil)
+        #expect(FeedParser.date("Mon, 02 Nov 2026 09:00:00 +0100\u{06DB}") == nil)
     }
 
     @Test("bytes that are not the encoding they claim are refused in words (XMLParser would crash the process on them); other encodings are read")

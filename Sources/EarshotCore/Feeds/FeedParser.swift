@@ -29,6 +29,10 @@ public enum FeedParser {
     /// RFC 822 (RSS `pubDate`, with the usual sloppiness) or RFC 3339 (Atom).
     public static func date(_ text: String) -> Date? {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Feed dates are ASCII. Foundation's DateFormatter on Linux traps ("Incorrect range") on
+        // some other text — a combining mark after a letter, found by the fuzzer — and a feed is
+        // any server's text, so nothing else reaches it.
+        guard trimmed.utf8.allSatisfy({ $0 < 0x80 }), trimmed.utf8.count <= 64 else { return nil }
         if let date = try? Date(trimmed, strategy: .iso8601) { return date }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
