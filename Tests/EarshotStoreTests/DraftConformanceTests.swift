@@ -62,6 +62,7 @@ struct DraftConformanceTests {
 
         let renamed = try await store.renameDraftSpeaker(sessionId: "stream-1", from: "Speaker 1", to: "Marianne", now: at(9))
         #expect(renamed.map(\.id) == [first.id, second.id])
+        #expect(renamed == [try await store.draft(first.id), try await store.draft(second.id)], "what it returns is what is stored")
         for id in [first.id, second.id] {
             let draft = try await store.draft(id)
             #expect(draft.speaker == "Marianne" && draft.segments.map(\.speaker) == ["Marianne"] && draft.text == "words")

@@ -1,13 +1,14 @@
 /// What renaming a speaker on a stored draft changes, shared by the stores: its segments' labels
 /// and the event that tells listeners (pages showing the draft) to show the new name.
 public enum DraftSpeakerRename {
-    /// `segments` with every one labelled `from` labelled `to`.
-    public static func segments(_ segments: [Segment], from: String, to: String) -> [Segment] {
-        segments.map { segment in
-            var renamed = segment
-            if renamed.speaker == from { renamed.speaker = to }
-            return renamed
+    /// `draft` labelled `to`, with every segment labelled `from` labelled `to`.
+    public static func renamed(_ draft: Draft, from: String, to: String) -> Draft {
+        var renamed = draft
+        renamed.speaker = to
+        for index in renamed.segments.indices where renamed.segments[index].speaker == from {
+            renamed.segments[index].speaker = to
         }
+        return renamed
     }
 
     /// `draft.speaker_changed` for `draft`, now labelled `to`.

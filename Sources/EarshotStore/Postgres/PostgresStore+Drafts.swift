@@ -81,13 +81,12 @@ extension PostgresStore {
             ).map { try $0.get(0, as: String.self) }
             var renamed: [Draft] = []
             for id in ids {
-                let current = try await Self.requireDraft(session, id)
-                let segments = DraftSpeakerRename.segments(current.segments, from: from, to: to)
+                let draft = DraftSpeakerRename.renamed(try await Self.requireDraft(session, id), from: from, to: to)
                 try await session.execute("UPDATE drafts SET speaker = ?, segments = ? WHERE id = ?", [
-                    to, String(decoding: try JSONEncoder().encode(segments), as: UTF8.self), id,
+                    to, String(decoding: try JSONEncoder().encode(draft.segments), as: UTF8.self), id,
                 ])
-                try session.append(DraftSpeakerRename.event(current, to: to), now: now)
-                renamed.append(try await Self.requireDraft(session, id))
+                try session.append(DraftSpeakerRename.event(draft, to: to), now: now)
+                renamed.append(draft)
             }
             return renamed
         }

@@ -69,13 +69,12 @@ extension SQLiteStore {
         try await pool.write { db in
             let ids = try String.fetchAll(db, sql: "SELECT id FROM drafts WHERE session_id = ? AND speaker = ? ORDER BY rowid", arguments: [sessionId, from])
             return try ids.map { id in
-                let current = try Self.requireDraft(db, id)
-                let segments = DraftSpeakerRename.segments(current.segments, from: from, to: to)
+                let renamed = DraftSpeakerRename.renamed(try Self.requireDraft(db, id), from: from, to: to)
                 try db.executeCached(sql: "UPDATE drafts SET speaker = ?, segments = ? WHERE id = ?", arguments: [
-                    to, String(decoding: try JSONEncoder().encode(segments), as: UTF8.self), id,
+                    to, String(decoding: try JSONEncoder().encode(renamed.segments), as: UTF8.self), id,
                 ])
-                try SQLiteEvents.append(db, DraftSpeakerRename.event(current, to: to), now: now)
-                return try Self.requireDraft(db, id)
+                try SQLiteEvents.append(db, DraftSpeakerRename.event(renamed, to: to), now: now)
+                return renamed
             }
         }
     }
